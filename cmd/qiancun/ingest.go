@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/store"
+)
+
+func runIngest(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, "ingest", "--db PATH [--template SLUG] [--period YYYY-MM] [--accept-valid] [--json] FILE...",
+		`Reads departmental files (.xlsx, .xls, .csv in UTF-8 or GBK) into the database and prints a
+receipt per file, in the order given, naming every bad cell. A village registry among the
+files is read first, so that the other files can be checked against it.
+
+Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a usage error.`)
+	db := fs.String("db", "", "database file (in memory when omitted: validates only, keeps nothing)")
+	tmpl := fs.String("template", "", "force this template (villages, first_secretary, ..., projects) instead of recognising it")
+	period := fs.String("period", "", "the files' month, YYYY-MM, instead of finding it in the file")
+	acceptValid := fs.Bool("accept-valid", false, "accept the valid rows and quarantine the bad ones instead of rejecting the file")
+	asJSON := fs.Bool("json", false, "print one JSON array of receipts")
+	templatesDir := fs.String("templates", "", "directory of *.toml templates that override or add to the built-in ones")
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return usageCode(err)
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if *period != "" {
+		if _, err := qiancun.ParseMonth(*period); err != nil {
+			return fail(e, exitUsage, "--period: %v", err)
+		}
+	}
+	ts, err := ingest.LoadTemplates(*templatesDir)
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	if *tmpl != "" && ts.Get(*tmpl) == nil {
+		return fail(e, exitUsage, "--template: unknown template %q", *tmpl)
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return fail(e, exitRejected, "%v", err)
+	}
+	defer st.Close()
+	in := ingest.New(ts, st, ingest.DefaultLimits())
+	opt := ingest.Options{Template: *tmpl, Period: *period, AcceptValid: *acceptValid, Uploader: "cli"}
+	receipts, failed := ingestFiles(ctx, e, in, files, opt, !*asJSON)
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(receipts); err != nil {
+			return fail(e, exitRejected, "%v", err)
+		}
+	}
+	if failed {
+		return exitRejected
+	}
+	return exitOK
+}
+
+// ingestFiles ingests files, the village registry first, and returns the receipts in the
+// order given. failed is true when a file was rejected or could not be read.
+func ingestFiles(ctx context.Context, e *env, in *ingest.Ingester, files []string, opt ingest.Options, print bool) ([]*qiancun.Receipt, bool) {
+	order := make([]int, len(files))
+	for i := range order {
+		order[i] = i
+	}
+	if len(files) > 1 && opt.Template == "" {
+		// The registry first: the other files' village codes are checked against it.
+		first := func(i int) int {
+			if isRegistryName(files[i]) {
+				return 0
+			}
+			return 1
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return first(a) - first(b) })
+	}
+	receipts := make([]*qiancun.Receipt, len(files))
+	failed := false
+	for _, i := range order {
+		name := files[i]
+		data, err := os.ReadFile(name)
+		if err != nil {
+			fail(e, 0, "%v", err)
+			failed = true
+			continue
+		}
+		o := opt
+		bar := progressBar(e, name, len(data))
+		if bar != nil {
+			o.Progress = func(done, total int) {
+				if total > 0 {
+					bar.ChangeMax(total)
+				}
+				_ = bar.Set(done)
+			}
+		}
+		rc, err := in.Ingest(ctx, name, data, o)
+		if bar != nil {
+			_ = bar.Close()
+		}
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				fail(e, 0, "interrupted: %s was not ingested; the database is as it was before it", name)
+				return receipts, true
+			}
+			fail(e, 0, "%s: %v", name, err)
+			failed = true
+			continue
+		}
+		receipts[i] = rc
+		if rc.Status == qiancun.Rejected {
+			failed = true
+		}
+	}
+	if print {
+		for _, rc := range receipts {
+			if rc != nil {
+				printReceipt(e.stdout, rc)
+			}
+		}
+	}
+	return slices.DeleteFunc(receipts, func(rc *qiancun.Receipt) bool { return rc == nil }), failed
+}
+
+// isRegistryName guesses from a file name that it is the village registry. A guess is
+// enough: it only orders the files, and a registry read late is still read.
+func isRegistryName(name string) bool {
+	base := filepath.Base(name)
+	for _, w := range []string{"帮扶村名册", "名册", "villages"} {
+		if strings.Contains(base, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// progressBar returns a bar on a terminal for a file large enough to take a while, else nil.
+func progressBar(e *env, name string, size int) *progressbar.ProgressBar {
+	f, ok := e.stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) || size < 2<<20 {
+		return nil
+	}
+	return progressbar.NewOptions(-1,
+		progressbar.OptionSetWriter(e.stderr),
+		progressbar.OptionSetDescription(filepath.Base(name)),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetItsString("rows"),
+		progressbar.OptionShowIts(),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100_000_000),
+	)
+}
+
+// printReceipt writes a receipt for a person to read.
+func printReceipt(w io.Writer, rc *qiancun.Receipt) {
+	period := rc.Period
+	if period == "" {
+		period = "-"
+	}
+	fmt.Fprintf(w, "%s\n  status %s · template %s · period %s · %d rows, %d accepted, %d quarantined",
+		rc.File, rc.Status, orDash(rc.Template), period, rc.Rows, rc.Accepted, rc.Quarantined)
+	if rc.SubmissionID != 0 {
+		fmt.Fprintf(w, " · submission %d", rc.SubmissionID)
+	}
+	if rc.Replaces != 0 {
+		fmt.Fprintf(w, " (replaces %d)", rc.Replaces)
+	}
+	fmt.Fprintf(w, "\n  sha256 %s\n", rc.SHA256)
+	if rc.Status == qiancun.Unchanged {
+		fmt.Fprintln(w, "  the same file was already submitted for this template and period: nothing changed")
+	}
+	for _, is := range rc.Issues {
+		where := is.Cell
+		if is.Sheet != "" && where != "" {
+			where = is.Sheet + "!" + is.Cell
+		}
+		fmt.Fprintf(w, "  %-7s %-14s %-18s %-16s %q  %s\n", is.Severity, orDash(where), orDash(is.Column), is.Rule, is.Value, is.Message)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

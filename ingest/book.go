@@ -1,0 +1,56 @@
+package ingest
+
+// A Book is an opened spreadsheet: one or more sheets, each read row by row. Readers for
+// .xlsx, .xls and .csv satisfy it; a CSV is a book of one sheet named after the file.
+//
+// A Book is used by one goroutine at a time. Close releases what it holds.
+type Book interface {
+	// Sheets lists the sheets in workbook order, hidden ones included.
+	Sheets() []SheetInfo
+	// Rows iterates the rows of the named sheet, top to bottom.
+	Rows(sheet string) (Rows, error)
+	Close() error
+}
+
+// SheetInfo names a sheet and says whether it is hidden.
+type SheetInfo struct {
+	Name   string
+	Hidden bool
+	// Rows is the sheet's row count when the reader knows it cheaply (for progress), else 0.
+	Rows int
+}
+
+// Rows iterates a sheet. Blank rows may be skipped, but Num always gives the row's real
+// 1-based number in the sheet, so that a receipt can name the cell.
+type Rows interface {
+	// Next advances to the next row; it returns false at the end or on an error.
+	Next() bool
+	// Num is the current row's 1-based number.
+	Num() int
+	// Cells are the current row's values as text, index 0 being column A. For a number
+	// cell it is the stored value in plain decimal notation (an Excel date is its serial
+	// number), for a formula its cached value. The slice is valid until the next call of
+	// Next.
+	Cells() []string
+	Err() error
+	Close() error
+}
+
+// Limits bound what a reader will take from one file, so that a hostile or broken file
+// (a zip bomb, a huge sheet) fails with a clear error instead of exhausting the machine.
+type Limits struct {
+	MaxFileBytes     int64 // the file as uploaded
+	MaxUnpackedBytes int64 // an .xlsx unpacked; an .xls stream
+	MaxRows          int   // rows in one sheet
+	MaxColumns       int   // cells in one row
+}
+
+// DefaultLimits are generous for any real departmental file.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxFileBytes:     200 << 20,
+		MaxUnpackedBytes: 2 << 30,
+		MaxRows:          2_000_000,
+		MaxColumns:       512,
+	}
+}

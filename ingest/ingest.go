@@ -1,0 +1,335 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/qiancun/qiancun"
+)
+
+// Registry is what validation needs to know of the assisted villages. The store builds it
+// from the current village registry.
+type Registry interface {
+	// Village reports whether code is an assisted village.
+	Village(code string) bool
+	// Town reports whether the 9-digit code is a town with at least one assisted village.
+	Town(code string) bool
+}
+
+// Sink receives validated submissions. The store satisfies it.
+type Sink interface {
+	// Registry returns the current village registry (empty when none was submitted).
+	Registry(ctx context.Context) (Registry, error)
+	// Current returns the receipt of the submission of template and period that counts now,
+	// if it came from the file with this SHA-256.
+	Current(ctx context.Context, template, period, sha256 string) (*qiancun.Receipt, bool, error)
+	// Write stores a submission in one transaction: the raw file, the submission and its
+	// issues, its facts when accepted, its quarantined rows, and the replacement of the
+	// (template, period) it supersedes. It sets the receipt's SubmissionID and Replaces.
+	Write(ctx context.Context, s *Submission) error
+}
+
+// Submission is one file's outcome, ready for the sink.
+type Submission struct {
+	Receipt     *qiancun.Receipt
+	Template    *Template
+	Data        []byte // the file as received
+	Uploader    string
+	Facts       []Fact // rows that reach the KPIs (none when rejected)
+	Quarantined []Quarantined
+}
+
+// Fact is one valid data row.
+type Fact struct {
+	Row      int // the 1-based sheet row
+	Key      string
+	Name     string
+	Villages []string
+	Town     string
+	// Values holds each numeric column in template order (Template.Indicators), in
+	// hundredths: fen for money, the count × 100 for integers, so one DECIMAL(18,2) column
+	// holds both exactly.
+	Values []int64
+	// Attrs holds the other columns by standard header, as text (dates as YYYY-MM-DD).
+	Attrs map[string]string
+}
+
+// Quarantined is a bad row set aside under --accept-valid, kept cell by cell.
+type Quarantined struct {
+	Row   int
+	Cells []string
+}
+
+// Options steer one ingest.
+type Options struct {
+	Template    string // force this template's slug; empty: recognise from the headers
+	Period      string // YYYY-MM given by the uploader; wins over the file's own
+	AcceptValid bool   // accept the valid rows and quarantine the bad ones
+	DryRun      bool   // validate and return the receipt, write nothing
+	Uploader    string
+	// Progress, when set, is called now and then with the rows read so far and the total
+	// when known (else 0).
+	Progress func(done, total int)
+}
+
+// Ingester reads files into a Sink. It is safe for concurrent use when its Sink is.
+type Ingester struct {
+	templates *Templates
+	index     headerIndex
+	sink      Sink
+	limits    Limits
+	now       func() time.Time
+}
+
+// New returns an Ingester for the templates, writing to sink.
+func New(ts *Templates, sink Sink, lim Limits) *Ingester {
+	return &Ingester{templates: ts, index: newHeaderIndex(ts.All()), sink: sink, limits: lim, now: time.Now}
+}
+
+// Templates returns the templates in force.
+func (in *Ingester) Templates() *Templates { return in.templates }
+
+// Ingest reads one file and returns its receipt. Problems in the file are issues of the
+// receipt, not errors; an error means the file could not be handled at all (the database
+// failed, the context ended).
+func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Options) (*qiancun.Receipt, error) {
+	sum := sha256.Sum256(data)
+	rc := &qiancun.Receipt{
+		File:       filepath.Base(name),
+		SHA256:     hex.EncodeToString(sum[:]),
+		ReceivedAt: in.now().UTC(),
+		Issues:     []qiancun.Issue{},
+	}
+	var forced *Template
+	if opt.Template != "" {
+		if forced = in.templates.Get(opt.Template); forced == nil {
+			return nil, fmt.Errorf("unknown template %q", opt.Template)
+		}
+	}
+	if opt.Period != "" {
+		if _, err := qiancun.ParseMonth(opt.Period); err != nil {
+			return nil, err
+		}
+	}
+	sub := &Submission{Receipt: rc, Data: data, Uploader: opt.Uploader}
+	err := in.read(ctx, name, data, forced, opt, sub)
+	var fe *FileError
+	switch {
+	case errors.As(err, &fe):
+		rc.Issues = append(rc.Issues, qiancun.Issue{Rule: qiancun.BadFile, Severity: qiancun.Error, Message: fe.Message})
+	case err != nil:
+		return nil, err
+	}
+	if sub.Template != nil {
+		rc.Template = sub.Template.Slug
+	}
+	// The same file again for the same template and period changes nothing and says so.
+	if rc.Template != "" && (rc.Period != "" || sub.Template.Kind != KindMonthly) {
+		prev, ok, err := in.sink.Current(ctx, rc.Template, rc.Period, rc.SHA256)
+		if err != nil {
+			return nil, err
+		}
+		if ok && !(opt.AcceptValid && prev.Status == qiancun.Rejected) {
+			prev.File, prev.Status, prev.ReceivedAt = rc.File, qiancun.Unchanged, rc.ReceivedAt
+			prev.Replaces = 0
+			return prev, nil
+		}
+	}
+	switch {
+	case rc.Errors() == 0:
+		rc.Status = qiancun.Accepted
+	case opt.AcceptValid && len(sub.Facts) > 0 && !fileLevel(rc.Issues):
+		rc.Status = qiancun.Partial
+	default:
+		rc.Status = qiancun.Rejected
+	}
+	rc.Accepted = len(sub.Facts)
+	if rc.Status == qiancun.Rejected {
+		rc.Accepted = 0
+		sub.Facts = nil
+		sub.Quarantined = nil
+	}
+	rc.Quarantined = len(sub.Quarantined)
+	if opt.DryRun {
+		return rc, nil
+	}
+	if err := in.sink.Write(ctx, sub); err != nil {
+		return nil, err
+	}
+	return rc, nil
+}
+
+// fileLevel reports whether an issue concerns the whole file, so that no row can be
+// accepted: a missing column, no period, an unreadable file.
+func fileLevel(is []qiancun.Issue) bool {
+	for _, i := range is {
+		switch i.Rule {
+		case qiancun.MissingColumn, qiancun.BadPeriod, qiancun.BadFile, qiancun.UnknownTemplate, qiancun.NoData:
+			if i.Severity == qiancun.Error {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// read opens the book, finds the data sheet and its template, and validates every row into
+// sub. A *FileError means the file itself could not be read.
+func (in *Ingester) read(ctx context.Context, name string, data []byte, forced *Template, opt Options, sub *Submission) error {
+	rc := sub.Receipt
+	book, err := Open(name, data, in.limits)
+	if err != nil {
+		return err
+	}
+	defer book.Close()
+
+	// Choose the data sheet by its header, whatever its position or visibility.
+	var (
+		best      *layout
+		bestSheet SheetInfo
+		bestRows  int
+	)
+	for _, sh := range book.Sheets() {
+		rows, nums, err := headRows(book, sh.Name)
+		if err != nil {
+			return err
+		}
+		l := findLayout(rows, nums, in.index, in.templates.All(), forced)
+		if l != nil && (best == nil || l.score > best.score) {
+			best, bestSheet, bestRows = l, sh, sh.Rows
+		}
+	}
+	if best == nil {
+		msg := "未能识别表头：文件中没有与任何模板相符的表头行，请使用标准模板"
+		if forced != nil {
+			msg = fmt.Sprintf("未找到模板「%s」的表头行", forced.Title)
+			sub.Template = forced
+		}
+		rc.Issues = append(rc.Issues, qiancun.Issue{Rule: qiancun.UnknownTemplate, Severity: qiancun.Error, Message: msg})
+		if forced != nil {
+			rc.Issues[len(rc.Issues)-1].Rule = qiancun.MissingColumn
+		}
+		return nil
+	}
+	sub.Template = best.tmpl
+	rc.Sheet = bestSheet.Name
+	v := newValidator(in, best, bestSheet.Name, sub, opt)
+	if v.t.RoleColumn(RoleVillages) != nil || v.t.RoleColumn(RoleTown) != nil {
+		if v.reg, err = in.sink.Registry(ctx); err != nil {
+			return err
+		}
+	}
+	v.checkHeader()
+
+	rows, err := book.Rows(bestSheet.Name)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	lastHeader := best.headerRows[len(best.headerRows)-1]
+	n := 0
+	for rows.Next() {
+		num := rows.Num()
+		if num <= lastHeader {
+			continue
+		}
+		v.row(num, rows.Cells())
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if opt.Progress != nil {
+				opt.Progress(num, bestRows)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if opt.Progress != nil {
+		opt.Progress(bestRows, bestRows)
+	}
+	return v.finish(name, opt)
+}
+
+// headRows reads the first rows of a sheet, for the header search.
+func headRows(book Book, sheet string) ([][]string, []int, error) {
+	it, err := book.Rows(sheet)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer it.Close()
+	var rows [][]string
+	var nums []int
+	for len(rows) < headerScan && it.Next() {
+		rows = append(rows, slices.Clone(it.Cells()))
+		nums = append(nums, it.Num())
+	}
+	return rows, nums, it.Err()
+}
+
+// message texts of the receipt, in Chinese.
+func ruleMessage(rule qiancun.Rule, col *Column, detail string) string {
+	h := ""
+	if col != nil {
+		h = "「" + col.Header + "」"
+	}
+	var m string
+	switch rule {
+	case qiancun.MissingColumn:
+		m = "缺少必填列" + h
+	case qiancun.MissingValue:
+		m = h + "为必填项，不能为空"
+	case qiancun.BadNumber:
+		m = h + "应为数字金额"
+	case qiancun.BadInteger:
+		m = h + "应为整数"
+	case qiancun.OutOfRange:
+		m = h + "超出允许范围"
+	case qiancun.BadID:
+		m = h + "不是有效的18位身份证号（校验位不符或格式错误）"
+	case qiancun.BadUSCC:
+		m = h + "不是有效的18位统一社会信用代码"
+	case qiancun.BadCode:
+		m = h + "代码格式错误"
+	case qiancun.UnknownVillage:
+		m = h + "中的村代码不在帮扶村名册中"
+	case qiancun.UnknownTown:
+		m = h + "中的镇街代码没有帮扶村"
+	case qiancun.BadChoice:
+		m = h + "取值不在允许范围内"
+	case qiancun.DuplicateKey:
+		m = h + "重复：同一期同一模板中每个对象只能出现一次"
+	case qiancun.BadPeriod:
+		m = "无法确定报告期"
+	case qiancun.BadDate:
+		m = h + "不是有效日期"
+	case qiancun.NoData:
+		m = "文件中没有数据行"
+	case qiancun.SkippedRow:
+		m = "已跳过合计行或表尾说明行"
+	case qiancun.ExtraColumn:
+		m = "模板中没有此列，已忽略"
+	case qiancun.UnitConverted:
+		m = h + "金额单位已换算为元"
+	}
+	if detail != "" {
+		m += "：" + detail
+	}
+	return m
+}
+
+// maskValue masks a 身份证号 wherever a receipt would show it.
+func maskValue(col *Column, v string) string {
+	if col != nil && col.Type == IDType {
+		return qiancun.MaskID(strings.TrimSpace(v))
+	}
+	return v
+}

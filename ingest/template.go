@@ -1,0 +1,282 @@
+package ingest
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/qiancun/qiancun"
+)
+
+//go:embed templates/*.toml
+var embeddedTemplates embed.FS
+
+// Kind says how a template's submissions relate to periods.
+type Kind string
+
+// The three kinds of template.
+const (
+	KindMonthly  Kind = "monthly"  // one month a file; replaces the same (template, month)
+	KindRegistry Kind = "registry" // the village registry; no period, replaced whole
+	KindLedger   Kind = "ledger"   // the projects ledger; replaced whole
+)
+
+// ColumnType is the type of a template column; templates.toml documents each.
+type ColumnType string
+
+// The column types.
+const (
+	Text     ColumnType = "text"
+	IDType   ColumnType = "id"
+	USCCType ColumnType = "uscc"
+	Code     ColumnType = "code"
+	Village  ColumnType = "village"
+	Town     ColumnType = "town"
+	DistType ColumnType = "district"
+	Integer  ColumnType = "integer"
+	Money    ColumnType = "money"
+	Choice   ColumnType = "choice"
+	Date     ColumnType = "date"
+)
+
+// Role marks the columns that the store needs by meaning rather than by header.
+type Role string
+
+// The roles a column may play.
+const (
+	RoleKey      Role = "key"
+	RoleName     Role = "name"
+	RoleVillages Role = "villages"
+	RoleTown     Role = "town"
+)
+
+// Column is one column of a template.
+type Column struct {
+	Header   string     `toml:"header"`
+	Aliases  []string   `toml:"aliases"`
+	Type     ColumnType `toml:"type"`
+	Required bool       `toml:"required"`
+	Role     Role       `toml:"role"`
+	Multi    bool       `toml:"multi"`
+	Choices  []string   `toml:"choices"`
+	Min      *float64   `toml:"min"`
+	Max      *float64   `toml:"max"`
+}
+
+// Numeric reports whether the column holds a number (an indicator).
+func (c *Column) Numeric() bool { return c.Type == Integer || c.Type == Money }
+
+// Template is one form of the data contract.
+type Template struct {
+	Slug    string        `toml:"slug"`
+	Title   string        `toml:"title"`
+	Kind    Kind          `toml:"kind"`
+	Force   qiancun.Force `toml:"force"`
+	Columns []Column      `toml:"column"`
+}
+
+// Column returns the column with the standard header h, or nil.
+func (t *Template) Column(h string) *Column {
+	for i := range t.Columns {
+		if t.Columns[i].Header == h {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// RoleColumn returns the column playing role r, or nil.
+func (t *Template) RoleColumn(r Role) *Column {
+	for i := range t.Columns {
+		if t.Columns[i].Role == r {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Indicators returns the standard headers of the numeric columns, in template order.
+func (t *Template) Indicators() []string {
+	var out []string
+	for _, c := range t.Columns {
+		if c.Numeric() {
+			out = append(out, c.Header)
+		}
+	}
+	return out
+}
+
+// Templates is the set of templates in force, in declaration order.
+type Templates struct {
+	list []*Template
+}
+
+// All returns the templates in declaration order.
+func (ts *Templates) All() []*Template { return ts.list }
+
+// Get returns the template with the slug, or nil.
+func (ts *Templates) Get(slug string) *Template {
+	for _, t := range ts.list {
+		if t.Slug == slug {
+			return t
+		}
+	}
+	return nil
+}
+
+// ForForce returns the monthly template of force f, or nil.
+func (ts *Templates) ForForce(f qiancun.Force) *Template {
+	for _, t := range ts.list {
+		if t.Kind == KindMonthly && t.Force == f {
+			return t
+		}
+	}
+	return nil
+}
+
+type templateFile struct {
+	Template []*Template `toml:"template"`
+}
+
+// LoadTemplates returns the embedded templates, overridden or extended by every *.toml file
+// in dir when dir is not empty. A template in dir with the slug of an embedded one replaces
+// it whole.
+func LoadTemplates(dir string) (*Templates, error) {
+	ts := &Templates{}
+	if err := ts.addFS(embeddedTemplates, "templates"); err != nil {
+		return nil, fmt.Errorf("embedded templates: %w", err)
+	}
+	if dir != "" {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("templates directory: %w", err)
+		}
+		if err := ts.addFS(os.DirFS(dir), "."); err != nil {
+			return nil, err
+		}
+	}
+	return ts, nil
+}
+
+func (ts *Templates) addFS(fsys fs.FS, dir string) error {
+	names, err := fs.Glob(fsys, filepath.ToSlash(filepath.Join(dir, "*.toml")))
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		var f templateFile
+		if _, err := toml.Decode(string(b), &f); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		for _, t := range f.Template {
+			if err := t.check(); err != nil {
+				return fmt.Errorf("%s: template %q: %w", name, t.Slug, err)
+			}
+			if i := slices.IndexFunc(ts.list, func(o *Template) bool { return o.Slug == t.Slug }); i >= 0 {
+				ts.list[i] = t
+			} else {
+				ts.list = append(ts.list, t)
+			}
+		}
+	}
+	return nil
+}
+
+func (t *Template) check() error {
+	if t.Slug == "" {
+		return fmt.Errorf("no slug")
+	}
+	switch t.Kind {
+	case KindMonthly:
+		if _, ok := qiancun.LookupForce(string(t.Force)); !ok {
+			return fmt.Errorf("monthly template names unknown force %q", t.Force)
+		}
+	case KindRegistry, KindLedger:
+	default:
+		return fmt.Errorf("kind %q: want monthly, registry or ledger", t.Kind)
+	}
+	if len(t.Columns) == 0 {
+		return fmt.Errorf("no columns")
+	}
+	seen := map[string]bool{}
+	for _, c := range t.Columns {
+		if c.Header == "" {
+			return fmt.Errorf("a column has no header")
+		}
+		for _, h := range append([]string{c.Header}, c.Aliases...) {
+			n := normHeader(h)
+			if seen[n] {
+				return fmt.Errorf("header or alias %q given twice", h)
+			}
+			seen[n] = true
+		}
+		switch c.Type {
+		case Text, IDType, USCCType, Code, Village, Town, DistType, Integer, Money, Date:
+		case Choice:
+			if len(c.Choices) == 0 {
+				return fmt.Errorf("column %q: choice without choices", c.Header)
+			}
+		default:
+			return fmt.Errorf("column %q: unknown type %q", c.Header, c.Type)
+		}
+	}
+	if t.RoleColumn(RoleKey) == nil {
+		return fmt.Errorf("no column has role key")
+	}
+	return nil
+}
+
+// normHeader folds a header for matching: full-width to half-width, spaces and line breaks
+// removed, a trailing unit in brackets removed ("协调资金（万元）" -> "协调资金"), a leading "*"
+// removed.
+func normHeader(s string) string {
+	s = foldWidth(s)
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\n', '\r', '\u3000', '*', '★':
+			return -1
+		}
+		return r
+	}, s)
+	if i := strings.LastIndexByte(s, '('); i > 0 && strings.HasSuffix(s, ")") {
+		if unitWord(s[i+1 : len(s)-1]) {
+			s = s[:i]
+		}
+	}
+	return s
+}
+
+// headerUnit returns the money unit named in a header's brackets ("万元" or "元"), or "".
+func headerUnit(s string) string {
+	s = foldWidth(strings.ReplaceAll(s, " ", ""))
+	if i := strings.LastIndexByte(s, '('); i > 0 && strings.HasSuffix(s, ")") {
+		u := s[i+1 : len(s)-1]
+		u = strings.TrimPrefix(u, "单位:")
+		switch u {
+		case "万元", "元":
+			return u
+		}
+	}
+	return ""
+}
+
+// unitWord reports whether s, the text in a header's brackets, is a unit rather than part of
+// the header's name ("县(市、区)" keeps its brackets).
+func unitWord(s string) bool {
+	s = strings.TrimPrefix(s, "单位:")
+	switch s {
+	case "万元", "元", "个", "户", "天", "人", "次", "场", "件", "场次", "人次", "项", "家", "日":
+		return true
+	}
+	return false
+}

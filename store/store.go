@@ -1,0 +1,214 @@
+// Package store owns the DuckDB database: its embedded, numbered migrations, the raw files,
+// submissions with their history, receipts, facts, members and the village registry. It is
+// the only package that imports the DuckDB driver; it satisfies ingest.Sink, and gives the
+// query engine a database/sql handle to run its packs on.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is a DuckDB database holding everything the service knows. It is safe for
+// concurrent use.
+type Store struct {
+	db   *sql.DB
+	conn *duckdb.Connector
+	path string
+
+	// version counts the writes that changed what a KPI may read; caches key on it.
+	version atomic.Uint64
+
+	regMu sync.Mutex
+	reg   *registry // nil until first asked for, and after the registry changes
+}
+
+// ErrLocked is returned by Open when another process holds the database file.
+var ErrLocked = errors.New("database file is in use by another process")
+
+// LockedError says which process holds a database file.
+type LockedError struct {
+	Path string
+	PID  int // 0 when DuckDB did not say
+}
+
+func (e *LockedError) Error() string {
+	who := "another process"
+	if e.PID > 0 {
+		who = "process " + strconv.Itoa(e.PID)
+	}
+	return fmt.Sprintf("database %s is held by %s, probably a running `qiancun serve`: stop it, or use its HTTP API (POST /api/v1/submissions, GET /api/v1/rankings/...) instead", e.Path, who)
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)
+
+// Open opens (creating if need be) the database at path, or an in-memory one when path is
+// empty, and brings its schema up to date. No extension is ever installed or downloaded.
+func Open(ctx context.Context, path string) (*Store, error) {
+	c, err := duckdb.NewConnector(path+"?autoinstall_known_extensions=false&autoload_known_extensions=false", nil)
+	if err != nil {
+		if strings.Contains(err.Error(), "Could not set lock") || strings.Contains(err.Error(), "Conflicting lock") {
+			le := &LockedError{Path: path}
+			if m := lockPID.FindStringSubmatch(err.Error()); m != nil {
+				le.PID, _ = strconv.Atoi(m[1])
+			}
+			return nil, le
+		}
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
+	s := &Store{db: sql.OpenDB(c), conn: c, path: path}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database cleanly, checkpointing its write-ahead log.
+func (s *Store) Close() error {
+	if s.path != "" {
+		_, _ = s.db.Exec("CHECKPOINT")
+	}
+	err := s.db.Close()
+	if cerr := s.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// DB returns the database handle for read-only queries (the query packs).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Version changes whenever a submission changes what a KPI may read. Caches of query
+// results key on it.
+func (s *Store) Version() uint64 { return s.version.Load() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+var migrationName = regexp.MustCompile(`^(\d+)_[a-z0-9_]+\.sql$`)
+
+// migrate runs every embedded migration not yet applied, in number order, each in its own
+// transaction, and records it in schema_migrations.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	type mig struct {
+		n    int
+		name string
+	}
+	var ms []mig
+	for _, name := range names {
+		base := path.Base(name)
+		m := migrationName.FindStringSubmatch(base)
+		if m == nil {
+			return fmt.Errorf("migration %s: name must be NNN_words.sql", base)
+		}
+		n, _ := strconv.Atoi(m[1])
+		ms = append(ms, mig{n, base})
+	}
+	slices.SortFunc(ms, func(a, b mig) int { return a.n - b.n })
+	for _, m := range ms {
+		var done int
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.n).Scan(&done); err != nil {
+			return err
+		}
+		if done > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile("migrations/" + m.name)
+		if err != nil {
+			return err
+		}
+		if err := s.inTx(ctx, func(conn *sql.Conn) error {
+			if _, err := conn.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := conn.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.n, m.name)
+			return err
+		}); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// inTx runs fn on one connection inside one transaction, committed when fn returns nil and
+// rolled back otherwise. It uses BEGIN/COMMIT on a *sql.Conn rather than *sql.Tx because
+// DuckDB's appender needs the raw driver connection, which a *sql.Tx does not expose; the
+// appender writes inside the connection's open transaction.
+func (s *Store) inTx(ctx context.Context, fn func(conn *sql.Conn) error) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			// A fresh context: the caller's may be the reason we are rolling back.
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := fn(conn); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// appendRows appends rows to table through DuckDB's appender on conn, inside conn's
+// transaction. next is called until it returns false; it fills the row it is given.
+func appendRows(conn *sql.Conn, table string, next func(row []driver.Value) bool, width int) error {
+	return conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
+		if err != nil {
+			return fmt.Errorf("appender %s: %w", table, err)
+		}
+		row := make([]driver.Value, width)
+		for next(row) {
+			if err := a.AppendRow(row...); err != nil {
+				_ = a.Close()
+				return fmt.Errorf("append %s: %w", table, err)
+			}
+		}
+		if err := a.Close(); err != nil {
+			return fmt.Errorf("append %s: %w", table, err)
+		}
+		return nil
+	})
+}

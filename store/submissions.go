@@ -1,0 +1,335 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/ingest"
+)
+
+// registry is the set of assisted villages and their towns, for validation.
+type registry struct {
+	villages map[string]struct{}
+	towns    map[string]struct{}
+}
+
+func (r *registry) Village(code string) bool { _, ok := r.villages[code]; return ok }
+func (r *registry) Town(code string) bool    { _, ok := r.towns[code]; return ok }
+
+// Registry returns the current village registry. It is read once and kept until a new
+// registry is submitted.
+func (s *Store) Registry(ctx context.Context) (ingest.Registry, error) {
+	s.regMu.Lock()
+	defer s.regMu.Unlock()
+	if s.reg != nil {
+		return s.reg, nil
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT code FROM villages")
+	if err != nil {
+		return nil, fmt.Errorf("read village registry: %w", err)
+	}
+	defer rows.Close()
+	r := &registry{villages: map[string]struct{}{}, towns: map[string]struct{}{}}
+	for rows.Next() {
+		var code string
+		if err := rows.Scan(&code); err != nil {
+			return nil, err
+		}
+		r.villages[code] = struct{}{}
+		r.towns[code[:9]] = struct{}{}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	s.reg = r
+	return r, nil
+}
+
+// Current returns the receipt of the submission that counts now for (template, period),
+// or else of the latest rejected one, when it came from the file with this SHA-256.
+func (s *Store) Current(ctx context.Context, template, period, sha string) (*qiancun.Receipt, bool, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `
+		SELECT id FROM submissions
+		WHERE template = ? AND period = ? AND sha256 = ?
+		  AND (current OR (status = 'rejected' AND id > coalesce(
+		        (SELECT max(id) FROM submissions WHERE template = ? AND period = ? AND current), 0)))
+		ORDER BY id DESC LIMIT 1`, template, period, sha, template, period).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("look up earlier submission: %w", err)
+	}
+	rc, err := s.Receipt(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	return rc, true, nil
+}
+
+// Write stores a submission in one transaction; see ingest.Sink.
+func (s *Store) Write(ctx context.Context, sub *ingest.Submission) error {
+	rc := sub.Receipt
+	counts := rc.Status == qiancun.Accepted || rc.Status == qiancun.Partial
+	tmpl := ""
+	if sub.Template != nil {
+		tmpl = sub.Template.Slug
+	}
+	err := s.inTx(ctx, func(conn *sql.Conn) error {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO raw_files (sha256, size, first_name, received_at, content)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, rc.SHA256, len(sub.Data), rc.File, rc.ReceivedAt, sub.Data); err != nil {
+			return fmt.Errorf("keep raw file: %w", err)
+		}
+		var id int64
+		if err := conn.QueryRowContext(ctx, "SELECT nextval('submission_ids')").Scan(&id); err != nil {
+			return err
+		}
+		var replaces sql.NullInt64
+		if counts {
+			if err := conn.QueryRowContext(ctx, `SELECT max(id) FROM submissions WHERE template = ? AND period = ? AND current`,
+				tmpl, rc.Period).Scan(&replaces); err != nil {
+				return err
+			}
+			if replaces.Valid {
+				if _, err := conn.ExecContext(ctx, "UPDATE submissions SET current = false WHERE id = ?", replaces.Int64); err != nil {
+					return fmt.Errorf("supersede submission %d: %w", replaces.Int64, err)
+				}
+			}
+		}
+		warnings := len(rc.Issues) - rc.Errors()
+		if _, err := conn.ExecContext(ctx, `INSERT INTO submissions (id, template, period, file_name, sha256, sheet, status,
+			rows_found, rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, tmpl, rc.Period, rc.File, rc.SHA256, rc.Sheet, string(rc.Status), rc.Rows, rc.Accepted, rc.Quarantined,
+			rc.Errors(), warnings, sub.Uploader, rc.ReceivedAt, replaces, counts); err != nil {
+			return fmt.Errorf("record submission: %w", err)
+		}
+		if err := writeIssues(conn, id, rc.Issues); err != nil {
+			return err
+		}
+		if counts {
+			if err := writeFacts(conn, id, sub); err != nil {
+				return err
+			}
+			if sub.Template.Kind == ingest.KindMonthly {
+				if _, err := conn.ExecContext(ctx, `INSERT INTO members (force, member_key, name, first_period, last_period)
+					SELECT ?, member_key, name, ?, ? FROM fact_rows WHERE submission_id = ?
+					ON CONFLICT (force, member_key) DO UPDATE SET
+						name = CASE WHEN excluded.last_period >= members.last_period THEN excluded.name ELSE members.name END,
+						first_period = least(members.first_period, excluded.first_period),
+						last_period = greatest(members.last_period, excluded.last_period)`,
+					string(sub.Template.Force), rc.Period, rc.Period, id); err != nil {
+					return fmt.Errorf("update members: %w", err)
+				}
+			}
+		}
+		if err := writeQuarantine(conn, id, sub.Quarantined); err != nil {
+			return err
+		}
+		rc.SubmissionID = id
+		rc.Replaces = replaces.Int64
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write submission of %s: %w", rc.File, err)
+	}
+	if counts {
+		s.version.Add(1)
+		if tmpl == "villages" {
+			s.regMu.Lock()
+			s.reg = nil
+			s.regMu.Unlock()
+		}
+	}
+	return nil
+}
+
+func writeIssues(conn *sql.Conn, id int64, issues []qiancun.Issue) error {
+	i := 0
+	return appendRows(conn, "receipt_issues", func(row []driver.Value) bool {
+		if i >= len(issues) {
+			return false
+		}
+		is := issues[i]
+		row[0], row[1], row[2], row[3], row[4] = id, int32(i+1), is.Sheet, is.Cell, is.Column
+		row[5], row[6], row[7], row[8] = is.Value, string(is.Rule), string(is.Severity), is.Message
+		i++
+		return true
+	}, 9)
+}
+
+func writeFacts(conn *sql.Conn, id int64, sub *ingest.Submission) error {
+	facts := sub.Facts
+	i := 0
+	noAttrs := map[string]string{}
+	if err := appendRows(conn, "fact_rows", func(row []driver.Value) bool {
+		if i >= len(facts) {
+			return false
+		}
+		f := &facts[i]
+		attrs := f.Attrs
+		if attrs == nil {
+			attrs = noAttrs
+		}
+		villages := f.Villages
+		if villages == nil {
+			villages = []string{}
+		}
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6] = id, int32(f.Row), f.Key, f.Name, villages, f.Town, attrs
+		i++
+		return true
+	}, 7); err != nil {
+		return err
+	}
+	inds := sub.Template.Indicators()
+	if len(inds) == 0 {
+		return nil
+	}
+	i, k := 0, 0
+	return appendRows(conn, "fact_values", func(row []driver.Value) bool {
+		if i >= len(facts) {
+			return false
+		}
+		f := &facts[i]
+		row[0], row[1], row[2], row[3] = id, int32(f.Row), inds[k], f.Values[k]
+		if k++; k == len(inds) {
+			i, k = i+1, 0
+		}
+		return true
+	}, 4)
+}
+
+func writeQuarantine(conn *sql.Conn, id int64, q []ingest.Quarantined) error {
+	i := 0
+	return appendRows(conn, "quarantine", func(row []driver.Value) bool {
+		if i >= len(q) {
+			return false
+		}
+		row[0], row[1], row[2] = id, int32(q[i].Row), q[i].Cells
+		i++
+		return true
+	}, 3)
+}
+
+// Receipt returns the receipt of submission id as it was made, or ErrNotFound.
+func (s *Store) Receipt(ctx context.Context, id int64) (*qiancun.Receipt, error) {
+	rc := &qiancun.Receipt{SubmissionID: id, Issues: []qiancun.Issue{}}
+	var status string
+	var replaces sql.NullInt64
+	var received time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT file_name, sha256, template, period, status, rows_found, rows_accepted,
+		rows_quarantined, replaces, sheet, received_at FROM submissions WHERE id = ?`, id).
+		Scan(&rc.File, &rc.SHA256, &rc.Template, &rc.Period, &status, &rc.Rows, &rc.Accepted, &rc.Quarantined,
+			&replaces, &rc.Sheet, &received)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read submission %d: %w", id, err)
+	}
+	rc.Status, rc.Replaces, rc.ReceivedAt = qiancun.Status(status), replaces.Int64, received.UTC()
+	rows, err := s.db.QueryContext(ctx, `SELECT sheet, cell, column_name, value, rule, severity, message
+		FROM receipt_issues WHERE submission_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var is qiancun.Issue
+		var rule, sev string
+		if err := rows.Scan(&is.Sheet, &is.Cell, &is.Column, &is.Value, &rule, &sev, &is.Message); err != nil {
+			return nil, err
+		}
+		is.Rule, is.Severity = qiancun.Rule(rule), qiancun.Severity(sev)
+		rc.Issues = append(rc.Issues, is)
+	}
+	return rc, rows.Err()
+}
+
+// ErrNotFound is returned when a submission or file does not exist.
+var ErrNotFound = errors.New("not found")
+
+// SubmissionFilter selects submissions from the history; empty fields match all.
+type SubmissionFilter struct {
+	Templates []string // any of these templates; nil for all
+	Period    string
+	Status    string
+	Limit     int
+	Offset    int
+}
+
+// Submission is one row of the history.
+type Submission struct {
+	ID          int64     `json:"id"`
+	Template    string    `json:"template"`
+	Period      string    `json:"period"`
+	File        string    `json:"file"`
+	SHA256      string    `json:"sha256"`
+	Sheet       string    `json:"sheet"`
+	Status      string    `json:"status"`
+	Rows        int       `json:"rows"`
+	Accepted    int       `json:"accepted"`
+	Quarantined int       `json:"quarantined"`
+	Errors      int       `json:"errors"`
+	Warnings    int       `json:"warnings"`
+	Uploader    string    `json:"uploader"`
+	ReceivedAt  time.Time `json:"received_at"`
+	Replaces    *int64    `json:"replaces"`
+	Current     bool      `json:"current"`
+}
+
+// Submissions lists the history, newest first, and the total that matched.
+func (s *Store) Submissions(ctx context.Context, f SubmissionFilter) ([]Submission, int, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	tmpls := f.Templates
+	if tmpls == nil {
+		tmpls = []string{}
+	}
+	where := `WHERE (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], template))
+		AND (? = '' OR period = ?) AND (? = '' OR status = ?)`
+	args := []any{tmpls, tmpls, f.Period, f.Period, f.Status, f.Status}
+	var total int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM submissions "+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count submissions: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, template, period, file_name, sha256, sheet, status, rows_found,
+		rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current
+		FROM submissions `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list submissions: %w", err)
+	}
+	defer rows.Close()
+	out := []Submission{}
+	for rows.Next() {
+		var x Submission
+		var rep sql.NullInt64
+		if err := rows.Scan(&x.ID, &x.Template, &x.Period, &x.File, &x.SHA256, &x.Sheet, &x.Status, &x.Rows,
+			&x.Accepted, &x.Quarantined, &x.Errors, &x.Warnings, &x.Uploader, &x.ReceivedAt, &rep, &x.Current); err != nil {
+			return nil, 0, err
+		}
+		if rep.Valid {
+			x.Replaces = &rep.Int64
+		}
+		x.ReceivedAt = x.ReceivedAt.UTC()
+		out = append(out, x)
+	}
+	return out, total, rows.Err()
+}
+
+// RawFile returns a kept file as it was received.
+func (s *Store) RawFile(ctx context.Context, sha string) ([]byte, error) {
+	var b []byte
+	err := s.db.QueryRowContext(ctx, "SELECT content FROM raw_files WHERE sha256 = ?", sha).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return b, err
+}

@@ -1,0 +1,309 @@
+package queries
+
+import (
+	"cmp"
+	"fmt"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qiancun/qiancun"
+)
+
+// Ranking is a force's appraisal for a period: every member of the cohort in rank order,
+// with the rules and data it was computed from. A Ranking from the engine is shared by
+// its cache: treat it as read-only.
+type Ranking struct {
+	Force         qiancun.Force   `json:"force"`
+	ForceName     string          `json:"force_name"`
+	Period        string          `json:"period"`
+	Months        []string        `json:"months"`
+	MissingMonths []string        `json:"missing_months"` // months with no accepted submission
+	RulesVersion  string          `json:"rules_version"`
+	Rules         *ForceRules     `json:"-"`
+	Indicators    []IndicatorInfo `json:"indicators"`
+	Members       []Member        `json:"members"`
+	ComputedAt    time.Time       `json:"computed_at"`
+	KeyKind       qiancun.KeyKind `json:"key_kind"`
+}
+
+// IndicatorInfo describes one scored indicator of a ranking.
+type IndicatorInfo struct {
+	Name   string `json:"name"`
+	Weight string `json:"weight"`
+	Best   string `json:"best"` // the cohort's highest value, two decimals
+	Money  bool   `json:"money"`
+}
+
+// Member is one member's appraisal. Key is the real key; mask it (qiancun.MaskKey) before it
+// reaches anyone but an administrator.
+type Member struct {
+	Rank         int               `json:"rank"`
+	DistrictRank int               `json:"district_rank"`
+	Key          string            `json:"key"`
+	Name         string            `json:"name"`
+	District     string            `json:"district"`
+	DistrictCode string            `json:"district_code"`
+	Score        string            `json:"score"`
+	Grade        string            `json:"grade"`
+	Vetoed       bool              `json:"vetoed"`
+	VetoReason   string            `json:"veto_reason,omitempty"`
+	Indicators   map[string]string `json:"indicators"` // standard header -> value, two decimals
+	Points       map[string]string `json:"points"`     // standard header -> points, two decimals
+	Months       int               `json:"months"`
+
+	score  int64   // hundredths
+	values []int64 // hundredths, in Ranking.Indicators order
+}
+
+// ScoreHundredths is the member's total score × 100.
+func (m *Member) ScoreHundredths() int64 { return m.score }
+
+// Values returns the member's indicator values in hundredths, in the ranking's indicator
+// order.
+func (m *Member) Values() []int64 { return m.values }
+
+// appraise scores, ranks and grades the cohort rows under fr. rows come from the force's
+// appraisal pack: key, name, district_code, months, rows, then the indicators in hundredths.
+func appraise(fr *ForceRules, res *Result, nMonths int) ([]Member, []IndicatorInfo, error) {
+	colIdx := map[string]int{}
+	for i, c := range res.Columns {
+		colIdx[c.Name] = i
+	}
+	k := len(fr.Indicators)
+	idx := make([]int, k)
+	for i, in := range fr.Indicators {
+		j, ok := colIdx[in.Name]
+		if !ok {
+			return nil, nil, fmt.Errorf("indicator %q: the pack %s yields no such column", in.Name, res.Pack)
+		}
+		idx[i] = j
+	}
+	members := make([]Member, len(res.Rows))
+	best := make([]int64, k)
+	for i := range best {
+		best[i] = 0
+	}
+	for r, row := range res.Rows {
+		m := &members[r]
+		m.Key, _ = row[0].(string)
+		m.Name, _ = row[1].(string)
+		m.DistrictCode, _ = row[2].(string)
+		m.District = qiancun.DistrictName(m.DistrictCode)
+		if mo, ok := row[3].(int64); ok {
+			m.Months = int(mo)
+		}
+		m.values = make([]int64, k)
+		for i, j := range idx {
+			v, err := asInt64(row[j])
+			if err != nil {
+				return nil, nil, fmt.Errorf("pack %s, column %s: %w", res.Pack, fr.Indicators[i].Name, err)
+			}
+			m.values[i] = v
+			if r == 0 || v > best[i] {
+				best[i] = v
+			}
+		}
+	}
+
+	// Exact scoring. Each indicator's points are weight × max(v, 0) / best, so the total ×
+	// 100 is Σ W_i·v_i / b_i with W_i the weight in hundredths... computed over the common
+	// denominator D = Π b_i (the best values are the same for every member), and rounded
+	// half away from zero once.
+	weights := make([]*big.Rat, k)
+	for i, in := range fr.Indicators {
+		weights[i], _ = new(big.Rat).SetString(strconv.FormatFloat(in.Weight, 'f', -1, 64))
+	}
+	// wNum/wDen: weight as a fraction; coef_i = wNum_i × D / (b_i × wDen_i) over a common
+	// denominator den = D (weights' denominators folded into num via lcm).
+	den := big.NewInt(1)
+	for i := range k {
+		if best[i] > 0 {
+			den.Mul(den, big.NewInt(best[i]))
+		}
+		den.Mul(den, weights[i].Denom())
+	}
+	coef := make([]*big.Int, k)
+	for i := range k {
+		if best[i] <= 0 {
+			coef[i] = new(big.Int)
+			continue
+		}
+		c := new(big.Int).Mul(weights[i].Num(), den)
+		c.Quo(c, big.NewInt(best[i]))
+		c.Quo(c, weights[i].Denom())
+		coef[i] = c
+	}
+	// score×100 = round(100 × Σ coef_i × v_i / den)
+	num, term, q, rem := new(big.Int), new(big.Int), new(big.Int), new(big.Int)
+	hundredDen := new(big.Int).Set(den)
+	for r := range members {
+		m := &members[r]
+		num.SetInt64(0)
+		for i := range k {
+			v := max(m.values[i], 0)
+			if v == 0 || coef[i].Sign() == 0 {
+				continue
+			}
+			term.SetInt64(v)
+			term.Mul(term, coef[i])
+			num.Add(num, term)
+		}
+		num.Mul(num, big.NewInt(100))
+		q.QuoRem(num, hundredDen, rem)
+		rem.Lsh(rem, 1)
+		if rem.CmpAbs(hundredDen) >= 0 {
+			q.Add(q, big.NewInt(1))
+		}
+		m.score = q.Int64()
+	}
+
+	infos := make([]IndicatorInfo, k)
+	for i, in := range fr.Indicators {
+		infos[i] = IndicatorInfo{Name: in.Name, Weight: weights[i].FloatString(2), Best: hundredths(best[i])}
+	}
+	for r := range members {
+		m := &members[r]
+		m.Score = hundredths(m.score)
+		m.Indicators = make(map[string]string, k)
+		m.Points = make(map[string]string, k)
+		for i, in := range fr.Indicators {
+			m.Indicators[in.Name] = hundredths(m.values[i])
+			m.Points[in.Name] = points(weights[i], max(m.values[i], 0), best[i])
+		}
+		if fr.Veto != nil {
+			vi := slices.IndexFunc(fr.Indicators, func(w Weighted) bool { return w.Name == fr.Veto.Indicator })
+			var v int64
+			if vi >= 0 {
+				v = m.values[vi]
+			}
+			limit := int64(fr.Veto.MinPerMonth*100+0.5) * int64(nMonths)
+			if v < limit {
+				m.Vetoed = true
+				m.VetoReason = fmt.Sprintf("%s：考核期内%s为%s，低于%d个月×%g=%s", fr.Veto.Reason, fr.Veto.Indicator,
+					hundredths(v), nMonths, fr.Veto.MinPerMonth, hundredths(limit))
+			}
+		}
+	}
+	rankAndGrade(fr, members)
+	return members, infos, nil
+}
+
+// rankAndGrade orders members by score (then key, for a stable order), gives ranks with
+// shared places (1, 2, 2, 4) in the city and in each district, and grades them.
+func rankAndGrade(fr *ForceRules, members []Member) {
+	slices.SortFunc(members, func(a, b Member) int {
+		return cmp.Or(cmp.Compare(b.score, a.score), strings.Compare(a.Key, b.Key))
+	})
+	byDistrict := map[string][2]int64{} // district -> {members seen, last rank}
+	lastScore := map[string]int64{}
+	for i := range members {
+		m := &members[i]
+		if i > 0 && members[i-1].score == m.score {
+			m.Rank = members[i-1].Rank
+		} else {
+			m.Rank = i + 1
+		}
+		d := byDistrict[m.DistrictCode]
+		d[0]++
+		if d[0] > 1 && lastScore[m.DistrictCode] == m.score {
+			m.DistrictRank = int(d[1])
+		} else {
+			m.DistrictRank = int(d[0])
+			d[1] = d[0]
+		}
+		byDistrict[m.DistrictCode] = d
+		lastScore[m.DistrictCode] = m.score
+	}
+
+	g := fr.Grades
+	excellent, competent, incompetent := int64(g.Excellent*100+0.5), int64(g.Competent*100+0.5), int64(g.Incompetent*100+0.5)
+	quota := int(fr.Quota*float64(len(members)) + 1e-9)
+	// 优秀: walk the eligible members in rank order a tied group at a time; a group that fits
+	// what is left of the quota is 优秀; the first that would cross it is left out whole,
+	// and so is everyone after it.
+	left, open := quota, true
+	for i := 0; i < len(members); {
+		j := i
+		for j < len(members) && members[j].score == members[i].score {
+			j++
+		}
+		var group []int
+		for x := i; x < j; x++ {
+			if !members[x].Vetoed && members[x].score >= excellent {
+				group = append(group, x)
+			}
+		}
+		if open && len(group) > 0 {
+			if len(group) <= left {
+				for _, x := range group {
+					members[x].Grade = GradeExcellent
+				}
+				left -= len(group)
+			} else {
+				open = false
+			}
+		}
+		i = j
+	}
+	for i := range members {
+		m := &members[i]
+		switch {
+		case m.Grade == GradeExcellent:
+		case m.Vetoed || m.score < incompetent:
+			m.Grade = GradeIncompetent
+		case m.score < competent:
+			m.Grade = GradeBasic
+		default:
+			m.Grade = GradeCompetent
+		}
+	}
+}
+
+// points is weight × v / best rounded half away from zero to two decimals, as text.
+func points(w *big.Rat, v, best int64) string {
+	if best <= 0 || v <= 0 {
+		return "0.00"
+	}
+	r := new(big.Rat).Mul(w, big.NewRat(v, best))
+	return roundRat2(r)
+}
+
+// roundRat2 formats r rounded half away from zero to two decimals.
+func roundRat2(r *big.Rat) string {
+	n := new(big.Int).Mul(r.Num(), big.NewInt(100))
+	q, m := new(big.Int).QuoRem(n, r.Denom(), new(big.Int))
+	m.Lsh(m.Abs(m), 1)
+	if m.Cmp(r.Denom()) >= 0 {
+		if n.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	return hundredths(q.Int64())
+}
+
+// hundredths formats v/100 with two decimals.
+func hundredths(v int64) string {
+	sign := ""
+	u := uint64(v)
+	if v < 0 {
+		sign, u = "-", uint64(-v)
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+}
+
+func asInt64(v any) (int64, error) {
+	switch x := v.(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		return x, nil
+	case string:
+		return strconv.ParseInt(x, 10, 64)
+	}
+	return 0, fmt.Errorf("want a whole number of hundredths, got %T", v)
+}

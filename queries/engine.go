@@ -1,0 +1,240 @@
+package queries
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/qiancun/qiancun"
+)
+
+// Data is what the engine reads: a database handle, and a version that changes whenever a
+// submission changes the data (the store satisfies it).
+type Data interface {
+	DB() *sql.DB
+	Version() uint64
+}
+
+// Engine runs query packs and appraises the forces. Results are cached per (pack,
+// parameters) and dropped as soon as the data version moves, so repeated calls do not
+// recompute. It is safe for concurrent use.
+type Engine struct {
+	data  Data
+	packs *Packs
+	rules *Rules
+
+	mu      sync.Mutex
+	version uint64
+	cache   map[string]any
+	group   singleflight.Group
+}
+
+// maxCached bounds the cache; past it the cache is emptied (cheap, and rare in practice:
+// seven forces × a few periods).
+const maxCached = 512
+
+// New returns an engine over data with the packs and rules given.
+func New(data Data, packs *Packs, rules *Rules) *Engine {
+	return &Engine{data: data, packs: packs, rules: rules, cache: map[string]any{}}
+}
+
+// Rules returns the rules in force.
+func (e *Engine) Rules() *Rules { return e.rules }
+
+// Packs returns the packs in force.
+func (e *Engine) Packs() *Packs { return e.packs }
+
+// cached returns the value under key, computing it with fn once for all concurrent callers
+// when it is missing or stale.
+func (e *Engine) cached(ctx context.Context, key string, fn func(ctx context.Context) (any, error)) (any, error) {
+	v := e.data.Version()
+	e.mu.Lock()
+	if e.version != v {
+		e.cache, e.version = map[string]any{}, v
+	}
+	if x, ok := e.cache[key]; ok {
+		e.mu.Unlock()
+		return x, nil
+	}
+	e.mu.Unlock()
+	x, err, _ := e.group.Do(fmt.Sprintf("%d|%s", v, key), func() (any, error) {
+		x, err := fn(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		e.mu.Lock()
+		if e.version == v {
+			if len(e.cache) >= maxCached {
+				e.cache = map[string]any{}
+			}
+			e.cache[key] = x
+		}
+		e.mu.Unlock()
+		return x, nil
+	})
+	return x, err
+}
+
+// ErrUnknownPack is returned for a pack name that no pack has.
+var ErrUnknownPack = errors.New("unknown pack")
+
+// Run runs the named pack with the given parameters, from the cache when it can.
+func (e *Engine) Run(ctx context.Context, pack string, params map[string]string) (*Result, error) {
+	p := e.packs.Get(pack)
+	if p == nil {
+		return nil, fmt.Errorf("%w %q", ErrUnknownPack, pack)
+	}
+	if _, err := p.bind(params); err != nil {
+		return nil, err
+	}
+	keys := slices.Sorted(maps.Keys(params))
+	var b strings.Builder
+	b.WriteString("pack:" + pack)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "|%s=%s", k, params[k])
+	}
+	x, err := e.cached(ctx, b.String(), func(ctx context.Context) (any, error) {
+		return p.run(ctx, e.data.DB(), params)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return x.(*Result), nil
+}
+
+// Rank appraises force over period (YYYY-MM, YYYY-Qn or YYYY) and returns the whole
+// ranking, from the cache when it can.
+func (e *Engine) Rank(ctx context.Context, force qiancun.Force, period string) (*Ranking, error) {
+	fi, ok := qiancun.LookupForce(string(force))
+	if !ok {
+		return nil, &ParamError{"force", fmt.Sprintf("unknown force %q", force)}
+	}
+	per, err := qiancun.ParsePeriod(period)
+	if err != nil {
+		return nil, &ParamError{"period", err.Error()}
+	}
+	x, err := e.cached(ctx, "rank:"+string(force)+"|"+per.String(), func(ctx context.Context) (any, error) {
+		return e.rank(ctx, fi, per)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return x.(*Ranking), nil
+}
+
+func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Period) (*Ranking, error) {
+	fr := e.rules.Forces[fi.Slug]
+	p := e.packs.ForForce(fi.Slug)
+	if p == nil || fr == nil {
+		return nil, fmt.Errorf("force %s has no appraisal pack or rules", fi.Slug)
+	}
+	res, err := p.run(ctx, e.data.DB(), map[string]string{"period": per.String()})
+	if err != nil {
+		return nil, err
+	}
+	members, infos, err := appraise(fr, res, len(per.Months()))
+	if err != nil {
+		return nil, err
+	}
+	missing, err := e.missingMonths(ctx, fi.Slug, per)
+	if err != nil {
+		return nil, err
+	}
+	money := map[string]bool{}
+	for _, in := range moneyIndicators {
+		money[in] = true
+	}
+	for i := range infos {
+		infos[i].Money = money[infos[i].Name]
+	}
+	return &Ranking{
+		Force: fi.Slug, ForceName: fi.Name, Period: per.String(), Months: per.MonthStrings(),
+		MissingMonths: missing, RulesVersion: e.rules.Version, Rules: fr, Indicators: infos,
+		Members: members, ComputedAt: time.Now().UTC(), KeyKind: fi.Key,
+	}, nil
+}
+
+// moneyIndicators are the indicators counted in 元 (for number formats).
+var moneyIndicators = []string{"协调资金", "村集体增收", "投入资金", "采购销售农产品金额", "发放贷款金额", "农产品寄递金额", "助农销售额", "协助融资金额"}
+
+// IsMoney reports whether an indicator is an amount in 元.
+func IsMoney(indicator string) bool { return slices.Contains(moneyIndicators, indicator) }
+
+// missingMonths lists the months of per with no accepted submission of force's template.
+func (e *Engine) missingMonths(ctx context.Context, force qiancun.Force, per qiancun.Period) ([]string, error) {
+	res, err := e.packs.Get("months_received").run(ctx, e.data.DB(), map[string]string{"period": per.String()})
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, row := range res.Rows {
+		if row[0] == string(force) {
+			have[row[1].(string)] = true
+		}
+	}
+	missing := []string{}
+	for _, m := range per.MonthStrings() {
+		if !have[m] {
+			missing = append(missing, m)
+		}
+	}
+	return missing, nil
+}
+
+// Page is a filtered slice of a ranking.
+type Page struct {
+	Total   int      `json:"total"`
+	Members []Member `json:"members"`
+}
+
+// Filter selects members of a ranking; empty fields match all.
+type Filter struct {
+	District string // district code
+	Grade    string
+	Query    string // part of the name (or, with MatchKey, of the key)
+	MatchKey bool   // let Query match keys too: only for those who may see them
+	Limit    int    // 0: all
+	Offset   int
+}
+
+// Select returns the members that f selects, in rank order, and how many matched. It reads
+// the ranking in memory only.
+func (r *Ranking) Select(f Filter) Page {
+	var out []Member
+	total := 0
+	for i := range r.Members {
+		m := &r.Members[i]
+		if f.District != "" && m.DistrictCode != f.District ||
+			f.Grade != "" && m.Grade != f.Grade ||
+			f.Query != "" && !strings.Contains(m.Name, f.Query) && !(f.MatchKey && strings.Contains(m.Key, f.Query)) {
+			continue
+		}
+		total++
+		if total <= f.Offset || f.Limit > 0 && len(out) >= f.Limit {
+			continue
+		}
+		out = append(out, *m)
+	}
+	if out == nil {
+		out = []Member{}
+	}
+	return Page{Total: total, Members: out}
+}
+
+// Member returns the member with key, or nil.
+func (r *Ranking) Member(key string) *Member {
+	for i := range r.Members {
+		if r.Members[i].Key == key {
+			return &r.Members[i]
+		}
+	}
+	return nil
+}

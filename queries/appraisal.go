@@ -7,67 +7,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/qiancun/qiancun"
 )
 
-// Ranking is a force's appraisal for a period: every member of the cohort in rank order,
-// with the rules and data it was computed from. A Ranking from the engine is shared by
-// its cache: treat it as read-only.
-type Ranking struct {
-	Force         qiancun.Force   `json:"force"`
-	ForceName     string          `json:"force_name"`
-	Period        string          `json:"period"`
-	Months        []string        `json:"months"`
-	MissingMonths []string        `json:"missing_months"` // months with no accepted submission
-	RulesVersion  string          `json:"rules_version"`
-	Rules         *ForceRules     `json:"-"`
-	Indicators    []IndicatorInfo `json:"indicators"`
-	Members       []Member        `json:"members"`
-	ComputedAt    time.Time       `json:"computed_at"`
-	KeyKind       qiancun.KeyKind `json:"key_kind"`
-}
-
-// IndicatorInfo describes one scored indicator of a ranking.
-type IndicatorInfo struct {
-	Name   string `json:"name"`
-	Weight string `json:"weight"`
-	Best   string `json:"best"` // the cohort's highest value, two decimals
-	Money  bool   `json:"money"`
-}
-
-// Member is one member's appraisal. Key is the real key; mask it (qiancun.MaskKey) before it
-// reaches anyone but an administrator.
-type Member struct {
-	Rank         int               `json:"rank"`
-	DistrictRank int               `json:"district_rank"`
-	Key          string            `json:"key"`
-	Name         string            `json:"name"`
-	District     string            `json:"district"`
-	DistrictCode string            `json:"district_code"`
-	Score        string            `json:"score"`
-	Grade        string            `json:"grade"`
-	Vetoed       bool              `json:"vetoed"`
-	VetoReason   string            `json:"veto_reason,omitempty"`
-	Indicators   map[string]string `json:"indicators"` // standard header -> value, two decimals
-	Points       map[string]string `json:"points"`     // standard header -> points, two decimals
-	Months       int               `json:"months"`
-
-	score  int64   // hundredths
-	values []int64 // hundredths, in Ranking.Indicators order
-}
-
-// ScoreHundredths is the member's total score × 100.
-func (m *Member) ScoreHundredths() int64 { return m.score }
-
-// Values returns the member's indicator values in hundredths, in the ranking's indicator
-// order.
-func (m *Member) Values() []int64 { return m.values }
-
 // appraise scores, ranks and grades the cohort rows under fr. rows come from the force's
 // appraisal pack: key, name, district_code, months, rows, then the indicators in hundredths.
-func appraise(fr *ForceRules, res *Result, nMonths int) ([]Member, []IndicatorInfo, error) {
+func appraise(fr *qiancun.ForceRules, res *Result, nMonths int) ([]qiancun.Member, []qiancun.IndicatorInfo, error) {
 	colIdx := map[string]int{}
 	for i, c := range res.Columns {
 		colIdx[c.Name] = i
@@ -81,7 +27,7 @@ func appraise(fr *ForceRules, res *Result, nMonths int) ([]Member, []IndicatorIn
 		}
 		idx[i] = j
 	}
-	members := make([]Member, len(res.Rows))
+	members := make([]qiancun.Member, len(res.Rows))
 	best := make([]int64, k)
 	for i := range best {
 		best[i] = 0
@@ -95,13 +41,13 @@ func appraise(fr *ForceRules, res *Result, nMonths int) ([]Member, []IndicatorIn
 		if mo, ok := row[3].(int64); ok {
 			m.Months = int(mo)
 		}
-		m.values = make([]int64, k)
+		m.Values = make([]int64, k)
 		for i, j := range idx {
 			v, err := asInt64(row[j])
 			if err != nil {
 				return nil, nil, fmt.Errorf("pack %s, column %s: %w", res.Pack, fr.Indicators[i].Name, err)
 			}
-			m.values[i] = v
+			m.Values[i] = v
 			if r == 0 || v > best[i] {
 				best[i] = v
 			}
@@ -143,7 +89,7 @@ func appraise(fr *ForceRules, res *Result, nMonths int) ([]Member, []IndicatorIn
 		m := &members[r]
 		num.SetInt64(0)
 		for i := range k {
-			v := max(m.values[i], 0)
+			v := max(m.Values[i], 0)
 			if v == 0 || coef[i].Sign() == 0 {
 				continue
 			}
@@ -157,27 +103,27 @@ func appraise(fr *ForceRules, res *Result, nMonths int) ([]Member, []IndicatorIn
 		if rem.CmpAbs(hundredDen) >= 0 {
 			q.Add(q, big.NewInt(1))
 		}
-		m.score = q.Int64()
+		m.ScoreHundredths = q.Int64()
 	}
 
-	infos := make([]IndicatorInfo, k)
+	infos := make([]qiancun.IndicatorInfo, k)
 	for i, in := range fr.Indicators {
-		infos[i] = IndicatorInfo{Name: in.Name, Weight: weights[i].FloatString(2), Best: hundredths(best[i])}
+		infos[i] = qiancun.IndicatorInfo{Name: in.Name, Weight: weights[i].FloatString(2), Best: hundredths(best[i])}
 	}
 	for r := range members {
 		m := &members[r]
-		m.Score = hundredths(m.score)
+		m.Score = hundredths(m.ScoreHundredths)
 		m.Indicators = make(map[string]string, k)
 		m.Points = make(map[string]string, k)
 		for i, in := range fr.Indicators {
-			m.Indicators[in.Name] = hundredths(m.values[i])
-			m.Points[in.Name] = points(weights[i], max(m.values[i], 0), best[i])
+			m.Indicators[in.Name] = hundredths(m.Values[i])
+			m.Points[in.Name] = points(weights[i], max(m.Values[i], 0), best[i])
 		}
 		if fr.Veto != nil {
-			vi := slices.IndexFunc(fr.Indicators, func(w Weighted) bool { return w.Name == fr.Veto.Indicator })
+			vi := slices.IndexFunc(fr.Indicators, func(w qiancun.Weighted) bool { return w.Name == fr.Veto.Indicator })
 			var v int64
 			if vi >= 0 {
-				v = m.values[vi]
+				v = m.Values[vi]
 			}
 			limit := int64(fr.Veto.MinPerMonth*100+0.5) * int64(nMonths)
 			if v < limit {
@@ -193,29 +139,29 @@ func appraise(fr *ForceRules, res *Result, nMonths int) ([]Member, []IndicatorIn
 
 // rankAndGrade orders members by score (then key, for a stable order), gives ranks with
 // shared places (1, 2, 2, 4) in the city and in each district, and grades them.
-func rankAndGrade(fr *ForceRules, members []Member) {
-	slices.SortFunc(members, func(a, b Member) int {
-		return cmp.Or(cmp.Compare(b.score, a.score), strings.Compare(a.Key, b.Key))
+func rankAndGrade(fr *qiancun.ForceRules, members []qiancun.Member) {
+	slices.SortFunc(members, func(a, b qiancun.Member) int {
+		return cmp.Or(cmp.Compare(b.ScoreHundredths, a.ScoreHundredths), strings.Compare(a.Key, b.Key))
 	})
 	byDistrict := map[string][2]int64{} // district -> {members seen, last rank}
 	lastScore := map[string]int64{}
 	for i := range members {
 		m := &members[i]
-		if i > 0 && members[i-1].score == m.score {
+		if i > 0 && members[i-1].ScoreHundredths == m.ScoreHundredths {
 			m.Rank = members[i-1].Rank
 		} else {
 			m.Rank = i + 1
 		}
 		d := byDistrict[m.DistrictCode]
 		d[0]++
-		if d[0] > 1 && lastScore[m.DistrictCode] == m.score {
+		if d[0] > 1 && lastScore[m.DistrictCode] == m.ScoreHundredths {
 			m.DistrictRank = int(d[1])
 		} else {
 			m.DistrictRank = int(d[0])
 			d[1] = d[0]
 		}
 		byDistrict[m.DistrictCode] = d
-		lastScore[m.DistrictCode] = m.score
+		lastScore[m.DistrictCode] = m.ScoreHundredths
 	}
 
 	g := fr.Grades
@@ -227,19 +173,19 @@ func rankAndGrade(fr *ForceRules, members []Member) {
 	left, open := quota, true
 	for i := 0; i < len(members); {
 		j := i
-		for j < len(members) && members[j].score == members[i].score {
+		for j < len(members) && members[j].ScoreHundredths == members[i].ScoreHundredths {
 			j++
 		}
 		var group []int
 		for x := i; x < j; x++ {
-			if !members[x].Vetoed && members[x].score >= excellent {
+			if !members[x].Vetoed && members[x].ScoreHundredths >= excellent {
 				group = append(group, x)
 			}
 		}
 		if open && len(group) > 0 {
 			if len(group) <= left {
 				for _, x := range group {
-					members[x].Grade = GradeExcellent
+					members[x].Grade = qiancun.GradeExcellent
 				}
 				left -= len(group)
 			} else {
@@ -251,13 +197,13 @@ func rankAndGrade(fr *ForceRules, members []Member) {
 	for i := range members {
 		m := &members[i]
 		switch {
-		case m.Grade == GradeExcellent:
-		case m.Vetoed || m.score < incompetent:
-			m.Grade = GradeIncompetent
-		case m.score < competent:
-			m.Grade = GradeBasic
+		case m.Grade == qiancun.GradeExcellent:
+		case m.Vetoed || m.ScoreHundredths < incompetent:
+			m.Grade = qiancun.GradeIncompetent
+		case m.ScoreHundredths < competent:
+			m.Grade = qiancun.GradeBasic
 		default:
-			m.Grade = GradeCompetent
+			m.Grade = qiancun.GradeCompetent
 		}
 	}
 }

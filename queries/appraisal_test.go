@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/qiancun/qiancun"
 )
 
 // cohort builds a pack result for appraise: key, district code, then indicator values in
@@ -24,11 +26,11 @@ func cohort(indicators []string, members ...[]any) *Result {
 	return res
 }
 
-func twoIndicators(wa, wb float64) *ForceRules {
-	return &ForceRules{
-		Indicators: []Weighted{{"A", wa}, {"B", wb}},
+func twoIndicators(wa, wb float64) *qiancun.ForceRules {
+	return &qiancun.ForceRules{
+		Indicators: []qiancun.Weighted{{Name: "A", Weight: wa}, {Name: "B", Weight: wb}},
 		Method:     "best", Quota: 0.2,
-		Grades: Grades{Excellent: 80, Competent: 60, Incompetent: 40},
+		Grades: qiancun.Grades{Excellent: 80, Competent: 60, Incompetent: 40},
 	}
 }
 
@@ -39,7 +41,7 @@ type row struct {
 	Score, Grade string
 }
 
-func rows(ms []Member) []row {
+func rows(ms []qiancun.Member) []row {
 	out := make([]row, len(ms))
 	for i, m := range ms {
 		out[i] = row{m.Key, m.Rank, m.DistrictRank, m.Score, m.Grade}
@@ -52,7 +54,7 @@ func TestAppraise(t *testing.T) {
 	const lx, py = "370112", "370124"
 	tests := []struct {
 		name    string
-		rules   *ForceRules
+		rules   *qiancun.ForceRules
 		months  int
 		cohort  *Result
 		want    []row
@@ -72,11 +74,11 @@ func TestAppraise(t *testing.T) {
 			// m1: 60×10/10 + 40×5/10 = 80; m2, m4: 30 + 40 = 70; m5: 6 + 4 = 10; m3: a
 			// negative value counts as 0.
 			want: []row{
-				{"m1", 1, 1, "80.00", GradeExcellent},
-				{"m2", 2, 2, "70.00", GradeCompetent},
-				{"m4", 2, 1, "70.00", GradeCompetent},
-				{"m5", 4, 3, "10.00", GradeIncompetent},
-				{"m3", 5, 2, "0.00", GradeIncompetent},
+				{"m1", 1, 1, "80.00", qiancun.GradeExcellent},
+				{"m2", 2, 2, "70.00", qiancun.GradeCompetent},
+				{"m4", 2, 1, "70.00", qiancun.GradeCompetent},
+				{"m5", 4, 3, "10.00", qiancun.GradeIncompetent},
+				{"m3", 5, 2, "0.00", qiancun.GradeIncompetent},
 			},
 			wantPts: map[string]string{"m1.A": "60.00", "m1.B": "20.00", "m3.A": "0.00"},
 		},
@@ -90,10 +92,10 @@ func TestAppraise(t *testing.T) {
 				[]any{"g", lx, 10, 10}, []any{"h", lx, 10, 10}, []any{"i", lx, 10, 10}, []any{"j", lx, 50, 50},
 			),
 			want: []row{
-				{"a", 1, 1, "100.00", GradeCompetent}, {"b", 1, 1, "100.00", GradeCompetent}, {"c", 1, 1, "100.00", GradeCompetent},
-				{"d", 4, 4, "90.00", GradeCompetent}, {"j", 5, 5, "50.00", GradeBasic},
-				{"e", 6, 6, "10.00", GradeIncompetent}, {"f", 6, 6, "10.00", GradeIncompetent}, {"g", 6, 6, "10.00", GradeIncompetent},
-				{"h", 6, 6, "10.00", GradeIncompetent}, {"i", 6, 6, "10.00", GradeIncompetent},
+				{"a", 1, 1, "100.00", qiancun.GradeCompetent}, {"b", 1, 1, "100.00", qiancun.GradeCompetent}, {"c", 1, 1, "100.00", qiancun.GradeCompetent},
+				{"d", 4, 4, "90.00", qiancun.GradeCompetent}, {"j", 5, 5, "50.00", qiancun.GradeBasic},
+				{"e", 6, 6, "10.00", qiancun.GradeIncompetent}, {"f", 6, 6, "10.00", qiancun.GradeIncompetent}, {"g", 6, 6, "10.00", qiancun.GradeIncompetent},
+				{"h", 6, 6, "10.00", qiancun.GradeIncompetent}, {"i", 6, 6, "10.00", qiancun.GradeIncompetent},
 			},
 		},
 		{
@@ -105,10 +107,10 @@ func TestAppraise(t *testing.T) {
 				[]any{"g", lx, 1, 1}, []any{"h", lx, 1, 1}, []any{"i", lx, 1, 1}, []any{"j", lx, 1, 1},
 			),
 			want: []row{
-				{"a", 1, 1, "100.00", GradeExcellent}, {"b", 1, 1, "100.00", GradeExcellent}, {"c", 3, 3, "95.00", GradeCompetent},
-				{"d", 4, 4, "1.00", GradeIncompetent}, {"e", 4, 4, "1.00", GradeIncompetent}, {"f", 4, 4, "1.00", GradeIncompetent},
-				{"g", 4, 4, "1.00", GradeIncompetent}, {"h", 4, 4, "1.00", GradeIncompetent}, {"i", 4, 4, "1.00", GradeIncompetent},
-				{"j", 4, 4, "1.00", GradeIncompetent},
+				{"a", 1, 1, "100.00", qiancun.GradeExcellent}, {"b", 1, 1, "100.00", qiancun.GradeExcellent}, {"c", 3, 3, "95.00", qiancun.GradeCompetent},
+				{"d", 4, 4, "1.00", qiancun.GradeIncompetent}, {"e", 4, 4, "1.00", qiancun.GradeIncompetent}, {"f", 4, 4, "1.00", qiancun.GradeIncompetent},
+				{"g", 4, 4, "1.00", qiancun.GradeIncompetent}, {"h", 4, 4, "1.00", qiancun.GradeIncompetent}, {"i", 4, 4, "1.00", qiancun.GradeIncompetent},
+				{"j", 4, 4, "1.00", qiancun.GradeIncompetent},
 			},
 		},
 		{
@@ -118,14 +120,14 @@ func TestAppraise(t *testing.T) {
 				[]any{"a", lx, -100, 100}, []any{"b", lx, 0, 50}, []any{"c", lx, -5, 0},
 			),
 			want: []row{
-				{"a", 1, 1, "50.00", GradeBasic}, {"b", 2, 2, "25.00", GradeIncompetent}, {"c", 3, 3, "0.00", GradeIncompetent},
+				{"a", 1, 1, "50.00", qiancun.GradeBasic}, {"b", 2, 2, "25.00", qiancun.GradeIncompetent}, {"c", 3, 3, "0.00", qiancun.GradeIncompetent},
 			},
 		},
 		{
 			name: "a vetoed top scorer is 不称职 and the quota passes on",
-			rules: func() *ForceRules {
+			rules: func() *qiancun.ForceRules {
 				r := twoIndicators(50, 50)
-				r.Veto = &Veto{Indicator: "A", MinPerMonth: 15, Reason: "驻村天数不足"}
+				r.Veto = &qiancun.Veto{Indicator: "A", MinPerMonth: 15, Reason: "驻村天数不足"}
 				return r
 			}(),
 			months: 2, // the veto needs A ≥ 30 over two months
@@ -135,8 +137,8 @@ func TestAppraise(t *testing.T) {
 			),
 			// top: 50×29/30 + 50 = 98.33; next: 50 + 45 = 95; quota floor(20% × 5) = 1.
 			want: []row{
-				{"top", 1, 1, "98.33", GradeIncompetent}, {"next", 2, 2, "95.00", GradeExcellent},
-				{"x1", 3, 3, "50.50", GradeBasic}, {"x2", 3, 3, "50.50", GradeBasic}, {"x3", 3, 3, "50.50", GradeBasic},
+				{"top", 1, 1, "98.33", qiancun.GradeIncompetent}, {"next", 2, 2, "95.00", qiancun.GradeExcellent},
+				{"x1", 3, 3, "50.50", qiancun.GradeBasic}, {"x2", 3, 3, "50.50", qiancun.GradeBasic}, {"x3", 3, 3, "50.50", qiancun.GradeBasic},
 			},
 			vetoed: []string{"top"},
 		},
@@ -145,7 +147,7 @@ func TestAppraise(t *testing.T) {
 			rules: twoIndicators(20, 80),
 			// a: 20 × 201/4000 = 1.005 exactly; a float gives 1.00499… and rounds down.
 			cohort: cohort([]string{"A", "B"}, []any{"a", lx, 201, 0}, []any{"b", lx, 4000, 0}),
-			want:   []row{{"b", 1, 1, "20.00", GradeIncompetent}, {"a", 2, 2, "1.01", GradeIncompetent}},
+			want:   []row{{"b", 1, 1, "20.00", qiancun.GradeIncompetent}, {"a", 2, 2, "1.01", qiancun.GradeIncompetent}},
 		},
 	}
 	for _, tt := range tests {

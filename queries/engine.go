@@ -29,7 +29,7 @@ type Data interface {
 type Engine struct {
 	data  Data
 	packs *Packs
-	rules *Rules
+	rules *qiancun.Rules
 
 	mu      sync.Mutex
 	version uint64
@@ -42,12 +42,12 @@ type Engine struct {
 const maxCached = 512
 
 // New returns an engine over data with the packs and rules given.
-func New(data Data, packs *Packs, rules *Rules) *Engine {
+func New(data Data, packs *Packs, rules *qiancun.Rules) *Engine {
 	return &Engine{data: data, packs: packs, rules: rules, cache: map[string]any{}}
 }
 
-// Rules returns the rules in force.
-func (e *Engine) Rules() *Rules { return e.rules }
+// qiancun.Rules returns the rules in force.
+func (e *Engine) Rules() *qiancun.Rules { return e.rules }
 
 // Packs returns the packs in force.
 func (e *Engine) Packs() *Packs { return e.packs }
@@ -112,7 +112,7 @@ func (e *Engine) Run(ctx context.Context, pack string, params map[string]string)
 
 // Rank appraises force over period (YYYY-MM, YYYY-Qn or YYYY) and returns the whole
 // ranking, from the cache when it can.
-func (e *Engine) Rank(ctx context.Context, force qiancun.Force, period string) (*Ranking, error) {
+func (e *Engine) Rank(ctx context.Context, force qiancun.Force, period string) (*qiancun.Ranking, error) {
 	fi, ok := qiancun.LookupForce(string(force))
 	if !ok {
 		return nil, &ParamError{"force", fmt.Sprintf("unknown force %q", force)}
@@ -127,10 +127,10 @@ func (e *Engine) Rank(ctx context.Context, force qiancun.Force, period string) (
 	if err != nil {
 		return nil, err
 	}
-	return x.(*Ranking), nil
+	return x.(*qiancun.Ranking), nil
 }
 
-func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Period) (*Ranking, error) {
+func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Period) (*qiancun.Ranking, error) {
 	fr := e.rules.Forces[fi.Slug]
 	p := e.packs.ForForce(fi.Slug)
 	if p == nil || fr == nil {
@@ -155,7 +155,7 @@ func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Per
 	for i := range infos {
 		infos[i].Money = money[infos[i].Name]
 	}
-	return &Ranking{
+	return &qiancun.Ranking{
 		Force: fi.Slug, ForceName: fi.Name, Period: per.String(), Months: per.MonthStrings(),
 		MissingMonths: missing, RulesVersion: e.rules.Version, Rules: fr, Indicators: infos,
 		Members: members, ComputedAt: time.Now().UTC(), KeyKind: fi.Key,
@@ -187,54 +187,4 @@ func (e *Engine) missingMonths(ctx context.Context, force qiancun.Force, per qia
 		}
 	}
 	return missing, nil
-}
-
-// Page is a filtered slice of a ranking.
-type Page struct {
-	Total   int      `json:"total"`
-	Members []Member `json:"members"`
-}
-
-// Filter selects members of a ranking; empty fields match all.
-type Filter struct {
-	District string // district code
-	Grade    string
-	Query    string // part of the name (or, with MatchKey, of the key)
-	MatchKey bool   // let Query match keys too: only for those who may see them
-	Limit    int    // 0: all
-	Offset   int
-}
-
-// Select returns the members that f selects, in rank order, and how many matched. It reads
-// the ranking in memory only.
-func (r *Ranking) Select(f Filter) Page {
-	var out []Member
-	total := 0
-	for i := range r.Members {
-		m := &r.Members[i]
-		if f.District != "" && m.DistrictCode != f.District ||
-			f.Grade != "" && m.Grade != f.Grade ||
-			f.Query != "" && !strings.Contains(m.Name, f.Query) && !(f.MatchKey && strings.Contains(m.Key, f.Query)) {
-			continue
-		}
-		total++
-		if total <= f.Offset || f.Limit > 0 && len(out) >= f.Limit {
-			continue
-		}
-		out = append(out, *m)
-	}
-	if out == nil {
-		out = []Member{}
-	}
-	return Page{Total: total, Members: out}
-}
-
-// Member returns the member with key, or nil.
-func (r *Ranking) Member(key string) *Member {
-	for i := range r.Members {
-		if r.Members[i].Key == key {
-			return &r.Members[i]
-		}
-	}
-	return nil
 }

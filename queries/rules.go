@@ -16,72 +16,17 @@ import (
 //go:embed rules.toml
 var defaultRules []byte
 
-// Rules are the appraisal rules in force: per force the indicators and weights, the scoring
-// method, the veto, the grade thresholds and the 优秀 quota; and the programme's targets.
-type Rules struct {
-	Version string                        `toml:"version" json:"version"`
-	Forces  map[qiancun.Force]*ForceRules `toml:"forces" json:"forces"`
-	Targets Targets                       `toml:"targets" json:"targets"`
-}
-
-// ForceRules are one force's rules.
-type ForceRules struct {
-	Indicators []Weighted `toml:"indicators" json:"indicators"`
-	Method     string     `toml:"method" json:"method"`
-	Veto       *Veto      `toml:"veto" json:"veto,omitempty"`
-	Quota      float64    `toml:"quota" json:"quota"`
-	Grades     Grades     `toml:"grades" json:"grades"`
-}
-
-// Weighted is an indicator (a standard header of the force's template) and its weight.
-type Weighted struct {
-	Name   string  `toml:"name" json:"name"`
-	Weight float64 `toml:"weight" json:"weight"`
-}
-
-// Veto is the 一票否决 rule: vetoed when Indicator summed over the period is below
-// MinPerMonth × the months of the period.
-type Veto struct {
-	Indicator   string  `toml:"indicator" json:"indicator"`
-	MinPerMonth float64 `toml:"min_per_month" json:"min_per_month"`
-	Reason      string  `toml:"reason" json:"reason"`
-}
-
-// Grades are the score thresholds: 优秀 from Excellent (within the quota), 称职 from
-// Competent, 基本称职 from Incompetent, 不称职 below.
-type Grades struct {
-	Excellent   float64 `toml:"excellent" json:"excellent"`
-	Competent   float64 `toml:"competent" json:"competent"`
-	Incompetent float64 `toml:"incompetent" json:"incompetent"`
-}
-
-// Targets are the programme's published figures, against which progress is measured.
-type Targets struct {
-	Villages  int64            `toml:"villages" json:"villages"`
-	Members   map[string]int64 `toml:"members" json:"members"` // by force slug
-	FundsYuan string           `toml:"funds_yuan" json:"funds_yuan"`
-	Projects  int64            `toml:"projects" json:"projects"`
-}
-
-// The four grades.
-const (
-	GradeExcellent   = "优秀"
-	GradeCompetent   = "称职"
-	GradeBasic       = "基本称职"
-	GradeIncompetent = "不称职"
-)
-
 type rulesFile struct {
-	Version  string                        `toml:"version"`
-	Defaults ForceRules                    `toml:"defaults"`
-	Forces   map[qiancun.Force]*ForceRules `toml:"forces"`
-	Targets  Targets                       `toml:"targets"`
+	Version  string                                `toml:"version"`
+	Defaults qiancun.ForceRules                    `toml:"defaults"`
+	Forces   map[qiancun.Force]*qiancun.ForceRules `toml:"forces"`
+	Targets  qiancun.Targets                       `toml:"targets"`
 }
 
 // LoadRules reads the rules from path, or the embedded defaults when path is empty.
 // indicators lists, per force, the indicators its appraisal pack yields; a rule naming
 // another is refused.
-func LoadRules(path string, indicators map[qiancun.Force][]string) (*Rules, error) {
+func LoadRules(path string, indicators map[qiancun.Force][]string) (*qiancun.Rules, error) {
 	b := defaultRules
 	if path != "" {
 		var err error
@@ -99,7 +44,7 @@ func LoadRules(path string, indicators map[qiancun.Force][]string) (*Rules, erro
 	return r, nil
 }
 
-func parseRules(b []byte, indicators map[qiancun.Force][]string) (*Rules, error) {
+func parseRules(b []byte, indicators map[qiancun.Force][]string) (*qiancun.Rules, error) {
 	var f rulesFile
 	md, err := toml.Decode(string(b), &f)
 	if err != nil {
@@ -111,7 +56,7 @@ func parseRules(b []byte, indicators map[qiancun.Force][]string) (*Rules, error)
 	if f.Version == "" {
 		return nil, fmt.Errorf("no version: name this set of rules (version = \"...\")")
 	}
-	r := &Rules{Version: f.Version, Forces: map[qiancun.Force]*ForceRules{}, Targets: f.Targets}
+	r := &qiancun.Rules{Version: f.Version, Forces: map[qiancun.Force]*qiancun.ForceRules{}, Targets: f.Targets}
 	for slug, fr := range f.Forces {
 		if _, ok := qiancun.LookupForce(string(slug)); !ok {
 			return nil, fmt.Errorf("unknown force %q", slug)
@@ -122,10 +67,10 @@ func parseRules(b []byte, indicators map[qiancun.Force][]string) (*Rules, error)
 		if fr.Quota == 0 {
 			fr.Quota = f.Defaults.Quota
 		}
-		if fr.Grades == (Grades{}) {
+		if fr.Grades == (qiancun.Grades{}) {
 			fr.Grades = f.Defaults.Grades
 		}
-		if err := fr.check(indicators[slug]); err != nil {
+		if err := checkForce(fr, indicators[slug]); err != nil {
 			return nil, fmt.Errorf("force %s: %w", slug, err)
 		}
 		r.Forces[slug] = fr
@@ -144,7 +89,7 @@ func parseRules(b []byte, indicators map[qiancun.Force][]string) (*Rules, error)
 	return r, nil
 }
 
-func (fr *ForceRules) check(known []string) error {
+func checkForce(fr *qiancun.ForceRules, known []string) error {
 	if fr.Method != "best" {
 		return fmt.Errorf("method %q: the only method is \"best\" (weight × value / best in the cohort)", fr.Method)
 	}

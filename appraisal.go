@@ -1,0 +1,191 @@
+package qiancun
+
+import (
+	"strings"
+	"time"
+)
+
+// Rules are the appraisal rules in force: per force the indicators and weights, the scoring
+// method, the veto, the grade thresholds and the 优秀 quota; and the programme's targets.
+type Rules struct {
+	Version string                `toml:"version" json:"version"`
+	Forces  map[Force]*ForceRules `toml:"forces" json:"forces"`
+	Targets Targets               `toml:"targets" json:"targets"`
+}
+
+// ForceRules are one force's rules.
+type ForceRules struct {
+	Indicators []Weighted `toml:"indicators" json:"indicators"`
+	Method     string     `toml:"method" json:"method"`
+	Veto       *Veto      `toml:"veto" json:"veto,omitempty"`
+	Quota      float64    `toml:"quota" json:"quota"`
+	Grades     Grades     `toml:"grades" json:"grades"`
+}
+
+// Weighted is an indicator (a standard header of the force's template) and its weight.
+type Weighted struct {
+	Name   string  `toml:"name" json:"name"`
+	Weight float64 `toml:"weight" json:"weight"`
+}
+
+// Veto is the 一票否决 rule: vetoed when Indicator summed over the period is below
+// MinPerMonth × the months of the period.
+type Veto struct {
+	Indicator   string  `toml:"indicator" json:"indicator"`
+	MinPerMonth float64 `toml:"min_per_month" json:"min_per_month"`
+	Reason      string  `toml:"reason" json:"reason"`
+}
+
+// Grades are the score thresholds: 优秀 from Excellent (within the quota), 称职 from
+// Competent, 基本称职 from Incompetent, 不称职 below.
+type Grades struct {
+	Excellent   float64 `toml:"excellent" json:"excellent"`
+	Competent   float64 `toml:"competent" json:"competent"`
+	Incompetent float64 `toml:"incompetent" json:"incompetent"`
+}
+
+// Targets are the programme's published figures, against which progress is measured.
+type Targets struct {
+	Villages  int64            `toml:"villages" json:"villages"`
+	Members   map[string]int64 `toml:"members" json:"members"` // by force slug
+	FundsYuan string           `toml:"funds_yuan" json:"funds_yuan"`
+	Projects  int64            `toml:"projects" json:"projects"`
+}
+
+// The four grades.
+const (
+	GradeExcellent   = "优秀"
+	GradeCompetent   = "称职"
+	GradeBasic       = "基本称职"
+	GradeIncompetent = "不称职"
+)
+
+// Ranking is a force's appraisal for a period: every member of the cohort in rank order,
+// with the rules and data it was computed from. A Ranking from the engine is shared by
+// its cache: treat it as read-only.
+type Ranking struct {
+	Force         Force           `json:"force"`
+	ForceName     string          `json:"force_name"`
+	Period        string          `json:"period"`
+	Months        []string        `json:"months"`
+	MissingMonths []string        `json:"missing_months"` // months with no accepted submission
+	RulesVersion  string          `json:"rules_version"`
+	Rules         *ForceRules     `json:"-"`
+	Indicators    []IndicatorInfo `json:"indicators"`
+	Members       []Member        `json:"members"`
+	ComputedAt    time.Time       `json:"computed_at"`
+	KeyKind       KeyKind         `json:"key_kind"`
+}
+
+// IndicatorInfo describes one scored indicator of a ranking.
+type IndicatorInfo struct {
+	Name   string `json:"name"`
+	Weight string `json:"weight"`
+	Best   string `json:"best"` // the cohort's highest value, two decimals
+	Money  bool   `json:"money"`
+}
+
+// Member is one member's appraisal. Key is the real key; mask it (MaskKey) before it
+// reaches anyone but an administrator.
+type Member struct {
+	Rank         int               `json:"rank"`
+	DistrictRank int               `json:"district_rank"`
+	Key          string            `json:"key"`
+	Name         string            `json:"name"`
+	District     string            `json:"district"`
+	DistrictCode string            `json:"district_code"`
+	Score        string            `json:"score"`
+	Grade        string            `json:"grade"`
+	Vetoed       bool              `json:"vetoed"`
+	VetoReason   string            `json:"veto_reason,omitempty"`
+	Indicators   map[string]string `json:"indicators"` // standard header -> value, two decimals
+	Points       map[string]string `json:"points"`     // standard header -> points, two decimals
+	Months       int               `json:"months"`
+
+	// ScoreHundredths is the total × 100 and Values the indicator values × 100, in the
+	// ranking's indicator order: exact, for those who compute further.
+	ScoreHundredths int64   `json:"-"`
+	Values          []int64 `json:"-"`
+}
+
+// Scorecard explains one member's appraisal: each indicator's value, the cohort's best, the
+// weight and the points, the veto if any, and the rows each value came from.
+type Scorecard struct {
+	Force         Force       `json:"force"`
+	Period        string      `json:"period"`
+	RulesVersion  string      `json:"rules_version"`
+	CohortSize    int         `json:"cohort_size"`
+	MissingMonths []string    `json:"missing_months"`
+	Member        Member      `json:"member"`
+	Lines         []ScoreLine `json:"lines"`
+}
+
+// ScoreLine is one indicator of a scorecard.
+type ScoreLine struct {
+	Indicator string   `json:"indicator"`
+	Value     string   `json:"value"`
+	Best      string   `json:"best"`
+	Weight    string   `json:"weight"`
+	Points    string   `json:"points"`
+	Sources   []Source `json:"sources"`
+}
+
+// Source is one cell's worth of a value: the month, the submission, its file, sheet and row.
+type Source struct {
+	Period       string `json:"period"`
+	SubmissionID int64  `json:"submission_id"`
+	File         string `json:"file"`
+	Sheet        string `json:"sheet"`
+	Row          int64  `json:"row"`
+	Value        string `json:"value"`
+}
+
+// Page is a filtered slice of a ranking.
+type Page struct {
+	Total   int      `json:"total"`
+	Members []Member `json:"members"`
+}
+
+// Filter selects members of a ranking; empty fields match all.
+type Filter struct {
+	District string // district code
+	Grade    string
+	Query    string // part of the name (or, with MatchKey, of the key)
+	MatchKey bool   // let Query match keys too: only for those who may see them
+	Limit    int    // 0: all
+	Offset   int
+}
+
+// Select returns the members that f selects, in rank order, and how many matched. It reads
+// the ranking in memory only.
+func (r *Ranking) Select(f Filter) Page {
+	var out []Member
+	total := 0
+	for i := range r.Members {
+		m := &r.Members[i]
+		if f.District != "" && m.DistrictCode != f.District ||
+			f.Grade != "" && m.Grade != f.Grade ||
+			f.Query != "" && !strings.Contains(m.Name, f.Query) && !(f.MatchKey && strings.Contains(m.Key, f.Query)) {
+			continue
+		}
+		total++
+		if total <= f.Offset || f.Limit > 0 && len(out) >= f.Limit {
+			continue
+		}
+		out = append(out, *m)
+	}
+	if out == nil {
+		out = []Member{}
+	}
+	return Page{Total: total, Members: out}
+}
+
+// Member returns the member with key, or nil.
+func (r *Ranking) Member(key string) *Member {
+	for i := range r.Members {
+		if r.Members[i].Key == key {
+			return &r.Members[i]
+		}
+	}
+	return nil
+}

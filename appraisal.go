@@ -189,3 +189,29 @@ func (r *Ranking) Member(key string) *Member {
 	}
 	return nil
 }
+
+// Progress is the programme's state in a period against its published targets.
+type Progress struct {
+	Period       string             `json:"period"`
+	RulesVersion string             `json:"rules_version"`
+	City         []ProgressLine     `json:"city"`
+	Districts    []DistrictProgress `json:"districts"`
+}
+
+// DistrictProgress is one district's totals.
+type DistrictProgress struct {
+	Code  string         `json:"code"`
+	Name  string         `json:"name"`
+	Lines []ProgressLine `json:"lines"`
+}
+
+// ProgressLine is one metric: villages, villages_reached, members:<force>, funds_yuan,
+// projects, project_investment_yuan. Target and Percent are set for the city's metrics that
+// have a published figure.
+type ProgressLine struct {
+	Metric  string `json:"metric"`
+	Label   string `json:"label"`
+	Actual  string `json:"actual"`
+	Target  string `json:"target,omitempty"`
+	Percent string `json:"percent,omitempty"` // actual / target × 100, two decimals
+}

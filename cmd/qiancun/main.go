@@ -50,6 +50,8 @@ func commands() []command {
 		{"demo", "build a database from the embedded demo data and show it", runDemo},
 		{"ingest", "read departmental files into the database and print their receipts", runIngest},
 		{"gen", "write synthetic departmental files (demo, city or national scale)", runGen},
+		{"rank", "print a force's ranking for an appraisal period", runRank},
+		{"query", "run a query pack (KPIs, coverage, progress, projects)", runQuery},
 	}
 }
 

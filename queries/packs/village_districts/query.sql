@@ -21,8 +21,8 @@ per_village AS (
     GROUP BY v.code, v.district_code, v.district
 ),
 counts AS (
-    SELECT coalesce(district_code, '') AS district_code,
-           coalesce(any_value(district), '济南市') AS district,
+    SELECT CASE WHEN grouping(district_code) = 1 THEN '' ELSE district_code END AS district_code,
+           CASE WHEN grouping(district_code) = 1 THEN '济南市' ELSE any_value(district) END AS district,
            count(*) AS villages,
            count(*) FILTER (WHERE first_secretary) AS first_secretary,
            count(*) FILTER (WHERE enterprise) AS enterprise,

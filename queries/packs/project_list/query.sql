@@ -21,7 +21,7 @@ JOIN current_values v USING (submission_id, row_no)
 LEFT JOIN villages vg ON vg.code = r.villages[1]
 WHERE r.template = 'projects' AND v.indicator = '总投资'
   AND ($district = '' OR left(r.villages[1], 6) = $district)
-  AND ($status = '' OR r.attrs ->> '状态' = $status)
-  AND ($lead_force = '' OR r.attrs ->> '牵头力量' = $lead_force)
+  AND ($status = '' OR (r.attrs ->> '状态') = $status)
+  AND ($lead_force = '' OR (r.attrs ->> '牵头力量') = $lead_force)
   AND ($q = '' OR contains(r.member_key, $q) OR contains(r.name, $q))
 ORDER BY r.member_key

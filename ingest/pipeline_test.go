@@ -523,22 +523,28 @@ func TestGBKCSV(t *testing.T) {
 	}
 }
 
+// TestLegacyXLS reads a real .xls that LibreOffice wrote (from the messy first-secretary
+// sheet: a title, a 填报单位 line, a totals row, numbers stored as text).
 func TestLegacyXLS(t *testing.T) {
 	t.Parallel()
-	matches, _ := filepath.Glob("testdata/*.xls")
-	if len(matches) == 0 {
-		t.Fatal("no .xls fixture under testdata")
-	}
 	e := newEnv(t)
-	for _, m := range matches {
-		data, err := readFile(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rc := e.ingest(t, m, data, ingest.Options{Template: "first_secretary", Period: "2024-05", DryRun: true})
-		if rc.Rows == 0 {
-			t.Errorf("%s: no rows read: %+v", m, rc)
-		}
+	data, err := readFile("testdata/pipeline_fs_2024-05.xls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := e.ingest(t, "pipeline_fs_2024-05.xls", data, ingest.Options{})
+	if rc.Status != qiancun.Accepted || rc.Period != "2024-05" || rc.Template != "first_secretary" || rc.Accepted != 2 {
+		t.Fatalf("receipt = %+v", rc)
+	}
+	want := map[string]string{
+		"驻村天数": "40.00", "走访农户数": "42.00", "协调资金": "125000.00", "实施项目数": "2.00",
+		"村集体增收": "17500.00", "办实事数": "7.00", "化解矛盾纠纷数": "1.00",
+	}
+	if diff := cmp.Diff(want, e.sums(t, "first_secretary", "2024-05")); diff != "" {
+		t.Errorf("sums (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]qiancun.Rule{qiancun.UnitConverted, qiancun.UnitConverted, qiancun.SkippedRow}, warningsOf(rc)); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
 

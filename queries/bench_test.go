@@ -1,0 +1,134 @@
+package queries_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/queries"
+	"github.com/qiancun/qiancun/store"
+	"github.com/qiancun/qiancun/synth"
+)
+
+// nationalDB returns a database of `gen --scale national` data for 2024-Q2, built once and
+// kept in $QIANCUN_BENCH_DIR (default: the system temp dir), since building it takes
+// minutes.
+func nationalDB(b *testing.B) string {
+	b.Helper()
+	dir := os.Getenv("QIANCUN_BENCH_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "qiancun-bench-national")
+	}
+	path := filepath.Join(dir, "national.db")
+	if _, err := os.Stat(path + ".complete"); err == nil {
+		return path
+	}
+	ctx := context.Background()
+	files := filepath.Join(dir, "files")
+	if err := os.MkdirAll(files, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("generating national data into %s (once)", files)
+	sum, err := synth.Generate(ctx, files, synth.Options{Scale: synth.National, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.Remove(path)
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts, _ := ingest.LoadTemplates("")
+	in := ingest.New(ts, st, ingest.DefaultLimits())
+	names := sum.Files
+	for i, f := range names {
+		if filepath.Base(f) == "帮扶村名册.xlsx" {
+			names[0], names[i] = names[i], names[0]
+		}
+	}
+	for _, f := range names {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(files, f)
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rc, err := in.Ingest(ctx, f, data, ingest.Options{})
+		if err != nil || rc.Status != qiancun.Accepted {
+			b.Fatalf("%s: %v %v", f, err, rc.Status)
+		}
+		b.Logf("ingested %s: %d rows", filepath.Base(f), rc.Accepted)
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(path+".complete", nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+func openNational(b *testing.B) (*store.Store, *queries.Packs, *qiancun.Rules) {
+
+	path := nationalDB(b)
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	packs, _ := queries.LoadPacks("")
+	rules, err := queries.LoadRules("", packs.Indicators())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st, packs, rules
+}
+
+// BenchmarkAppraiseNational ranks all seven forces for a quarter over national-scale data,
+// with a cold cache each time (a new engine).
+func BenchmarkAppraiseNational(b *testing.B) {
+	if testing.Short() {
+		b.Skip("needs the national data set")
+	}
+	st, packs, rules := openNational(b)
+	ctx := context.Background()
+	members := 0
+	for b.Loop() {
+		eng := queries.New(st, packs, rules)
+		members = 0
+		for _, f := range qiancun.Forces() {
+			r, err := eng.Rank(ctx, f.Slug, "2024-Q2")
+			if err != nil {
+				b.Fatal(err)
+			}
+			members += len(r.Members)
+		}
+	}
+	b.ReportMetric(float64(members), "members")
+}
+
+// BenchmarkRankingPageCached serves a page of 50 from a cached national ranking.
+func BenchmarkRankingPageCached(b *testing.B) {
+	if testing.Short() {
+		b.Skip("needs the national data set")
+	}
+	st, packs, rules := openNational(b)
+	ctx := context.Background()
+	eng := queries.New(st, packs, rules)
+	if _, err := eng.Rank(ctx, qiancun.FirstSecretary, "2024-Q2"); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		r, err := eng.Rank(ctx, qiancun.FirstSecretary, "2024-Q2")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p := r.Select(qiancun.Filter{Limit: 50, Offset: 1000}); len(p.Members) != 50 {
+			b.Fatalf("page of %d", len(p.Members))
+		}
+	}
+}

@@ -117,17 +117,6 @@ func (s *Store) Write(ctx context.Context, sub *ingest.Submission) error {
 			if err := writeFacts(conn, id, sub); err != nil {
 				return err
 			}
-			if sub.Template.Kind == ingest.KindMonthly {
-				if _, err := conn.ExecContext(ctx, `INSERT INTO members (force, member_key, name, first_period, last_period)
-					SELECT ?, member_key, name, ?, ? FROM fact_rows WHERE submission_id = ?
-					ON CONFLICT (force, member_key) DO UPDATE SET
-						name = CASE WHEN excluded.last_period >= members.last_period THEN excluded.name ELSE members.name END,
-						first_period = least(members.first_period, excluded.first_period),
-						last_period = greatest(members.last_period, excluded.last_period)`,
-					string(sub.Template.Force), rc.Period, rc.Period, id); err != nil {
-					return fmt.Errorf("update members: %w", err)
-				}
-			}
 		}
 		if err := writeQuarantine(conn, id, sub.Quarantined); err != nil {
 			return err

@@ -1,4 +1,5 @@
--- 001_init: the tables of submissions, raw files, facts and receipts.
+-- 001_init: the tables of submissions, raw files, facts and receipts, and the views of what
+-- counts now.
 --
 -- Every file is kept as received in raw_files, keyed by its SHA-256. A submission is one
 -- file read as one (template, period); the one that counts for its (template, period) has
@@ -70,15 +71,6 @@ CREATE TABLE quarantine (
     cells         JSON NOT NULL          -- the row's cells as read, A first
 );
 
-CREATE TABLE members (
-    force        VARCHAR NOT NULL,
-    member_key   VARCHAR NOT NULL,
-    name         VARCHAR NOT NULL,
-    first_period VARCHAR NOT NULL,
-    last_period  VARCHAR NOT NULL,
-    PRIMARY KEY (force, member_key)
-);
-
 -- The facts that count now, with their template and period.
 CREATE VIEW current_rows AS
 SELECT s.template, s.period, s.id AS submission_id, s.file_name, s.sheet,
@@ -102,3 +94,15 @@ SELECT member_key                         AS code,
        coalesce(attrs ->> '管理主体', '')   AS zone
 FROM current_rows
 WHERE template = 'villages';
+
+-- The members of each force: everyone with a row in a submission that counts now, named as
+-- in their latest month. Derived, so that it can never disagree with the facts.
+CREATE VIEW members AS
+SELECT s.template                 AS force,
+       r.member_key,
+       arg_max(r.name, s.period)  AS name,
+       min(s.period)              AS first_period,
+       max(s.period)              AS last_period
+FROM fact_rows r JOIN submissions s ON s.id = r.submission_id
+WHERE s.current AND s.template NOT IN ('villages', 'projects')
+GROUP BY s.template, r.member_key;

@@ -25,7 +25,10 @@ type announcingSink struct{ *store.Store }
 
 func (s announcingSink) Write(ctx context.Context, sub *ingest.Submission) error {
 	fmt.Println("WRITING")
-	return s.Store.Write(ctx, sub)
+	start := time.Now()
+	err := s.Store.Write(ctx, sub)
+	fmt.Println("WROTE", time.Since(start).Nanoseconds())
+	return err
 }
 
 // TestMain lets the test binary act as the child that TestKillMidIngest kills.
@@ -86,8 +89,12 @@ func TestKillMidIngest(t *testing.T) {
 	if err := os.WriteFile(file, fs.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A first child runs to the end and says how long its write took; the next ones are
+	// killed at points spread over that time, from its start to just before its end.
+	var took time.Duration
 	killedBeforeCommit := 0
-	for i, delay := range []time.Duration{0, 30 * time.Millisecond, 150 * time.Millisecond} {
+	for i, frac := range []float64{-1, 0, 0.3, 0.6, 0.9} {
+		delay := time.Duration(frac * float64(took))
 		db := filepath.Join(dir, fmt.Sprintf("k%d.db", i))
 		func() {
 			st, err := store.Open(context.Background(), db)
@@ -114,14 +121,23 @@ func TestKillMidIngest(t *testing.T) {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() && !strings.HasPrefix(sc.Text(), "WRITING") {
 		}
-		time.Sleep(delay)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
+		if frac >= 0 {
+			time.Sleep(delay)
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+		}
 		rest := ""
 		for sc.Scan() {
-			rest += sc.Text()
+			rest += sc.Text() + "\n"
 		}
 		_ = cmd.Wait()
-		if strings.Contains(rest, "DONE") {
+		if frac < 0 {
+			var ns int64
+			if _, err := fmt.Sscanf(rest, "WROTE %d", &ns); err != nil {
+				t.Fatalf("the measuring child said %q (stderr %s)", rest, stderr.String())
+			}
+			took = time.Duration(ns)
+			t.Logf("a whole write takes %v", took)
+		} else if strings.Contains(rest, "DONE") {
 			t.Logf("delay %v: the child finished before the kill", delay)
 		}
 
@@ -159,7 +175,10 @@ func TestKillMidIngest(t *testing.T) {
 		if villages != len(vs) {
 			t.Errorf("delay %v: the registry committed before was damaged: %d villages", delay, villages)
 		}
-		if subs == 0 {
+		if frac < 0 && subs != 1 {
+			t.Fatalf("the child that was not killed left %d submissions", subs)
+		}
+		if frac >= 0 && subs == 0 {
 			killedBeforeCommit++
 		}
 	}

@@ -8,15 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"sync/atomic"
-	"fmt"
-	"runtime"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 )
-
-var fuzzExecs atomic.Int64
 
 // fuzzLimits keep one fuzz input cheap.
 var fuzzLimits = Limits{MaxFileBytes: 1 << 20, MaxUnpackedBytes: 8 << 20, MaxRows: 100_000, MaxColumns: 512}
@@ -27,17 +21,6 @@ func fuzzRead(t *testing.T, name string, data []byte) {
 	isFileErr := func(err error) bool {
 		var fe *FileError
 		return errors.As(err, &fe) && fe.Message != ""
-	}
-	timer := time.AfterFunc(10*time.Second, func() {
-		os.WriteFile("/tmp/hang-input", data, 0o644)
-		buf := make([]byte, 1<<20)
-		n := runtime.Stack(buf, true)
-		os.WriteFile("/tmp/hang-stack", buf[:n], 0o644)
-		os.Exit(3)
-	})
-	defer timer.Stop()
-	if n := fuzzExecs.Add(1); n%1000 == 0 {
-		os.WriteFile(fmt.Sprintf("/tmp/fuzzcount-%d", os.Getpid()), []byte(fmt.Sprint(n)), 0o644)
 	}
 	b, err := Open(name, data, fuzzLimits)
 	if err != nil {

@@ -607,6 +607,11 @@ func TestReaderFileErrors(t *testing.T) {
 		t.Fatal("no sheet2.xml")
 		return nil
 	}()
+	// The first LABELSST record points far past the shared string table, which makes
+	// xlsReader index out of range.
+	badSST := slices.Clone(xls)
+	i := bytes.Index(badSST, []byte{0xFD, 0x00, 0x0A, 0x00})
+	copy(badSST[i+10:], []byte{0xFF, 0xFF, 0xFF, 0x7F})
 	big := xlsxFile(t, func(f *excelize.File) {
 		sw, err := f.NewStreamWriter("Sheet1")
 		check(t, err)
@@ -629,6 +634,7 @@ func TestReaderFileErrors(t *testing.T) {
 		{"random bytes behind an OLE2 signature", "a.xls", append(slices.Clip(oleMagic), random...), Limits{}, msgCorrupt},
 		{"truncated xlsx", "a.xlsx", xlsx[:len(xlsx)/2], Limits{}, msgCorrupt},
 		{"truncated xls", "a.xls", xls[:len(xls)/2], Limits{}, msgCorrupt},
+		{"xlsReader panics", "a.xls", badSST, Limits{}, msgPanic},
 		{"encrypted xlsx", "a.xlsx", encrypted, Limits{}, msgEncrypted},
 		{"encrypted xls, by LibreOffice", "a.xls", testdata(t, "fs_encrypted.xls"), Limits{}, msgEncrypted},
 		{"zip bomb declaring its size", "a.xlsx", zipBomb(t, 3<<30, 1<<20), Limits{}, msgUnpacked},
@@ -729,8 +735,8 @@ func TestReaderRKValue(t *testing.T) {
 		{rkInt(-1250, true), "-12.5"},
 		{rkInt(7, true), "0.07"},
 		{rkInt(-(1 << 29), false), "-536870912"},
-		{0x40290000, "12.5"},     // the high 32 bits of the double 12.5
-		{0xC00C0000, "-3.5"},     // and of -3.5
+		{0x40290000, "12.5"},      // the high 32 bits of the double 12.5
+		{0xC00C0000, "-3.5"},      // and of -3.5
 		{0x40290000 | 1, "0.125"}, // 12.5 / 100
 		{2, "0"},
 	}

@@ -334,6 +334,9 @@ func (b *xlsBook) Sheets() []SheetInfo { return b.sheets }
 
 func (b *xlsBook) Rows(sheet string) (r Rows, err error) {
 	defer recoverFile(&err, "xlsReader")
+	if b.stream == nil {
+		return nil, errors.New("book closed")
+	}
 	i := slices.IndexFunc(b.g.sheets, func(s xlsSheet) bool { return s.name == sheet })
 	if i < 0 {
 		return nil, fmt.Errorf("no sheet %q", sheet)

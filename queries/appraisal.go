@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math/big"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -110,6 +111,18 @@ func appraise(fr *qiancun.ForceRules, res *Result, nMonths int) ([]qiancun.Membe
 	for i, in := range fr.Indicators {
 		infos[i] = qiancun.IndicatorInfo{Name: in.Name, Weight: weights[i].FloatString(2), Best: hundredths(best[i])}
 	}
+	// Points per indicator, exactly: round(100 × w × v / best) in 128-bit integers. The
+	// quotient is at most 100 × the weight, since v ≤ best.
+	pNum := make([]uint64, k) // 100 × weight numerator
+	pDen := make([]uint64, k) // weight denominator × best
+	for i := range k {
+		if best[i] > 0 && weights[i].Num().IsUint64() && weights[i].Denom().IsUint64() {
+			hi, lo := bits.Mul64(weights[i].Denom().Uint64(), uint64(best[i]))
+			if hi == 0 {
+				pNum[i], pDen[i] = 100*weights[i].Num().Uint64(), lo
+			}
+		}
+	}
 	for r := range members {
 		m := &members[r]
 		m.Score = hundredths(m.ScoreHundredths)
@@ -117,7 +130,20 @@ func appraise(fr *qiancun.ForceRules, res *Result, nMonths int) ([]qiancun.Membe
 		m.Points = make(map[string]string, k)
 		for i, in := range fr.Indicators {
 			m.Indicators[in.Name] = hundredths(m.Values[i])
-			m.Points[in.Name] = points(weights[i], max(m.Values[i], 0), best[i])
+			v := max(m.Values[i], 0)
+			switch {
+			case v == 0 || best[i] <= 0:
+				m.Points[in.Name] = "0.00"
+			case pDen[i] != 0:
+				hi, lo := bits.Mul64(uint64(v), pNum[i])
+				q, rem := bits.Div64(hi, lo, pDen[i])
+				if rem >= pDen[i]-rem { // 2·rem ≥ den without overflow: half away from zero
+					q++
+				}
+				m.Points[in.Name] = hundredths(int64(q))
+			default:
+				m.Points[in.Name] = points(weights[i], v, best[i])
+			}
 		}
 		if fr.Veto != nil {
 			vi := slices.IndexFunc(fr.Indicators, func(w qiancun.Weighted) bool { return w.Name == fr.Veto.Indicator })
@@ -234,12 +260,14 @@ func roundRat2(r *big.Rat) string {
 
 // hundredths formats v/100 with two decimals.
 func hundredths(v int64) string {
-	sign := ""
+	var buf [24]byte
+	b := buf[:0]
 	u := uint64(v)
 	if v < 0 {
-		sign, u = "-", uint64(-v)
+		b, u = append(b, '-'), -u
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+	b = strconv.AppendUint(b, u/100, 10)
+	return string(append(b, '.', byte('0'+u%100/10), byte('0'+u%10)))
 }
 
 func asInt64(v any) (int64, error) {

@@ -186,12 +186,12 @@ func writeFacts(conn *sql.Conn, id int64, sub *ingest.Submission) error {
 			return false
 		}
 		f := &facts[i]
-		row[0], row[1], row[2], row[3] = id, int32(f.Row), inds[k], f.Values[k]
+		row[0], row[1], row[2], row[3], row[4] = id, int32(f.Row), f.Key, inds[k], f.Values[k]
 		if k++; k == len(inds) {
 			i, k = i+1, 0
 		}
 		return true
-	}, 4)
+	}, 5)
 }
 
 func writeQuarantine(conn *sql.Conn, id int64, q []ingest.Quarantined) error {

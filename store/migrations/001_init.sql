@@ -61,6 +61,7 @@ CREATE TABLE fact_rows (
 CREATE TABLE fact_values (
     submission_id BIGINT NOT NULL,
     row_no        INTEGER NOT NULL,
+    member_key    VARCHAR NOT NULL,      -- as in fact_rows: sums per member need no join
     indicator     VARCHAR NOT NULL,      -- the column's standard header
     value         DECIMAL(18, 2) NOT NULL
 );
@@ -79,7 +80,7 @@ FROM fact_rows r JOIN submissions s ON s.id = r.submission_id
 WHERE s.current;
 
 CREATE VIEW current_values AS
-SELECT s.template, s.period, v.submission_id, v.row_no, v.indicator, v.value
+SELECT s.template, s.period, v.submission_id, v.row_no, v.member_key, v.indicator, v.value
 FROM fact_values v JOIN submissions s ON s.id = v.submission_id
 WHERE s.current;
 

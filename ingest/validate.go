@@ -21,7 +21,7 @@ type validator struct {
 	months  map[qiancun.Month]string
 	unitsOK []bool // per column: a unit-conversion warning was given
 	accept  bool
-	regSize bool // the registry has at least one village
+	errors  int // issues of severity Error so far
 }
 
 func newValidator(in *Ingester, l *layout, sheet string, sub *Submission, opt Options) *validator {
@@ -45,6 +45,9 @@ func newValidator(in *Ingester, l *layout, sheet string, sub *Submission, opt Op
 }
 
 func (v *validator) issue(col *Column, cell, value string, rule qiancun.Rule, sev qiancun.Severity, detail string) {
+	if sev == qiancun.Error {
+		v.errors++
+	}
 	h := ""
 	if col != nil {
 		h = col.Header
@@ -97,7 +100,7 @@ func (v *validator) row(num int, cells []string) {
 		return
 	}
 	v.sub.Receipt.Rows++
-	before := v.sub.Receipt.Errors()
+	before := v.errors
 	f := Fact{Row: num, Values: make([]int64, len(v.numIdx)-countNeg(v.numIdx))}
 	for i := range v.t.Columns {
 		j := v.l.cols[i]
@@ -108,7 +111,7 @@ func (v *validator) row(num int, cells []string) {
 		if j < len(cells) {
 			raw = cells[j]
 		}
-		v.cell(&f, i, cellName(j, num), raw)
+		v.cell(&f, i, cellRef{j, num}, raw)
 	}
 	if pc := v.l.periodCol; pc >= 0 && pc < len(cells) && cleanCell(cells[pc]) != "" {
 		if m, ok := findMonth(cells[pc]); ok {
@@ -125,7 +128,7 @@ func (v *validator) row(num int, cells []string) {
 			v.keys[f.Key] = num
 		}
 	}
-	if v.sub.Receipt.Errors() > before {
+	if v.errors > before {
 		if v.accept {
 			v.sub.Quarantined = append(v.sub.Quarantined, Quarantined{Row: num, Cells: slices.Clone(cells)})
 		}
@@ -144,13 +147,18 @@ func countNeg(xs []int) int {
 	return n
 }
 
+// cellRef is a cell's place, named (A1) only when an issue needs it.
+type cellRef struct{ col, row int }
+
+func (r cellRef) String() string { return cellName(r.col, r.row) }
+
 // cell validates the cell of template column i and stores its value in f.
-func (v *validator) cell(f *Fact, i int, ref, raw string) {
+func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 	c := &v.t.Columns[i]
 	s := cleanCell(raw)
 	if isNil(s) && (c.Numeric() || s == "") {
 		if c.Required {
-			v.issue(c, ref, raw, qiancun.MissingValue, qiancun.Error, "")
+			v.issue(c, at.String(), raw, qiancun.MissingValue, qiancun.Error, "")
 		}
 		return
 	}
@@ -159,14 +167,14 @@ func (v *validator) cell(f *Fact, i int, ref, raw string) {
 		n, e := parseInteger(s)
 		switch e {
 		case numBad:
-			v.issue(c, ref, raw, qiancun.BadInteger, qiancun.Error, "")
+			v.issue(c, at.String(), raw, qiancun.BadInteger, qiancun.Error, "")
 			return
 		case numNotInteger:
-			v.issue(c, ref, raw, qiancun.BadInteger, qiancun.Error, "不能有小数")
+			v.issue(c, at.String(), raw, qiancun.BadInteger, qiancun.Error, "不能有小数")
 			return
 		}
 		if !v.inRange(c, float64(n)) {
-			v.issue(c, ref, raw, qiancun.OutOfRange, qiancun.Error, rangeText(c))
+			v.issue(c, at.String(), raw, qiancun.OutOfRange, qiancun.Error, rangeText(c))
 			return
 		}
 		f.Values[v.numIdx[i]] = n * 100
@@ -180,36 +188,36 @@ func (v *validator) cell(f *Fact, i int, ref, raw string) {
 		}
 		fen, converted, ok := parseMoney(s, unit)
 		if !ok {
-			v.issue(c, ref, raw, qiancun.BadNumber, qiancun.Error, "")
+			v.issue(c, at.String(), raw, qiancun.BadNumber, qiancun.Error, "")
 			return
 		}
 		if c.Min != nil && float64(fen) < *c.Min*100 || c.Max != nil && float64(fen) > *c.Max*100 {
-			v.issue(c, ref, raw, qiancun.OutOfRange, qiancun.Error, rangeText(c))
+			v.issue(c, at.String(), raw, qiancun.OutOfRange, qiancun.Error, rangeText(c))
 			return
 		}
 		if converted && !v.unitsOK[i] {
 			v.unitsOK[i] = true
-			v.issue(c, ref, raw, qiancun.UnitConverted, qiancun.Warning, "按万元计")
+			v.issue(c, at.String(), raw, qiancun.UnitConverted, qiancun.Warning, "按万元计")
 		}
 		f.Values[v.numIdx[i]] = fen
 	case IDType:
 		id := strings.ToUpper(foldWidth(s))
 		if !qiancun.ValidID(id) {
-			v.issue(c, ref, raw, qiancun.BadID, qiancun.Error, "")
+			v.issue(c, at.String(), raw, qiancun.BadID, qiancun.Error, "")
 			return
 		}
 		v.role(f, c, id)
 	case USCCType:
 		code := strings.ToUpper(foldWidth(s))
 		if !qiancun.ValidUSCC(code) {
-			v.issue(c, ref, raw, qiancun.BadUSCC, qiancun.Error, "")
+			v.issue(c, at.String(), raw, qiancun.BadUSCC, qiancun.Error, "")
 			return
 		}
 		v.role(f, c, code)
 	case Code:
 		code := normCode(s)
 		if !allDigits(code, 12) || qiancun.DistrictName(code[:6]) == "" {
-			v.issue(c, ref, raw, qiancun.BadCode, qiancun.Error, "应为12位统计用区划代码，前6位为济南市区县代码")
+			v.issue(c, at.String(), raw, qiancun.BadCode, qiancun.Error, "应为12位统计用区划代码，前6位为济南市区县代码")
 			return
 		}
 		v.role(f, c, code)
@@ -219,10 +227,10 @@ func (v *validator) cell(f *Fact, i int, ref, raw string) {
 			code := normCode(p)
 			switch {
 			case !allDigits(code, 12):
-				v.issue(c, ref, raw, qiancun.BadCode, qiancun.Error, fmt.Sprintf("「%s」不是12位村代码", p))
+				v.issue(c, at.String(), raw, qiancun.BadCode, qiancun.Error, fmt.Sprintf("「%s」不是12位村代码", p))
 				return
 			case v.reg == nil || !v.reg.Village(code):
-				v.issue(c, ref, raw, qiancun.UnknownVillage, qiancun.Error, code)
+				v.issue(c, at.String(), raw, qiancun.UnknownVillage, qiancun.Error, code)
 				return
 			}
 			if !slices.Contains(codes, code) {
@@ -230,7 +238,7 @@ func (v *validator) cell(f *Fact, i int, ref, raw string) {
 			}
 		}
 		if len(codes) > 1 && !c.Multi {
-			v.issue(c, ref, raw, qiancun.BadCode, qiancun.Error, "只能填写一个村代码")
+			v.issue(c, at.String(), raw, qiancun.BadCode, qiancun.Error, "只能填写一个村代码")
 			return
 		}
 		f.Villages = codes
@@ -238,11 +246,11 @@ func (v *validator) cell(f *Fact, i int, ref, raw string) {
 	case Town:
 		code := normCode(s)
 		if !allDigits(code, 9) {
-			v.issue(c, ref, raw, qiancun.BadCode, qiancun.Error, "应为9位镇街代码")
+			v.issue(c, at.String(), raw, qiancun.BadCode, qiancun.Error, "应为9位镇街代码")
 			return
 		}
 		if v.reg == nil || !v.reg.Town(code) {
-			v.issue(c, ref, raw, qiancun.UnknownTown, qiancun.Error, code)
+			v.issue(c, at.String(), raw, qiancun.UnknownTown, qiancun.Error, code)
 			return
 		}
 		f.Town = code
@@ -256,7 +264,7 @@ func (v *validator) cell(f *Fact, i int, ref, raw string) {
 			}
 		}
 		if !found {
-			v.issue(c, ref, raw, qiancun.BadChoice, qiancun.Error, "不是济南市的区县")
+			v.issue(c, at.String(), raw, qiancun.BadChoice, qiancun.Error, "不是济南市的区县")
 			return
 		}
 		v.attr(f, c, name)
@@ -267,7 +275,7 @@ func (v *validator) cell(f *Fact, i int, ref, raw string) {
 		}
 		for _, x := range vals {
 			if !slices.Contains(c.Choices, x) {
-				v.issue(c, ref, raw, qiancun.BadChoice, qiancun.Error, "可选："+strings.Join(c.Choices, "、"))
+				v.issue(c, at.String(), raw, qiancun.BadChoice, qiancun.Error, "可选："+strings.Join(c.Choices, "、"))
 				return
 			}
 		}
@@ -275,7 +283,7 @@ func (v *validator) cell(f *Fact, i int, ref, raw string) {
 	case Date:
 		d, ok := parseDate(s)
 		if !ok {
-			v.issue(c, ref, raw, qiancun.BadDate, qiancun.Error, "")
+			v.issue(c, at.String(), raw, qiancun.BadDate, qiancun.Error, "")
 			return
 		}
 		v.attr(f, c, d.Format("2006-01-02"))

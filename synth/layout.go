@@ -82,12 +82,12 @@ type colPlan struct {
 	sum   int64 // ints, or money in fen, for the totals row
 }
 
-// layout writes table t to s as lk says.
+// layout writes table t to s as lk says: title rows, (messy) the 填报单位 line and a unit
+// line, the header in one or two rows, the data, and (messy) a totals row and the footer.
 func layout(ctx context.Context, s sink, t table, lk look) error {
-	r := lk.r
 	lineUnit, hasLine := wan, false
 	if lk.messy && hasMoney(t.tpl) {
-		switch x := r.IntN(10); {
+		switch x := lk.r.IntN(10); {
 		case x < 3:
 			lineUnit, hasLine = yuan, true
 		case x < 5:
@@ -95,120 +95,138 @@ func layout(ctx context.Context, s sink, t table, lk look) error {
 		}
 	}
 	cols := planColumns(t.tpl, lk, lineUnit)
-	width := len(cols)
 	for i, c := range cols {
 		if err := s.colWidth(i+1, c.width); err != nil {
 			return err
 		}
 	}
-	row := 1
-	put := func(vals []any, st rowStyle) error {
-		err := s.row(row, vals, st)
-		row++
+	w := &rowWriter{s: s, width: len(cols), row: 1}
+	twoRows := w.preamble(t, lk, lineUnit, hasLine)
+	w.header(cols, twoRows)
+	first := w.row
+	if err := w.data(ctx, t, lk, cols); err != nil {
 		return err
 	}
-	line := func(at int, text string) []any {
-		vals := make([]any, width)
-		vals[at] = text
-		return vals
+	if lk.messy {
+		w.totals(t, lk, cols, first, w.row-1)
+		w.footer(t, lk)
 	}
-	twoRows := false
+	return w.err
+}
+
+// rowWriter writes rows one after the other; the first error sticks and stops the rest.
+type rowWriter struct {
+	s     sink
+	width int
+	row   int // the next row
+	err   error
+}
+
+func (w *rowWriter) put(vals []any, st rowStyle) {
+	if w.err == nil {
+		w.err = w.s.row(w.row, vals, st)
+	}
+	w.row++
+}
+
+func (w *rowWriter) merge(c1, r1, c2, r2 int) {
+	if w.err == nil {
+		w.err = w.s.merge(c1, r1, c2, r2)
+	}
+}
+
+// line is a row with text in one cell.
+func (w *rowWriter) line(at int, text string) []any {
+	vals := make([]any, w.width)
+	vals[at] = text
+	return vals
+}
+
+// title writes a title row merged across the sheet.
+func (w *rowWriter) title(text string) {
+	w.merge(1, w.row, w.width, w.row)
+	w.put(w.line(0, text), titleRow)
+}
+
+// preamble writes the rows above the header and says whether the header takes two rows.
+func (w *rowWriter) preamble(t table, lk look, lineUnit unit, hasLine bool) bool {
 	if !lk.messy {
 		title := t.tpl.title
 		if !t.month.IsZero() {
 			title += fmt.Sprintf("（%d年%d月）", t.month.Year, t.month.Month)
 		}
-		if err := s.merge(1, row, width, row); err != nil {
-			return err
-		}
-		if err := put(line(0, title), titleRow); err != nil {
-			return err
-		}
-	} else {
-		titles := []string{messyTitle(t, r)}
-		if r.IntN(2) == 0 {
-			titles = append(titles, "——“万人下乡、千村提升”工程")
-		}
-		for _, title := range titles {
-			if err := s.merge(1, row, width, row); err != nil {
-				return err
-			}
-			if err := put(line(0, title), titleRow); err != nil {
-				return err
-			}
-		}
-		if err := put(fillerLine(t, width, r), plainRow); err != nil {
-			return err
-		}
-		if hasLine {
-			text := "金额单位：" + lineUnit.String()
-			if r.IntN(2) == 0 {
-				text = "单位：" + lineUnit.String()
-			}
-			at := width - 1
-			if r.IntN(2) == 0 {
-				at = 0
-			}
-			if err := put(line(at, text), plainRow); err != nil {
-				return err
-			}
-		}
-		twoRows = !lk.csv && r.IntN(4) > 0
+		w.title(title)
+		return false
 	}
-	if twoRows {
-		upper, lower := make([]any, width), make([]any, width)
-		for i := 0; i < width; {
-			c := cols[i]
-			if c.group == "" {
-				upper[i] = c.head
-				if err := s.merge(i+1, row, i+1, row+1); err != nil {
-					return err
-				}
-				i++
-				continue
-			}
-			j := i
-			for j < width && cols[j].group == c.group {
-				lower[j] = cols[j].head
-				j++
-			}
-			upper[i] = c.group
-			if err := s.merge(i+1, row, j, row); err != nil {
-				return err
-			}
-			i = j
+	r := lk.r
+	w.title(messyTitle(t, r))
+	if r.IntN(2) == 0 {
+		w.title("——“万人下乡、千村提升”工程")
+	}
+	w.put(fillerLine(t, w.width, r), plainRow)
+	if hasLine {
+		text := "金额单位：" + lineUnit.String()
+		if r.IntN(2) == 0 {
+			text = "单位：" + lineUnit.String()
 		}
-		if err := put(upper, headRow); err != nil {
-			return err
+		at := w.width - 1
+		if r.IntN(2) == 0 {
+			at = 0
 		}
-		if err := put(lower, headRow); err != nil {
-			return err
-		}
-	} else {
-		head := make([]any, width)
+		w.put(w.line(at, text), plainRow)
+	}
+	return !lk.csv && r.IntN(4) > 0
+}
+
+// header writes the header: one row, or two with each group's name merged over its columns
+// and every other column merged down both rows.
+func (w *rowWriter) header(cols []colPlan, twoRows bool) {
+	if !twoRows {
+		head := make([]any, w.width)
 		for i, c := range cols {
 			head[i] = c.head
 		}
-		if err := put(head, headRow); err != nil {
-			return err
-		}
+		w.put(head, headRow)
+		return
 	}
+	upper, lower := make([]any, w.width), make([]any, w.width)
+	for i := 0; i < w.width; {
+		c := cols[i]
+		if c.group == "" {
+			upper[i] = c.head
+			w.merge(i+1, w.row, i+1, w.row+1)
+			i++
+			continue
+		}
+		j := i
+		for j < w.width && cols[j].group == c.group {
+			lower[j] = cols[j].head
+			j++
+		}
+		upper[i] = c.group
+		w.merge(i+1, w.row, j, w.row)
+		i = j
+	}
+	w.put(upper, headRow)
+	w.put(lower, headRow)
+}
 
-	first := row
+// data writes the data rows; a messy sheet has a blank row among them now and then.
+func (w *rowWriter) data(ctx context.Context, t table, lk look, cols []colPlan) error {
 	blankAt := -1
 	if lk.messy && t.n > 2 {
-		blankAt = 1 + r.IntN(t.n-1)
+		blankAt = 1 + lk.r.IntN(t.n-1)
 	}
 	cells := make([]cell, len(t.tpl.cols))
-	vals := make([]any, width)
-	for i := 0; i < t.n; i++ {
+	vals := make([]any, w.width)
+	for i := 0; i < t.n && w.err == nil; i++ {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		if lk.messy && i > 0 && (i == blankAt || r.IntN(500) == 0) {
-			row++ // a blank row
+		if lk.messy && i > 0 && (i == blankAt || lk.r.IntN(500) == 0) {
+			w.row++ // a blank row
 		}
 		clear(cells)
 		t.rows(i, cells)
@@ -220,61 +238,73 @@ func layout(ctx context.Context, s sink, t table, lk look) error {
 			}
 			vals[j] = lk.value(t.tpl.cols[c.src], cells[c.src], c)
 		}
-		if err := put(vals, plainRow); err != nil {
-			return err
-		}
-	}
-	if !lk.messy {
-		return nil
-	}
-	last := row - 1
-	if r.IntN(7) > 0 && t.n > 0 {
-		if r.IntN(4) == 0 {
-			row++
-		}
-		total := make([]any, width)
-		for j := 1; j < width; j++ {
-			c := cols[j]
-			if c.src < 0 {
-				continue
-			}
-			var v any
-			switch t.tpl.cols[c.src].kind {
-			case kInt:
-				v = c.sum
-			case kMoney:
-				v = number(c.sum, c.unit)
-			default:
-				continue
-			}
-			if lk.csv || r.IntN(3) == 0 {
-				total[j] = v
-				continue
-			}
-			name, _ := excelize.ColumnNumberToName(j + 1)
-			total[j] = formula{fmt.Sprintf("SUM(%s%d:%s%d)", name, first, name, last), v}
-		}
-		total[0] = []string{"合计", "总计"}[r.IntN(2)]
-		if err := put(total, plainRow); err != nil {
-			return err
-		}
-	}
-	if r.IntN(7) > 0 {
-		if r.IntN(2) == 0 {
-			row++
-		}
-		lk2 := []string{"填表人：" + lk.p.person(r) + "　　　　审核人：" + lk.p.person(r)}
-		if r.IntN(2) == 0 {
-			lk2 = []string{"填表人：" + lk.p.person(r), "审核人：" + lk.p.person(r)}
-		}
-		lk2 = append(lk2, "注："+footNote(t.tpl))
-		for _, text := range lk2 {
-			if err := put(line(0, text), plainRow); err != nil {
-				return err
-			}
-		}
+		w.put(vals, plainRow)
 	}
 	return nil
+}
+
+// totals writes a 合计 row (most of the time), with SUM formulas and their cached values in
+// a workbook, over the data rows first..last.
+func (w *rowWriter) totals(t table, lk look, cols []colPlan, first, last int) {
+	r := lk.r
+	if r.IntN(7) == 0 || t.n == 0 || !hasNumbers(t.tpl) {
+		return
+	}
+	if r.IntN(4) == 0 {
+		w.row++
+	}
+	total := make([]any, w.width)
+	for j := 1; j < w.width; j++ {
+		c := cols[j]
+		if c.src < 0 {
+			continue
+		}
+		var v any
+		switch t.tpl.cols[c.src].kind {
+		case kInt:
+			v = c.sum
+		case kMoney:
+			v = number(c.sum, c.unit)
+		default:
+			continue
+		}
+		if lk.csv || r.IntN(3) == 0 {
+			total[j] = v
+			continue
+		}
+		name, _ := excelize.ColumnNumberToName(j + 1)
+		total[j] = formula{fmt.Sprintf("SUM(%s%d:%s%d)", name, first, name, last), v}
+	}
+	total[0] = []string{"合计", "总计"}[r.IntN(2)]
+	w.put(total, plainRow)
+}
+
+// footer writes, most of the time, who filled the sheet in and who checked it, and a note.
+func (w *rowWriter) footer(t table, lk look) {
+	r := lk.r
+	if r.IntN(7) == 0 {
+		return
+	}
+	if r.IntN(2) == 0 {
+		w.row++
+	}
+	lines := []string{"填表人：" + lk.p.person(r) + "　　　　审核人：" + lk.p.person(r)}
+	if r.IntN(2) == 0 {
+		lines = []string{"填表人：" + lk.p.person(r), "审核人：" + lk.p.person(r)}
+	}
+	lines = append(lines, "注："+footNote(t.tpl))
+	for _, text := range lines {
+		w.put(w.line(0, text), plainRow)
+	}
+}
+
+func hasNumbers(t template) bool {
+	for _, c := range t.cols {
+		if c.kind == kInt || c.kind == kMoney {
+			return true
+		}
+	}
+	return false
 }
 
 func hasMoney(t template) bool {

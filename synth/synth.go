@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/qiancun/qiancun"
@@ -212,7 +213,7 @@ func FirstSecretaryXLSX(w io.Writer, month qiancun.Month, villages []string, n i
 	}
 	vs := make([]Village, len(villages))
 	for i, c := range villages {
-		if len(c) != 12 {
+		if len(c) != 12 || strings.Trim(c, "0123456789") != "" {
 			return fmt.Errorf("village code %q: want 12 digits", c)
 		}
 		vs[i] = Village{Code: c, District: qiancun.DistrictName(c[:6])}

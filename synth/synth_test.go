@@ -41,7 +41,12 @@ func generate(t *testing.T, opt synth.Options) (synth.Summary, map[string]*sheet
 	}
 	files := map[string]*sheetData{}
 	for _, path := range sum.Files {
-		sd, err := readFile(path, opt.Messy)
+		// Merged cells are counted in the small messy files only: excelize parses a whole
+		// sheet to list them.
+		big := slices.ContainsFunc([]string{"帮扶村名册", "产业项目台账", "第一书记", "村企联建"}, func(p string) bool {
+			return strings.HasPrefix(filepath.Base(path), p)
+		})
+		sd, err := readFile(path, opt.Messy && !big)
 		if err != nil {
 			t.Fatal(err)
 		}

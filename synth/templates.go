@@ -163,7 +163,12 @@ func (w *world) monthRows(fi, mi int) rowFunc {
 	m := w.months[mi]
 	r := newRand(w.seed, "month:"+string(f), m.Year*100+m.Month)
 	ms := w.members[fi]
-	scaled := func(n int, vigor float64) int64 { return int64(float64(r.IntN(n+1)) * vigor) }
+	scaled := func(n int, vigor float64) int64 {
+		if vigor >= starVigor {
+			return int64(n*3/4 + r.IntN(n/4+1))
+		}
+		return int64(float64(n/3+r.IntN(n-n/3+1)) * vigor)
+	}
 	return func(i int, d []cell) {
 		mb := &ms[i]
 		v := mb.vigor
@@ -180,6 +185,8 @@ func (w *world) monthRows(fi, mi int) rowFunc {
 			}
 			income := int64(0)
 			switch x := r.IntN(100); {
+			case v >= starVigor:
+				income = moneyIn(r, 1_000, 50_000, v)
 			case x < 5:
 				income = -moneyIn(r, 100, 5_000, 1)
 			case x >= 25:
@@ -190,6 +197,10 @@ func (w *world) monthRows(fi, mi int) rowFunc {
 			d[5].n = int64(float64(15+r.IntN(50)) * v)
 			d[6].n = w.funds[mi][i]
 			d[7].n = weighted(r, 55, 30, 12, 3)
+			if v >= starVigor {
+				d[7].n = 2 + int64(r.IntN(2))
+				d[4].n = int64(min(27+r.IntN(4), daysIn(m)))
+			}
 			d[8].n = income
 			d[9].n = scaled(6, v)
 			d[10].n = scaled(4, v)

@@ -314,7 +314,7 @@ type member struct {
 	modes    []string
 	villages []int32 // indices into the registry; the first decides the member's district
 	town     int32   // postal: index into the towns
-	vigor    float64 // how active the member is, 0.5–1.5
+	vigor    float64 // how active the member is, 0.8–1.2, or starVigor for a star
 	low      bool    // a first secretary who is rarely in the village (the veto bites)
 }
 
@@ -471,7 +471,10 @@ func fillMember(r *rand.Rand, p *pools, w *world, f qiancun.Force, m *member, us
 	if dname == "" {
 		dname = "历城区"
 	}
-	m.vigor = 0.5 + r.Float64()
+	m.vigor = 0.8 + 0.4*r.Float64()
+	if r.IntN(100) < starsPercent {
+		m.vigor = starVigor
+	}
 	if f == qiancun.Enterprise {
 		m.key = makeUSCC(r, dc, used)
 		m.name = p.company(r, shortDistrict(dname))
@@ -574,7 +577,7 @@ func buildFunds(r *rand.Rand, ms []member, months int, total int64) [][]int64 {
 			if r.IntN(100) < 45 {
 				continue
 			}
-			raw[mi][i] = ms[i].vigor * math.Exp(r.NormFloat64()*0.9)
+			raw[mi][i] = ms[i].vigor * math.Exp(r.NormFloat64()*0.5)
 			sum += raw[mi][i]
 		}
 	}
@@ -682,7 +685,15 @@ func buildProjects(r *rand.Rand, p *pools, w *world, n int) []project {
 // moneyIn draws an amount between lo and hi 元 (log-uniform, times scale), in fen: mostly
 // whole hundreds of 元, some whole 元, a few with fen.
 func moneyIn(r *rand.Rand, lo, hi float64, scale float64) int64 {
-	v := math.Exp(math.Log(lo)+r.Float64()*(math.Log(hi)-math.Log(lo))) * scale * 100
+	pos := r.Float64()
+	if scale >= starVigor {
+		// A star's amounts sit at the top of the range, so that the best in the cohort is
+		// a star and the grades spread as in a real appraisal.
+		pos, scale = 0.9+0.1*pos, 1
+	} else {
+		pos = 0.55 + 0.45*pos // most members do a fair amount; few do next to nothing
+	}
+	v := math.Exp(math.Log(lo)+pos*(math.Log(hi)-math.Log(lo))) * scale * 100
 	switch x := r.IntN(10); {
 	case x < 6:
 		return int64(math.Round(v/10_000)) * 10_000
@@ -691,3 +702,10 @@ func moneyIn(r *rand.Rand, lo, hi float64, scale float64) int64 {
 	}
 	return int64(math.Round(v))
 }
+
+// Stars: a few members of each force who do well on every indicator, as a real cohort has;
+// without them the best value of each indicator is a lone outlier and nobody reaches 优秀.
+const (
+	starsPercent = 6
+	starVigor    = 2.0
+)

@@ -47,9 +47,11 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "build a database from the embedded demo data and show it", runDemo},
+		{"demo", "build a database from the demo data and serve it (prints the URL and a token per role)", runDemo},
 		{"ingest", "read departmental files into the database and print their receipts", runIngest},
 		{"gen", "write synthetic departmental files (demo, city or national scale)", runGen},
+		{"serve", "serve the database over HTTP: the API, /metrics, /healthz", runServe},
+		{"token", "make a bearer token for the HTTP API and its config entry", runToken},
 		{"rank", "print a force's ranking for an appraisal period", runRank},
 		{"query", "run a query pack (KPIs, coverage, progress, projects)", runQuery},
 	}

@@ -1,0 +1,117 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/queries"
+	"github.com/qiancun/qiancun/store"
+)
+
+// Error is an error the API answers as it is: a status, a stable code and a message for
+// the client. Every error response has the shape {"error": {"code", "message", "param"?}}.
+type Error struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Param   string `json:"param,omitempty"` // the query or path parameter at fault, for a 400
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// The error codes.
+const (
+	codeBadParameter     = "bad_parameter"
+	codeUnauthorized     = "unauthorized"
+	codeForbidden        = "forbidden"
+	codeNotFound         = "not_found"
+	codeMethodNotAllowed = "method_not_allowed"
+	codeTooLarge         = "too_large"
+	codeUnavailable      = "unavailable"
+	codeInternal         = "internal"
+)
+
+func errParam(param, format string, a ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: codeBadParameter, Param: param, Message: fmt.Sprintf(format, a...)}
+}
+
+func errUnauthorized(msg string) *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: msg}
+}
+
+func errForbidden(msg string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: codeForbidden, Message: msg}
+}
+
+func errNotFound(msg string) *Error {
+	return &Error{Status: http.StatusNotFound, Code: codeNotFound, Message: msg}
+}
+
+// errInternal is the answer to anything unexpected: it names only the request id, under
+// which the cause was logged.
+func errInternal(c *gin.Context) *Error {
+	return &Error{Status: http.StatusInternalServerError, Code: codeInternal,
+		Message: "internal error; the server logged it under request id " + requestID(c)}
+}
+
+// errOutOfScope is a template an uploader may not write, found by the guarded sink.
+type errOutOfScope string
+
+func (e errOutOfScope) Error() string {
+	return fmt.Sprintf("this token may not submit or read template %q", string(e))
+}
+
+type errorBody struct {
+	Error *Error `json:"error"`
+}
+
+// fail writes err as the response. It is the only place that turns errors into HTTP
+// answers: an *Error as it is; a bad parameter 400; a missing member or submission 404; an
+// upload over the limit 413; a template out of an uploader's scope 403; a request whose
+// client has gone nothing at all; anything else 500 with a generic message, logged here,
+// once, with its cause.
+func (s *Server) fail(c *gin.Context, err error) {
+	var (
+		ae  *Error
+		pe  *queries.ParamError
+		mbe *http.MaxBytesError
+		oos errOutOfScope
+		uf  qiancun.ErrUnknownForce
+	)
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &pe):
+		ae = errParam(pe.Param, "%s", pe.Msg)
+	case errors.As(err, &uf):
+		ae = errParam("force", "%s", uf.Error())
+	case errors.Is(err, queries.ErrNoMember):
+		ae = errNotFound("no such member in the cohort of this force and period")
+	case errors.Is(err, store.ErrNotFound):
+		ae = errNotFound("not found")
+	case errors.As(err, &mbe):
+		ae = &Error{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge,
+			Message: fmt.Sprintf("the upload is larger than the limit of %d bytes", s.cfg.MaxUploadBytes)}
+	case errors.As(err, &oos):
+		ae = errForbidden(oos.Error())
+	case c.Request.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		// The client went away: nobody reads an answer. 499 is what the logs and metrics show.
+		s.log.Debug("client gone", "route", routeOf(c), "request_id", requestID(c))
+		c.Status(499)
+		return
+	default:
+		s.log.Error("request failed", "route", routeOf(c), "method", c.Request.Method, "request_id", requestID(c), "err", err)
+		ae = errInternal(c)
+	}
+	if ae.Status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="qiancun"`)
+	}
+	if c.Writer.Written() {
+		return
+	}
+	c.PureJSON(ae.Status, errorBody{ae})
+}

@@ -1,0 +1,431 @@
+package api
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/qiancun/qiancun"
+)
+
+// views keeps, for each ranking the engine handed out, what serving it needs: the members'
+// opaque ids and masked keys, indexes to find a member by either, and every member's JSON
+// in both forms (masked, and unmasked for administrators), so that a page is assembled from
+// bytes already made. It is dropped whole when the data version moves, as the engine's own
+// cache is.
+type views struct {
+	key []byte // HMAC key of the member ids
+
+	mu      sync.Mutex
+	version uint64
+	m       map[*qiancun.Ranking]*rankView
+}
+
+// maxViews bounds the views kept: seven forces × a few periods.
+const maxViews = 64
+
+func newViews(key []byte) *views {
+	return &views{key: key, m: map[*qiancun.Ranking]*rankView{}}
+}
+
+// get returns the view of r, made once however many requests ask at the same time.
+func (v *views) get(r *qiancun.Ranking, version uint64) *rankView {
+	v.mu.Lock()
+	if v.version != version || len(v.m) >= maxViews {
+		clear(v.m)
+		v.version = version
+	}
+	rv, ok := v.m[r]
+	if !ok {
+		rv = &rankView{r: r}
+		v.m[r] = rv
+	}
+	v.mu.Unlock()
+	rv.once.Do(func() { rv.build(v.key) })
+	return rv
+}
+
+// rankView is a ranking ready to serve. It is read-only once built.
+type rankView struct {
+	r    *qiancun.Ranking
+	once sync.Once
+
+	ids      []string // opaque member ids, in rank order
+	masked   []string // keys as non-administrators see them
+	byKey    map[string]int
+	byID     map[string]int
+	byMasked map[string][]int
+
+	head []byte // the ranking's fields as JSON, without the closing brace
+	enc  [2]encoded
+}
+
+// encoded is every member's JSON in one form: 0 masked, 1 unmasked.
+type encoded struct {
+	once    sync.Once
+	members [][]byte
+}
+
+// memberID is a member's opaque id: stable for a key (and the server's id key), and
+// revealing nothing of the 身份证号 it stands for.
+func memberID(key []byte, force qiancun.Force, memberKey string) string {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(force))
+	h.Write([]byte{0})
+	h.Write([]byte(memberKey))
+	return "m-" + hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+func (rv *rankView) build(key []byte) {
+	r := rv.r
+	n := len(r.Members)
+	rv.ids, rv.masked = make([]string, n), make([]string, n)
+	rv.byKey, rv.byID, rv.byMasked = make(map[string]int, n), make(map[string]int, n), make(map[string][]int, n)
+	for i := range r.Members {
+		k := r.Members[i].Key
+		rv.ids[i] = memberID(key, r.Force, k)
+		rv.masked[i] = qiancun.MaskKey(r.KeyKind, k)
+		rv.byKey[k] = i
+		rv.byID[rv.ids[i]] = i
+		rv.byMasked[rv.masked[i]] = append(rv.byMasked[rv.masked[i]], i)
+	}
+	head, _ := marshal(rankingHead{
+		Force: r.Force, ForceName: r.ForceName, Period: r.Period, Months: r.Months, MissingMonths: r.MissingMonths,
+		RulesVersion: r.RulesVersion, KeyKind: r.KeyKind, Indicators: r.Indicators, ComputedAt: r.ComputedAt,
+	})
+	rv.head = head[:len(head)-1] // drop the closing brace: the page's fields follow
+}
+
+// members returns every member's JSON in the form asked for, made on first use.
+func (rv *rankView) members(full bool) [][]byte {
+	f := 0
+	if full {
+		f = 1
+	}
+	e := &rv.enc[f]
+	e.once.Do(func() {
+		e.members = make([][]byte, len(rv.r.Members))
+		for i := range rv.r.Members {
+			e.members[i], _ = marshal(rv.member(i, full))
+		}
+	})
+	return e.members
+}
+
+// member is member i as the API shows it.
+func (rv *rankView) member(i int, full bool) memberJSON {
+	m := &rv.r.Members[i]
+	key := rv.masked[i]
+	if full {
+		key = m.Key
+	}
+	return memberJSON{
+		ID: rv.ids[i], Rank: m.Rank, DistrictRank: m.DistrictRank, Key: key, Name: m.Name,
+		District: m.District, DistrictCode: m.DistrictCode, Score: m.Score, Grade: m.Grade,
+		Vetoed: m.Vetoed, VetoReason: m.VetoReason, Indicators: m.Indicators, Points: m.Points, Months: m.Months,
+	}
+}
+
+// resolve finds the member a path names: by opaque id; by masked key when only one member
+// has it; and, for an administrator, by the key itself. A non-administrator's unmasked
+// 身份证号 finds nothing, so the API cannot be used to test whether a number is in a cohort.
+func (rv *rankView) resolve(s string, admin bool) (int, error) {
+	if i, ok := rv.byID[s]; ok {
+		return i, nil
+	}
+	if admin {
+		if i, ok := rv.byKey[s]; ok {
+			return i, nil
+		}
+	}
+	switch ms := rv.byMasked[s]; len(ms) {
+	case 0:
+		return 0, errNotFound("no such member in the cohort of this force and period")
+	case 1:
+		return ms[0], nil
+	}
+	return 0, errParam("key", "the masked key %s is shared by more than one member: use the member's id (the id field of the ranking)", s)
+}
+
+// selectMembers returns the indexes of the members f selects, in rank order, and how many
+// matched: the very members qiancun.Ranking.Select returns (a test holds it to that), found
+// without copying them, which is most of the cost of a page.
+func (rv *rankView) selectMembers(f qiancun.Filter) ([]int, int) {
+	ms := rv.r.Members
+	if f.District == "" && f.Grade == "" && f.Query == "" {
+		lo, hi := min(f.Offset, len(ms)), len(ms)
+		if f.Limit > 0 {
+			hi = min(lo+f.Limit, hi)
+		}
+		idx := make([]int, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			idx = append(idx, i)
+		}
+		return idx, len(ms)
+	}
+	idx := make([]int, 0, min(f.Limit, 64))
+	total := 0
+	for i := range ms {
+		m := &ms[i]
+		if f.District != "" && m.DistrictCode != f.District ||
+			f.Grade != "" && m.Grade != f.Grade ||
+			f.Query != "" && !strings.Contains(m.Name, f.Query) && !(f.MatchKey && strings.Contains(m.Key, f.Query)) {
+			continue
+		}
+		total++
+		if total <= f.Offset || f.Limit > 0 && len(idx) >= f.Limit {
+			continue
+		}
+		idx = append(idx, i)
+	}
+	return idx, total
+}
+
+// rankingHead is a ranking's fields before its page.
+type rankingHead struct {
+	Force         qiancun.Force           `json:"force"`
+	ForceName     string                  `json:"force_name"`
+	Period        string                  `json:"period"`
+	Months        []string                `json:"months"`
+	MissingMonths []string                `json:"missing_months"`
+	RulesVersion  string                  `json:"rules_version"`
+	KeyKind       qiancun.KeyKind         `json:"key_kind"`
+	Indicators    []qiancun.IndicatorInfo `json:"indicators"`
+	ComputedAt    time.Time               `json:"computed_at"`
+}
+
+// memberJSON is one member of a ranking as the API shows it.
+type memberJSON struct {
+	ID           string            `json:"id"`
+	Rank         int               `json:"rank"`
+	DistrictRank int               `json:"district_rank"`
+	Key          string            `json:"key"`
+	Name         string            `json:"name"`
+	District     string            `json:"district"`
+	DistrictCode string            `json:"district_code"`
+	Score        string            `json:"score"`
+	Grade        string            `json:"grade"`
+	Vetoed       bool              `json:"vetoed"`
+	VetoReason   string            `json:"veto_reason,omitempty"`
+	Indicators   map[string]string `json:"indicators"`
+	Points       map[string]string `json:"points"`
+	Months       int               `json:"months"`
+}
+
+// marshal is json.Marshal without HTML escaping, so that Chinese text and & read as given.
+func marshal(v any) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}
+
+var pagePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// ranking answers GET /rankings/{force}: a page of the ranking, from memory.
+func (s *Server) ranking(c *gin.Context) {
+	cl := callerOf(c)
+	fi, ok := qiancun.LookupForce(c.Param("force"))
+	if !ok {
+		s.fail(c, errParam("force", "unknown force %q: want one of %s", c.Param("force"), forceSlugs()))
+		return
+	}
+	period, err := periodParam(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	district, err := s.districtParam(c, cl)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	grade := c.Query("grade")
+	switch grade {
+	case "", qiancun.GradeExcellent, qiancun.GradeCompetent, qiancun.GradeBasic, qiancun.GradeIncompetent:
+	default:
+		s.fail(c, errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", grade))
+		return
+	}
+	limit, err := intParam(c, "limit", 50, 1, 1000)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	offset, err := intParam(c, "offset", 0, 0, 1<<30)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	version := s.st.Version()
+	r, err := s.eng.Rank(c.Request.Context(), fi.Slug, period)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rv := s.views.get(r, version)
+	full := cl.admin()
+	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: grade, Query: c.Query("q"), MatchKey: full, Limit: limit, Offset: offset})
+	enc := rv.members(full)
+
+	bp := pagePool.Get().(*[]byte)
+	b := append((*bp)[:0], rv.head...)
+	b = append(b, `,"total":`...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, `,"limit":`...)
+	b = strconv.AppendInt(b, int64(limit), 10)
+	b = append(b, `,"offset":`...)
+	b = strconv.AppendInt(b, int64(offset), 10)
+	b = append(b, `,"members":[`...)
+	for n, i := range idx {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, enc[i]...)
+	}
+	b = append(b, "]}"...)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+	*bp = b
+	pagePool.Put(bp)
+}
+
+// scorecardJSON is a scorecard as the API shows it: the member as in the ranking.
+type scorecardJSON struct {
+	Force         qiancun.Force       `json:"force"`
+	Period        string              `json:"period"`
+	RulesVersion  string              `json:"rules_version"`
+	CohortSize    int                 `json:"cohort_size"`
+	MissingMonths []string            `json:"missing_months"`
+	Member        memberJSON          `json:"member"`
+	Lines         []qiancun.ScoreLine `json:"lines"`
+}
+
+// scorecard answers GET /members/{force}/{key}/scorecard. {key} is the member's opaque id,
+// its key as the caller sees it in the ranking (masked, when that is unambiguous), or for an
+// administrator the key itself.
+func (s *Server) scorecard(c *gin.Context) {
+	cl := callerOf(c)
+	fi, ok := qiancun.LookupForce(c.Param("force"))
+	if !ok {
+		s.fail(c, errParam("force", "unknown force %q: want one of %s", c.Param("force"), forceSlugs()))
+		return
+	}
+	period, err := periodParam(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	version := s.st.Version()
+	ctx := c.Request.Context()
+	r, err := s.eng.Rank(ctx, fi.Slug, period)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rv := s.views.get(r, version)
+	i, err := rv.resolve(c.Param("key"), cl.admin())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if d := cl.district(); d != "" && r.Members[i].DistrictCode != d {
+		s.fail(c, errNotFound("no such member in the cohort of this force and period"))
+		return
+	}
+	sc, err := s.eng.Scorecard(ctx, fi.Slug, r.Period, r.Members[i].Key)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, scorecardJSON{
+		Force: sc.Force, Period: sc.Period, RulesVersion: sc.RulesVersion, CohortSize: sc.CohortSize,
+		MissingMonths: sc.MissingMonths, Member: rv.member(i, cl.admin()), Lines: sc.Lines,
+	})
+}
+
+// forceJSON is one force with its member count.
+type forceJSON struct {
+	qiancun.ForceInfo
+	Members int64 `json:"members"`
+	Target  int64 `json:"target,omitempty"`
+}
+
+// forces answers GET /forces: the seven forces, with the members each has had in any period
+// (city-wide, for every role: these are the programme's published kind of figure) and the
+// published target.
+func (s *Server) forces(c *gin.Context) {
+	counts, err := s.st.MemberCounts(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	targets := s.eng.Rules().Targets.Members
+	out := []forceJSON{}
+	for _, f := range qiancun.Forces() {
+		out = append(out, forceJSON{ForceInfo: f, Members: counts[f.Slug], Target: targets[string(f.Slug)]})
+	}
+	c.PureJSON(http.StatusOK, gin.H{"forces": out})
+}
+
+// forceSlugs lists the slugs for an error message.
+func forceSlugs() string {
+	var ss []string
+	for _, f := range qiancun.Forces() {
+		ss = append(ss, string(f.Slug))
+	}
+	return strings.Join(ss, ", ")
+}
+
+// periodParam reads the required period query parameter: YYYY-MM, YYYY-Qn or YYYY.
+func periodParam(c *gin.Context) (string, error) {
+	p := c.Query("period")
+	if p == "" {
+		return "", errParam("period", "period is required: YYYY-MM, YYYY-Qn or YYYY")
+	}
+	per, err := qiancun.ParsePeriod(p)
+	if err != nil {
+		return "", errParam("period", "%v", err)
+	}
+	return per.String(), nil
+}
+
+// districtParam reads the district query parameter. A leader limited to a district gets
+// that district when it gives none, and 403 when it asks for another.
+func (s *Server) districtParam(c *gin.Context, cl *caller) (string, error) {
+	d := c.Query("district")
+	if d != "" && qiancun.DistrictName(d) == "" {
+		return "", errParam("district", "%q is not one of Jinan's district codes", d)
+	}
+	if own := cl.district(); own != "" {
+		if d != "" && d != own {
+			return "", errForbidden(fmt.Sprintf("this token sees district %s only", own))
+		}
+		return own, nil
+	}
+	return d, nil
+}
+
+// intParam reads an integer query parameter between lo and hi, def when absent.
+func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, errParam(name, "%s must be a whole number from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}

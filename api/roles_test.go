@@ -1,0 +1,136 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestRouteRoles requests every route as every role, with no token and with a bad one,
+// and checks the status: the access table of README.md.
+func TestRouteRoles(t *testing.T) {
+	env := sharedEnv(t)
+	// A first secretary of 历城区 and a village there, so that the district leader may see
+	// them too.
+	page := decode[struct {
+		Members []struct{ ID string } `json:"members"`
+	}](t, env.get(t, "/api/v1/rankings/first_secretary?period=2024-Q2&district=370112&limit=1", asAdmin, 200))
+	memberID := page.Members[0].ID
+	const village = "370112" // a village code of the district, found below
+	vs := decode[struct {
+		Villages []struct{ Code string } `json:"villages"`
+	}](t, env.get(t, "/api/v1/villages?period=2024-05&district="+village+"&limit=1", asAdmin, 200))
+	villageCode := vs.Villages[0].Code
+	upload := multipartBody("第一书记工作情况表_2024-05.xlsx", readFile(t, demoFile(t, "第一书记工作情况表_2024-05.xlsx")), map[string]string{"dry_run": "true"})
+
+	const (
+		ok  = http.StatusOK
+		no  = http.StatusForbidden
+		who = http.StatusUnauthorized
+	)
+	// Columns: admin, uploader, evaluator, leader, leader:370112, monitor, no token, bad token.
+	readers := []int{ok, no, ok, ok, ok, no, who, who}
+	public := []int{ok, ok, ok, ok, ok, ok, ok, ok}
+	tests := []struct {
+		route  string // METHOD pattern, as Server.Routes lists it
+		path   string
+		body   bool
+		status []int
+	}{
+		{"GET /healthz", "/healthz", false, public},
+		{"GET /readyz", "/readyz", false, public},
+		{"GET /api/v1/healthz", "/api/v1/healthz", false, public},
+		{"GET /api/v1/readyz", "/api/v1/readyz", false, public},
+		{"GET /api/v1/openapi.json", "/api/v1/openapi.json", false, public},
+		{"GET /metrics", "/metrics", false, []int{ok, no, no, no, no, ok, who, who}},
+		{"GET /api/v1/forces", "/api/v1/forces", false, readers},
+		{"GET /api/v1/rankings/{force}", "/api/v1/rankings/first_secretary?period=2024-Q2", false, readers},
+		{"GET /api/v1/members/{force}/{key}/scorecard", "/api/v1/members/first_secretary/" + memberID + "/scorecard?period=2024-Q2", false, readers},
+		{"GET /api/v1/villages", "/api/v1/villages?period=2024-05", false, readers},
+		{"GET /api/v1/villages/{code}", "/api/v1/villages/" + villageCode + "?period=2024-05", false, readers},
+		{"GET /api/v1/progress", "/api/v1/progress?period=2024-Q2", false, readers},
+		{"GET /api/v1/projects", "/api/v1/projects", false, []int{ok, no, ok, no, no, no, who, who}},
+		{"POST /api/v1/submissions", "/api/v1/submissions", true, []int{ok, ok, no, no, no, no, who, who}},
+		{"GET /api/v1/submissions", "/api/v1/submissions", false, []int{ok, ok, ok, no, no, no, who, who}},
+		{"GET /api/v1/submissions/{id}", "/api/v1/submissions/1", false, []int{ok, ok, ok, no, no, no, who, who}},
+	}
+	var covered []string
+	for _, tt := range tests {
+		covered = append(covered, tt.route)
+		// The document's x-roles must say the same as the table.
+		method, pattern, _ := strings.Cut(tt.route, " ")
+		allowed := []string{}
+		if !slices.Equal(tt.status, public) {
+			for i, as := range []string{asAdmin, asUploader, asEval, asLeader, "", asMonitor} {
+				if as != "" && tt.status[i] == ok {
+					allowed = append(allowed, as)
+				}
+			}
+		}
+		if got := doc.Paths[pattern][strings.ToLower(method)].Roles; !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(allowed))) {
+			t.Errorf("%s: openapi.json x-roles %v, the server allows %v", tt.route, got, allowed)
+		}
+		for i, as := range callers {
+			name := tt.route + " as " + as
+			if as == "" {
+				name = tt.route + " without a token"
+			}
+			t.Run(name, func(t *testing.T) {
+				sc := scenario{method: method, path: tt.path, as: as, want: tt.status[i]}
+				if tt.body {
+					sc.body = upload
+				}
+				if sc.want == who || sc.want == no {
+					code := "unauthorized"
+					if sc.want == no {
+						code = "forbidden"
+					}
+					sc.check = wantError(code, "")
+				}
+				env.run(t, sc)
+			})
+		}
+	}
+	routes := env.srv.Routes()
+	sort.Strings(routes)
+	sort.Strings(covered)
+	if diff := cmp.Diff(routes, covered); diff != "" {
+		t.Errorf("the table does not cover the server's routes (-routes +table):\n%s", diff)
+	}
+}
+
+// TestOpenAPIRoutes checks that every route of the server is in the OpenAPI document and
+// every documented operation is a route.
+func TestOpenAPIRoutes(t *testing.T) {
+	env := sharedEnv(t)
+	var documented []string
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			documented = append(documented, strings.ToUpper(m)+" "+p)
+		}
+	}
+	routes := env.srv.Routes()
+	slices.Sort(routes)
+	slices.Sort(documented)
+	if diff := cmp.Diff(documented, routes); diff != "" {
+		t.Errorf("routes and openapi.json differ (-documented +routes):\n%s", diff)
+	}
+	// Every operation's x-roles says who may call it; the route × role table checks
+	// the server keeps to it, and this checks the document does.
+	for p, ops := range doc.Paths {
+		for m, op := range ops {
+			if op.Roles == nil {
+				t.Errorf("%s %s: no x-roles", m, p)
+			}
+		}
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(env.get(t, "/api/v1/openapi.json", asNone, 200), &raw); err != nil || raw["openapi"] == nil {
+		t.Errorf("GET /api/v1/openapi.json is not the document: %v", err)
+	}
+}

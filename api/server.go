@@ -1,0 +1,208 @@
+// Package api serves the appraisal over HTTP with gin: rankings, scorecards, village
+// coverage, progress, projects, submissions (uploads with their receipts) and the
+// Prometheus metrics, behind bearer tokens with five roles. All routes are listed in
+// routes.go; errors are answered by one function (fail, in errors.go); the OpenAPI document
+// is openapi.json, kept true by the tests. See README.md.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/metrics"
+	"github.com/qiancun/qiancun/queries"
+	"github.com/qiancun/qiancun/store"
+)
+
+// Store is what the API needs of the database: the ingest sink for uploads, the history,
+// and a ping. *store.Store satisfies it.
+type Store interface {
+	ingest.Sink
+	Ping(ctx context.Context) error
+	Version() uint64
+	Receipt(ctx context.Context, id int64) (*qiancun.Receipt, error)
+	Submissions(ctx context.Context, f store.SubmissionFilter) ([]store.Submission, int, error)
+	MemberCounts(ctx context.Context) (map[qiancun.Force]int64, error)
+}
+
+// Config is how the server behaves.
+type Config struct {
+	// Tokens are the bearer tokens it accepts, by hash.
+	Tokens []Token
+	// MaxUploadBytes bounds an uploaded file; a larger one is answered 413. Default 50 MiB.
+	MaxUploadBytes int64
+	// Limits bound what the readers take from an uploaded file (rows, columns, unpacked
+	// size); zero fields take ingest's defaults, and MaxFileBytes is MaxUploadBytes.
+	Limits ingest.Limits
+	// MaxConcurrentUploads bounds the uploads read at once (each holds its file in
+	// memory); more wait their turn. Default 2.
+	MaxConcurrentUploads int
+	// MemberIDKey keys the opaque member ids (HMAC-SHA256). Give a fixed key to keep ids
+	// stable across restarts; when empty a random one is made and ids change on restart.
+	MemberIDKey []byte
+	// Gatherer is served at /metrics; nil serves nothing but an empty page.
+	Gatherer prometheus.Gatherer
+	// BenchCeiling adds GET /bench/ceiling, a fixed body of ?bytes=N behind the same
+	// middleware, for the load benchmark in bench/.
+	BenchCeiling bool
+}
+
+// Server is the HTTP API. It is safe for concurrent use.
+type Server struct {
+	log     *slog.Logger
+	st      Store
+	eng     *queries.Engine
+	in      *ingest.Ingester
+	ts      *ingest.Templates
+	metrics *metrics.Metrics
+	cfg     Config
+	tokens  []Token
+
+	engine  *gin.Engine
+	views   *views
+	uploads chan struct{}
+	reqSeq  atomic.Uint64
+	reqPfx  string
+}
+
+// New returns the server. It does not listen: serve Handler with an http.Server.
+func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Templates, m *metrics.Metrics, cfg Config) (*Server, error) {
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 50 << 20
+	}
+	if cfg.MaxConcurrentUploads <= 0 {
+		cfg.MaxConcurrentUploads = 2
+	}
+	cfg.Limits.MaxFileBytes = cfg.MaxUploadBytes
+	if len(cfg.MemberIDKey) == 0 {
+		cfg.MemberIDKey = make([]byte, 32)
+		if _, err := rand.Read(cfg.MemberIDKey); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Gatherer == nil {
+		cfg.Gatherer = prometheus.NewRegistry()
+	}
+	seen := map[[32]byte]bool{}
+	for i := range cfg.Tokens {
+		t := &cfg.Tokens[i]
+		if err := t.Check(func(s string) bool { return ts.Get(s) != nil }); err != nil {
+			return nil, err
+		}
+		if seen[t.Hash] {
+			return nil, fmt.Errorf("token %q: the same hash is declared twice", t.Name)
+		}
+		seen[t.Hash] = true
+	}
+	var pfx [4]byte
+	_, _ = rand.Read(pfx[:])
+	s := &Server{
+		log: logger, st: st, eng: eng, ts: ts, metrics: m, cfg: cfg, tokens: cfg.Tokens,
+		views:   newViews(cfg.MemberIDKey),
+		uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
+		reqPfx:  hex.EncodeToString(pfx[:]),
+	}
+	s.in = ingest.New(ts, guardedSink{st}, cfg.Limits)
+	s.engine = s.routes()
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Routes lists the routes as "METHOD /path/{param}", for the documentation tests.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.engine.Routes() {
+		out = append(out, r.Method+" "+openAPIPath(r.Path))
+	}
+	return out
+}
+
+const requestIDKey = "qiancun.request_id"
+
+func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
+
+// routeOf is the route pattern of the request, or "unmatched": what logs and metrics name,
+// never the raw path, which may hold a member key.
+func routeOf(c *gin.Context) string {
+	if r := c.FullPath(); r != "" {
+		return r
+	}
+	return "unmatched"
+}
+
+// observe gives the request an id, and after it is answered logs it (route pattern, never
+// the path, the query, the token or the body) and counts it in the metrics.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	id := s.reqPfx + "-" + strconv.FormatUint(s.reqSeq.Add(1), 10)
+	c.Set(requestIDKey, id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+	d := time.Since(start)
+	route, status := routeOf(c), c.Writer.Status()
+	if s.metrics != nil {
+		s.metrics.ObserveRequest(route, c.Request.Method, status, d)
+	}
+	if s.log.Enabled(c.Request.Context(), slog.LevelInfo) {
+		role := ""
+		if cl := callerOf(c); cl != nil {
+			role = string(cl.tok.Role)
+		}
+		s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+			slog.String("method", c.Request.Method), slog.String("route", route), slog.Int("status", status),
+			slog.Duration("duration", d), slog.Int("bytes", c.Writer.Size()), slog.String("role", role),
+			slog.String("request_id", id))
+	}
+}
+
+// recoverPanic answers a panicking handler 500 and logs the panic once, with its stack.
+func (s *Server) recoverPanic(c *gin.Context) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		s.log.Error("panic", "route", routeOf(c), "method", c.Request.Method, "request_id", requestID(c),
+			"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		c.Abort()
+		s.fail(c, errInternal(c))
+	}()
+	c.Next()
+}
+
+// guardedSink refuses to read or write a template outside the uploader's scope carried by
+// the context (see withScope), so that an uploader's file of another department's template
+// is refused before anything is stored.
+type guardedSink struct{ ingest.Sink }
+
+func (g guardedSink) Current(ctx context.Context, template, period, sha string) (*qiancun.Receipt, bool, error) {
+	if !inScope(ctx, template) {
+		return nil, false, errOutOfScope(template)
+	}
+	return g.Sink.Current(ctx, template, period, sha)
+}
+
+func (g guardedSink) Write(ctx context.Context, sub *ingest.Submission) error {
+	if sub.Template != nil && !inScope(ctx, sub.Template.Slug) {
+		return errOutOfScope(sub.Template.Slug)
+	}
+	return g.Sink.Write(ctx, sub)
+}

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/qiancun/qiancun/api"
+	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/metrics"
+	"github.com/qiancun/qiancun/queries"
+	"github.com/qiancun/qiancun/store"
+)
+
+func runServe(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, "serve", "--db PATH [--addr HOST:PORT] [--config FILE] [--dev]",
+		`Serves the database over HTTP: the JSON API under /api/v1 (see api/README.md and
+/api/v1/openapi.json), /metrics for Prometheus, /healthz and /readyz. Bearer tokens are
+declared, as hashes, in the config file (make them with 'qiancun token').
+
+It prints "url http://HOST:PORT" on standard output once it listens (with --addr
+127.0.0.1:0 the system picks the port), and logs to standard error. SIGINT or SIGTERM
+stops it: requests in flight finish, then the database is closed cleanly.`)
+	sf := addServeFlags(fs, e)
+	db := fs.String("db", "", "database file (required here or in the config file)")
+	config := fs.String("config", "", "configuration file (TOML): tokens, limits, paths")
+	rules := fs.String("rules", "", "appraisal rules file (default: the built-in rules)")
+	packs := fs.String("packs", "", "directory of query packs that override or add to the built-in ones")
+	templates := fs.String("templates", "", "directory of templates that override or add to the built-in ones")
+	if _, err := parseArgs(fs, args); err != nil {
+		return usageCode(err)
+	}
+	cfg := &serverConfig{}
+	if *config != "" {
+		var err error
+		if cfg, err = loadConfig(*config); err != nil {
+			return fail(e, exitUsage, "%v", err)
+		}
+	}
+	// Flags given on the command line win over the file.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, x := range []struct {
+		flag string
+		val  *string
+		dst  *string
+	}{{"db", db, &cfg.DB}, {"rules", rules, &cfg.Rules}, {"packs", packs, &cfg.Packs}, {"templates", templates, &cfg.Templates}} {
+		if set[x.flag] {
+			*x.dst = *x.val
+		}
+	}
+	opt, err := sf.options(cfg, set)
+	if err != nil {
+		return fail(e, exitUsage, "serve: %v", err)
+	}
+	if opt.api.Tokens, err = cfg.tokens(); err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	if cfg.DB == "" {
+		return fail(e, exitUsage, "serve: --db is required (or db in the config file)")
+	}
+	ts, err := ingest.LoadTemplates(cfg.Templates)
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return fail(e, exitRejected, "%v", err)
+	}
+	opt.packs, opt.rules = cfg.Packs, cfg.Rules
+	return serve(ctx, e, st, ts, opt)
+}
+
+// serveFlags are the flags serve and demo share.
+type serveFlags struct {
+	addr         *string
+	dev          *bool
+	logLevel     *string
+	maxUploadMB  *int64
+	benchCeiling *bool
+	getenv       func(string) string
+}
+
+func addServeFlags(fs *flag.FlagSet, e *env) *serveFlags {
+	return &serveFlags{
+		addr:         fs.String("addr", "127.0.0.1:8080", "address to listen on; port 0 picks a free one"),
+		dev:          fs.Bool("dev", false, "development mode: gin debug mode and text logs (also QIANCUN_DEV=1)"),
+		logLevel:     fs.String("log-level", "", "debug, info (default), warn or error"),
+		maxUploadMB:  fs.Int64("max-upload-mb", 0, "largest file accepted by POST /api/v1/submissions, in MiB (default 50)"),
+		benchCeiling: fs.Bool("bench-ceiling", false, "also serve GET /bench/ceiling?bytes=N, a fixed body, for the load benchmark in bench/"),
+		getenv:       e.getenv,
+	}
+}
+
+// serveOptions is everything serve needs beyond the store and the templates.
+type serveOptions struct {
+	addr         string
+	dev          bool
+	level        slog.Level
+	packs, rules string
+	api          api.Config
+	// announce, when set, prints what a script needs once the server listens (the demo's
+	// tokens); the URL line is always printed first.
+	announce func(w io.Writer)
+	// progressTTL is how long the progress metrics are cached; 0: the collector's default.
+	progressTTL time.Duration
+}
+
+// options merges the flags with the config file: a flag given wins.
+func (sf *serveFlags) options(cfg *serverConfig, set map[string]bool) (serveOptions, error) {
+	o := serveOptions{addr: *sf.addr, dev: *sf.dev}
+	if !set["addr"] && cfg.Addr != "" {
+		o.addr = cfg.Addr
+	}
+	if !set["dev"] {
+		o.dev = cfg.Dev
+	}
+	if v := sf.getenv("QIANCUN_DEV"); v != "" {
+		if on, err := strconv.ParseBool(v); err == nil && on {
+			o.dev = true
+		}
+	}
+	lvl := *sf.logLevel
+	if lvl == "" {
+		lvl = cfg.LogLevel
+	}
+	var err error
+	if o.level, err = parseLevel(lvl); err != nil {
+		return o, err
+	}
+	mb := *sf.maxUploadMB
+	if !set["max-upload-mb"] && cfg.MaxUploadMB > 0 {
+		mb = cfg.MaxUploadMB
+	}
+	if mb < 0 {
+		return o, fmt.Errorf("--max-upload-mb must be positive")
+	}
+	if mb == 0 {
+		mb = 50
+	}
+	o.api.MaxUploadBytes = mb << 20
+	o.api.BenchCeiling = *sf.benchCeiling
+	if o.api.MemberIDKey, err = cfg.memberIDKey(); err != nil {
+		return o, err
+	}
+	if o.progressTTL, err = cfg.progressTTL(); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// serve wires the engine, the metrics and the API over st, listens, and serves until ctx
+// ends; then it lets the requests in flight finish and closes st, which it owns.
+func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o serveOptions) (code int) {
+	var h slog.Handler
+	if o.dev {
+		h = slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: o.level})
+		gin.SetMode(gin.DebugMode)
+	} else {
+		h = slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: o.level})
+		gin.SetMode(gin.ReleaseMode)
+	}
+	// gin's own debug output goes where the logs go, never to standard output, which
+	// scripts read.
+	gin.DefaultWriter, gin.DefaultErrorWriter = e.stderr, e.stderr
+	logger := slog.New(h)
+	defer func() {
+		if err := st.Close(); err != nil {
+			logger.Error("close the database", "err", err)
+			code = exitRejected
+			return
+		}
+		logger.Info("database closed")
+	}()
+
+	packs, err := queries.LoadPacks(o.packs)
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	rules, err := queries.LoadRules(o.rules, packs.Indicators())
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	eng := queries.New(st, packs, rules)
+
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	var all, monthly []string
+	for _, t := range ts.All() {
+		all = append(all, t.Slug)
+		if t.Kind == ingest.KindMonthly {
+			monthly = append(monthly, t.Slug)
+		}
+	}
+	m.Init(all)
+	reg.MustRegister(metrics.NewProgress(metrics.Sources{Engine: eng, Store: st}, metrics.ProgressOptions{Templates: monthly, TTL: o.progressTTL, Logger: logger}))
+	// Seed the last-accepted gauges from the history, so that a restart does not blank them.
+	sts, err := st.TemplateStatuses(ctx)
+	if err != nil {
+		return fail(e, exitRejected, "%v", err)
+	}
+	for _, s := range sts {
+		m.SetLastAccepted(s.Template, s.LastAccepted)
+	}
+	o.api.Gatherer = reg
+
+	srv, err := api.New(logger, st, eng, ts, m, o.api)
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	if len(o.api.Tokens) == 0 {
+		logger.Warn("no tokens configured: every route but the probes and the OpenAPI document answers 401; make one with `qiancun token`")
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fail(e, exitRejected, "listen: %v", err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.stdout, "url %s\n", url)
+	if o.announce != nil {
+		o.announce(e.stdout)
+	}
+	logger.Info("serving", "url", url, "tokens", len(o.api.Tokens), "max_upload_bytes", o.api.MaxUploadBytes)
+
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fail(e, exitRejected, "serve: %v", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing the requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		logger.Error("shutdown", "err", err)
+		return exitRejected
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("serve", "err", err)
+		return exitRejected
+	}
+	logger.Info("stopped")
+	return exitOK
+}

@@ -200,9 +200,9 @@ func (g guardedSink) Current(ctx context.Context, template, period, sha string) 
 	return g.Sink.Current(ctx, template, period, sha)
 }
 
-func (g guardedSink) Write(ctx context.Context, sub *ingest.Submission) error {
-	if sub.Template != nil && !inScope(ctx, sub.Template.Slug) {
-		return errOutOfScope(sub.Template.Slug)
+func (g guardedSink) Begin(ctx context.Context, t *ingest.Template) (ingest.Tx, error) {
+	if t != nil && !inScope(ctx, t.Slug) {
+		return nil, errOutOfScope(t.Slug)
 	}
-	return g.Sink.Write(ctx, sub)
+	return g.Sink.Begin(ctx, t)
 }

@@ -30,10 +30,24 @@ type Sink interface {
 	// Current returns the receipt of the submission of template and period that counts now,
 	// if it came from the file with this SHA-256.
 	Current(ctx context.Context, template, period, sha256 string) (*qiancun.Receipt, bool, error)
-	// Write stores a submission in one transaction: the raw file, the submission and its
-	// issues, its facts when accepted, its quarantined rows, and the replacement of the
-	// (template, period) it supersedes. It sets the receipt's SubmissionID and Replaces.
-	Write(ctx context.Context, s *Submission) error
+	// Begin opens the one transaction of a submission of template t. Its valid rows are
+	// added while the rest of the file is still being read; Commit then stores the raw
+	// file, the submission, its issues and quarantined rows, and the replacement of the
+	// (template, period) it supersedes, all at once.
+	Begin(ctx context.Context, t *Template) (Tx, error)
+}
+
+// Tx is a submission being written. Add may be called from another goroutine than Begin's,
+// but calls to one Tx never overlap.
+type Tx interface {
+	// Add appends valid rows.
+	Add(facts []Fact) error
+	// Commit finishes the submission: with status accepted or partial its facts count from
+	// now on; with status rejected the rows added are dropped and the rest is kept. It sets
+	// the receipt's SubmissionID and Replaces.
+	Commit(ctx context.Context, s *Submission) error
+	// Rollback drops everything; after Commit it does nothing.
+	Rollback() error
 }
 
 // Submission is one file's outcome, ready for the sink.
@@ -42,7 +56,6 @@ type Submission struct {
 	Template    *Template
 	Data        []byte // the file as received
 	Uploader    string
-	Facts       []Fact // rows that reach the KPIs (none when rejected)
 	Quarantined []Quarantined
 }
 
@@ -119,7 +132,12 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 		}
 	}
 	sub := &Submission{Receipt: rc, Data: data, Uploader: opt.Uploader}
-	err := in.read(ctx, name, data, forced, opt, sub)
+	w := &writer{sink: in.sink, dry: opt.DryRun}
+	defer w.abort()
+	err := in.read(ctx, name, data, forced, opt, sub, w)
+	if werr := w.finish(); err == nil {
+		err = werr
+	}
 	var fe *FileError
 	switch {
 	case errors.As(err, &fe):
@@ -137,6 +155,7 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 			return nil, err
 		}
 		if ok && !(opt.AcceptValid && prev.Status == qiancun.Rejected) {
+			w.abort()
 			prev.File, prev.Status, prev.ReceivedAt = rc.File, qiancun.Unchanged, rc.ReceivedAt
 			prev.Replaces = 0
 			return prev, nil
@@ -145,25 +164,118 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 	switch {
 	case rc.Errors() == 0:
 		rc.Status = qiancun.Accepted
-	case opt.AcceptValid && len(sub.Facts) > 0 && !fileLevel(rc.Issues):
+	case opt.AcceptValid && w.added > 0 && !fileLevel(rc.Issues):
 		rc.Status = qiancun.Partial
 	default:
 		rc.Status = qiancun.Rejected
 	}
-	rc.Accepted = len(sub.Facts)
+	rc.Accepted = w.added
 	if rc.Status == qiancun.Rejected {
 		rc.Accepted = 0
-		sub.Facts = nil
 		sub.Quarantined = nil
 	}
 	rc.Quarantined = len(sub.Quarantined)
 	if opt.DryRun {
 		return rc, nil
 	}
-	if err := in.sink.Write(ctx, sub); err != nil {
+	if err := w.commit(ctx, sub); err != nil {
 		return nil, err
 	}
 	return rc, nil
+}
+
+// writer streams valid rows to the sink's transaction in batches, on a goroutine of its own,
+// so that the database writes while the file is still being read.
+type writer struct {
+	sink  Sink
+	dry   bool
+	tx    Tx
+	batch []Fact
+	ch    chan []Fact
+	done  chan error
+	added int
+	err   error
+}
+
+// batchSize is how many rows go to the database at a time.
+const batchSize = 2048
+
+// begin opens the transaction for template t, unless this is a dry run.
+func (w *writer) begin(ctx context.Context, t *Template) error {
+	if w.dry {
+		return nil
+	}
+	tx, err := w.sink.Begin(ctx, t)
+	if err != nil {
+		return err
+	}
+	ch, done := make(chan []Fact, 4), make(chan error, 1)
+	w.tx, w.ch, w.done = tx, ch, done
+	go func() {
+		var err error
+		for b := range ch {
+			if err == nil {
+				err = tx.Add(b)
+			}
+		}
+		done <- err
+	}()
+	return nil
+}
+
+// add queues one valid row.
+func (w *writer) add(f Fact) {
+	w.added++
+	if w.tx == nil {
+		return
+	}
+	if w.batch == nil {
+		w.batch = make([]Fact, 0, batchSize)
+	}
+	w.batch = append(w.batch, f)
+	if len(w.batch) == batchSize {
+		w.ch <- w.batch
+		w.batch = nil
+	}
+}
+
+// finish sends the last batch and waits until every row is written.
+func (w *writer) finish() error {
+	if w.ch == nil {
+		return nil
+	}
+	if len(w.batch) > 0 {
+		w.ch <- w.batch
+		w.batch = nil
+	}
+	close(w.ch)
+	w.ch = nil
+	w.err = <-w.done
+	return w.err
+}
+
+// commit stores the submission: in the open transaction, or, for a file whose template
+// was never known, in one of its own.
+func (w *writer) commit(ctx context.Context, sub *Submission) error {
+	if w.tx == nil {
+		tx, err := w.sink.Begin(ctx, sub.Template)
+		if err != nil {
+			return err
+		}
+		w.tx = tx
+	}
+	err := w.tx.Commit(ctx, sub)
+	w.tx = nil
+	return err
+}
+
+// abort drops whatever was written; after commit it does nothing.
+func (w *writer) abort() {
+	_ = w.finish()
+	if w.tx != nil {
+		_ = w.tx.Rollback()
+		w.tx = nil
+	}
 }
 
 // fileLevel reports whether an issue concerns the whole file, so that no row can be
@@ -182,7 +294,7 @@ func fileLevel(is []qiancun.Issue) bool {
 
 // read opens the book, finds the data sheet and its template, and validates every row into
 // sub. A *FileError means the file itself could not be read.
-func (in *Ingester) read(ctx context.Context, name string, data []byte, forced *Template, opt Options, sub *Submission) error {
+func (in *Ingester) read(ctx context.Context, name string, data []byte, forced *Template, opt Options, sub *Submission, w *writer) error {
 	rc := sub.Receipt
 	book, err := Open(name, data, in.limits)
 	if err != nil {
@@ -220,7 +332,10 @@ func (in *Ingester) read(ctx context.Context, name string, data []byte, forced *
 	}
 	sub.Template = best.tmpl
 	rc.Sheet = bestSheet.Name
-	v := newValidator(in, best, bestSheet.Name, sub, opt)
+	v := newValidator(in, best, bestSheet.Name, sub, opt, w)
+	if err := w.begin(ctx, best.tmpl); err != nil {
+		return err
+	}
 	if v.t.RoleColumn(RoleVillages) != nil || v.t.RoleColumn(RoleTown) != nil {
 		if v.reg, err = in.sink.Registry(ctx); err != nil {
 			return err

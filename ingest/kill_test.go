@@ -19,15 +19,24 @@ import (
 	"github.com/qiancun/qiancun/synth"
 )
 
-// announcingSink says on stdout when a write begins, so that the test can kill the process
-// in the middle of it.
+// announcingSink says on stdout when a submission's transaction begins and how long it
+// took to commit, so that the test can kill the process in the middle of it.
 type announcingSink struct{ *store.Store }
 
-func (s announcingSink) Write(ctx context.Context, sub *ingest.Submission) error {
+func (s announcingSink) Begin(ctx context.Context, t *ingest.Template) (ingest.Tx, error) {
+	tx, err := s.Store.Begin(ctx, t)
 	fmt.Println("WRITING")
-	start := time.Now()
-	err := s.Store.Write(ctx, sub)
-	fmt.Println("WROTE", time.Since(start).Nanoseconds())
+	return announcingTx{tx, time.Now()}, err
+}
+
+type announcingTx struct {
+	ingest.Tx
+	start time.Time
+}
+
+func (t announcingTx) Commit(ctx context.Context, sub *ingest.Submission) error {
+	err := t.Tx.Commit(ctx, sub)
+	fmt.Println("WROTE", time.Since(t.start).Nanoseconds())
 	return err
 }
 
@@ -89,8 +98,9 @@ func TestKillMidIngest(t *testing.T) {
 	if err := os.WriteFile(file, fs.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// A first child runs to the end and says how long its write took; the next ones are
-	// killed at points spread over that time, from its start to just before its end.
+	// A first child runs to the end and says how long its transaction took (rows are
+	// written while the file is read); the next ones are killed at points spread over that
+	// time, from its start to just before its end.
 	var took time.Duration
 	killedBeforeCommit := 0
 	for i, frac := range []float64{-1, 0, 0.3, 0.6, 0.9} {

@@ -21,12 +21,13 @@ type validator struct {
 	months  map[qiancun.Month]string
 	unitsOK []bool // per column: a unit-conversion warning was given
 	accept  bool
-	errors  int // issues of severity Error so far
+	errors  int     // issues of severity Error so far
+	w       *writer // where valid rows go
 }
 
-func newValidator(in *Ingester, l *layout, sheet string, sub *Submission, opt Options) *validator {
+func newValidator(in *Ingester, l *layout, sheet string, sub *Submission, opt Options, w *writer) *validator {
 	v := &validator{
-		l: l, t: l.tmpl, sheet: sheet, sub: sub,
+		l: l, t: l.tmpl, sheet: sheet, sub: sub, w: w,
 		numIdx:  make([]int, len(l.tmpl.Columns)),
 		keys:    map[string]int{},
 		months:  map[qiancun.Month]string{},
@@ -134,7 +135,7 @@ func (v *validator) row(num int, cells []string) {
 		}
 		return
 	}
-	v.sub.Facts = append(v.sub.Facts, f)
+	v.w.add(f)
 }
 
 func countNeg(xs []int) int {

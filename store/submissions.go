@@ -73,67 +73,124 @@ func (s *Store) Current(ctx context.Context, template, period, sha string) (*qia
 	return rc, true, nil
 }
 
-// Write stores a submission in one transaction; see ingest.Sink.
-func (s *Store) Write(ctx context.Context, sub *ingest.Submission) error {
+// tx is a submission being written: one connection, one transaction. See ingest.Tx.
+type tx struct {
+	s     *Store
+	conn  *sql.Conn
+	id    int64
+	inds  []string // the template's indicators, in Fact.Values order
+	added int
+	done  bool
+}
+
+// Begin opens the transaction of a submission of template t (nil for a file whose
+// template is unknown); see ingest.Sink. The transaction holds one connection until Commit
+// or Rollback.
+func (s *Store) Begin(ctx context.Context, t *ingest.Template) (ingest.Tx, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x := &tx{s: s, conn: conn}
+	if t != nil {
+		x.inds = t.Indicators()
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("begin submission: %w", err)
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT nextval('submission_ids')").Scan(&x.id); err != nil {
+		x.Rollback()
+		return nil, err
+	}
+	return x, nil
+}
+
+// Add appends valid rows through DuckDB's appender, inside the transaction.
+func (x *tx) Add(facts []ingest.Fact) error {
+	if err := writeFacts(x.conn, x.id, facts, x.inds); err != nil {
+		return err
+	}
+	x.added += len(facts)
+	return nil
+}
+
+// Rollback drops the submission; after Commit it does nothing.
+func (x *tx) Rollback() error {
+	if x.done {
+		return nil
+	}
+	x.done = true
+	_, err := x.conn.ExecContext(context.Background(), "ROLLBACK")
+	x.conn.Close()
+	return err
+}
+
+// Commit stores the raw file, the submission, its issues and quarantined rows, supersedes
+// the submission it replaces when it counts, and commits; see ingest.Tx.
+func (x *tx) Commit(ctx context.Context, sub *ingest.Submission) error {
+	if x.done {
+		return errors.New("submission already finished")
+	}
+	defer x.Rollback() // does nothing once committed
 	rc := sub.Receipt
 	counts := rc.Status == qiancun.Accepted || rc.Status == qiancun.Partial
 	tmpl := ""
 	if sub.Template != nil {
 		tmpl = sub.Template.Slug
 	}
-	err := s.inTx(ctx, func(conn *sql.Conn) error {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO raw_files (sha256, size, first_name, received_at, content)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, rc.SHA256, len(sub.Data), rc.File, rc.ReceivedAt, sub.Data); err != nil {
-			return fmt.Errorf("keep raw file: %w", err)
-		}
-		var id int64
-		if err := conn.QueryRowContext(ctx, "SELECT nextval('submission_ids')").Scan(&id); err != nil {
-			return err
-		}
-		var replaces sql.NullInt64
-		if counts {
-			if err := conn.QueryRowContext(ctx, `SELECT max(id) FROM submissions WHERE template = ? AND period = ? AND current`,
-				tmpl, rc.Period).Scan(&replaces); err != nil {
-				return err
-			}
-			if replaces.Valid {
-				if _, err := conn.ExecContext(ctx, "UPDATE submissions SET current = false WHERE id = ?", replaces.Int64); err != nil {
-					return fmt.Errorf("supersede submission %d: %w", replaces.Int64, err)
-				}
+	conn, id := x.conn, x.id
+	if !counts && x.added > 0 {
+		// A rejected file reaches no KPI: drop the rows added while it was read.
+		for _, table := range []string{"fact_values", "fact_rows"} {
+			if _, err := conn.ExecContext(ctx, "DELETE FROM "+table+" WHERE submission_id = ?", id); err != nil {
+				return fmt.Errorf("drop the rows of a rejected file: %w", err)
 			}
 		}
-		warnings := len(rc.Issues) - rc.Errors()
-		if _, err := conn.ExecContext(ctx, `INSERT INTO submissions (id, template, period, file_name, sha256, sheet, status,
-			rows_found, rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, tmpl, rc.Period, rc.File, rc.SHA256, rc.Sheet, string(rc.Status), rc.Rows, rc.Accepted, rc.Quarantined,
-			rc.Errors(), warnings, sub.Uploader, rc.ReceivedAt, replaces, counts); err != nil {
-			return fmt.Errorf("record submission: %w", err)
-		}
-		if err := writeIssues(conn, id, rc.Issues); err != nil {
-			return err
-		}
-		if counts {
-			if err := writeFacts(conn, id, sub); err != nil {
-				return err
-			}
-		}
-		if err := writeQuarantine(conn, id, sub.Quarantined); err != nil {
-			return err
-		}
-		rc.SubmissionID = id
-		rc.Replaces = replaces.Int64
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("write submission of %s: %w", rc.File, err)
 	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO raw_files (sha256, size, first_name, received_at, content)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, rc.SHA256, len(sub.Data), rc.File, rc.ReceivedAt, sub.Data); err != nil {
+		return fmt.Errorf("keep raw file: %w", err)
+	}
+	var replaces sql.NullInt64
 	if counts {
-		s.version.Add(1)
+		if err := conn.QueryRowContext(ctx, `SELECT max(id) FROM submissions WHERE template = ? AND period = ? AND current`,
+			tmpl, rc.Period).Scan(&replaces); err != nil {
+			return err
+		}
+		if replaces.Valid {
+			if _, err := conn.ExecContext(ctx, "UPDATE submissions SET current = false WHERE id = ?", replaces.Int64); err != nil {
+				return fmt.Errorf("supersede submission %d: %w", replaces.Int64, err)
+			}
+		}
+	}
+	warnings := len(rc.Issues) - rc.Errors()
+	if _, err := conn.ExecContext(ctx, `INSERT INTO submissions (id, template, period, file_name, sha256, sheet, status,
+		rows_found, rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, tmpl, rc.Period, rc.File, rc.SHA256, rc.Sheet, string(rc.Status), rc.Rows, rc.Accepted, rc.Quarantined,
+		rc.Errors(), warnings, sub.Uploader, rc.ReceivedAt, replaces, counts); err != nil {
+		return fmt.Errorf("record submission: %w", err)
+	}
+	if err := writeIssues(conn, id, rc.Issues); err != nil {
+		return err
+	}
+	if err := writeQuarantine(conn, id, sub.Quarantined); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit submission of %s: %w", rc.File, err)
+	}
+	x.done = true
+	x.conn.Close()
+	rc.SubmissionID = id
+	rc.Replaces = replaces.Int64
+	if counts {
+		x.s.version.Add(1)
 		if tmpl == "villages" {
-			s.regMu.Lock()
-			s.reg = nil
-			s.regMu.Unlock()
+			x.s.regMu.Lock()
+			x.s.reg = nil
+			x.s.regMu.Unlock()
 		}
 	}
 	return nil
@@ -153,8 +210,7 @@ func writeIssues(conn *sql.Conn, id int64, issues []qiancun.Issue) error {
 	}, 9)
 }
 
-func writeFacts(conn *sql.Conn, id int64, sub *ingest.Submission) error {
-	facts := sub.Facts
+func writeFacts(conn *sql.Conn, id int64, facts []ingest.Fact, inds []string) error {
 	i := 0
 	noAttrs := map[string]string{}
 	if err := appendRows(conn, "fact_rows", func(row []driver.Value) bool {
@@ -176,7 +232,6 @@ func writeFacts(conn *sql.Conn, id int64, sub *ingest.Submission) error {
 	}, 7); err != nil {
 		return err
 	}
-	inds := sub.Template.Indicators()
 	if len(inds) == 0 {
 		return nil
 	}

@@ -1,8 +1,10 @@
 package queries
 
 import (
-	"cmp"
+	"context"
+	"database/sql"
 	"fmt"
+	"math"
 	"math/big"
 	"math/bits"
 	"slices"
@@ -12,42 +14,95 @@ import (
 	"github.com/qiancun/qiancun"
 )
 
-// appraise scores, ranks and grades the cohort rows under fr. rows come from the force's
-// appraisal pack: key, name, district_code, months, rows, then the indicators in hundredths.
-func appraise(fr *qiancun.ForceRules, res *Result, nMonths int) ([]qiancun.Member, []qiancun.IndicatorInfo, error) {
-	colIdx := map[string]int{}
-	for i, c := range res.Columns {
-		colIdx[c.Name] = i
+// cohortData is what a force's appraisal pack yields, scanned into typed fields.
+type cohortData struct {
+	pack    string
+	columns []string // the indicator columns, in the pack's order
+	rows    []cohortRow
+}
+
+type cohortRow struct {
+	key, name, districtCode string
+	months                  int
+	values                  []int64 // hundredths, in columns order
+}
+
+// scanCohort runs a force's appraisal pack and scans its rows into typed fields: far
+// cheaper than the generic Result for hundreds of thousands of members.
+func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, period string) (*cohortData, error) {
+	args, err := p.bind(map[string]string{"period": period})
+	if err != nil {
+		return nil, err
 	}
+	rows, err := db.QueryContext(ctx, p.query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("pack %s: %w", p.Name, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	if len(cols) != len(p.Columns) || len(cols) < len(memberColumns) {
+		return nil, fmt.Errorf("pack %s: query yields %d columns, manifest declares %d", p.Name, len(cols), len(p.Columns))
+	}
+	c := &cohortData{pack: p.Name}
+	for _, col := range p.Columns[len(memberColumns):] {
+		c.columns = append(c.columns, col.Name)
+	}
+	k := len(c.columns)
+	dest := make([]any, len(cols))
+	var nrows int64
+	vals := make([]sql.NullInt64, k)
+	for rows.Next() {
+		var r cohortRow
+		var months int64
+		dest[0], dest[1], dest[2], dest[3], dest[4] = &r.key, &r.name, &r.districtCode, &months, &nrows
+		for i := range vals {
+			dest[len(memberColumns)+i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("pack %s: %w", p.Name, err)
+		}
+		r.months = int(months)
+		r.values = make([]int64, k)
+		for i, v := range vals {
+			r.values[i] = v.Int64
+		}
+		c.rows = append(c.rows, r)
+	}
+	return c, rows.Err()
+}
+
+// appraise scores, ranks and grades the cohort under fr.
+func appraise(fr *qiancun.ForceRules, c *cohortData, nMonths int) ([]qiancun.Member, []qiancun.IndicatorInfo, error) {
 	k := len(fr.Indicators)
 	idx := make([]int, k)
 	for i, in := range fr.Indicators {
-		j, ok := colIdx[in.Name]
-		if !ok {
-			return nil, nil, fmt.Errorf("indicator %q: the pack %s yields no such column", in.Name, res.Pack)
+		j := slices.Index(c.columns, in.Name)
+		if j < 0 {
+			return nil, nil, fmt.Errorf("indicator %q: the pack %s yields no such column", in.Name, c.pack)
 		}
 		idx[i] = j
 	}
-	members := make([]qiancun.Member, len(res.Rows))
-	best := make([]int64, k)
-	for i := range best {
-		best[i] = 0
+	identity := len(c.columns) == k
+	for i, j := range idx {
+		identity = identity && i == j
 	}
-	for r, row := range res.Rows {
+	members := make([]qiancun.Member, len(c.rows))
+	best := make([]int64, k)
+	for r := range c.rows {
+		row := &c.rows[r]
 		m := &members[r]
-		m.Key, _ = row[0].(string)
-		m.Name, _ = row[1].(string)
-		m.DistrictCode, _ = row[2].(string)
+		m.Key, m.Name, m.DistrictCode, m.Months = row.key, row.name, row.districtCode, row.months
 		m.District = qiancun.DistrictName(m.DistrictCode)
-		if mo, ok := row[3].(int64); ok {
-			m.Months = int(mo)
+		if identity {
+			m.Values = row.values // the rules score the pack's columns in its own order
+		} else {
+			m.Values = make([]int64, k)
 		}
-		m.Values = make([]int64, k)
 		for i, j := range idx {
-			v, err := asInt64(row[j])
-			if err != nil {
-				return nil, nil, fmt.Errorf("pack %s, column %s: %w", res.Pack, fr.Indicators[i].Name, err)
-			}
+			v := row.values[j]
 			m.Values[i] = v
 			if r == 0 || v > best[i] {
 				best[i] = v
@@ -166,9 +221,28 @@ func appraise(fr *qiancun.ForceRules, res *Result, nMonths int) ([]qiancun.Membe
 // rankAndGrade orders members by score (then key, for a stable order), gives ranks with
 // shared places (1, 2, 2, 4) in the city and in each district, and grades them.
 func rankAndGrade(fr *qiancun.ForceRules, members []qiancun.Member) {
-	slices.SortFunc(members, func(a, b qiancun.Member) int {
-		return cmp.Or(cmp.Compare(b.ScoreHundredths, a.ScoreHundredths), strings.Compare(a.Key, b.Key))
-	})
+	// Sort a permutation, not the members themselves (a Member is large to swap), packed
+	// as (score, index) in one integer; then order each run of equal scores by key.
+	perm := make([]uint64, len(members))
+	for i := range members {
+		perm[i] = uint64(math.MaxInt32-members[i].ScoreHundredths)<<32 | uint64(i)
+	}
+	slices.Sort(perm)
+	sorted := make([]qiancun.Member, len(members))
+	for i, p := range perm {
+		sorted[i] = members[uint32(p)]
+	}
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j].ScoreHundredths == sorted[i].ScoreHundredths {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(sorted[i:j], func(a, b qiancun.Member) int { return strings.Compare(a.Key, b.Key) })
+		}
+		i = j
+	}
+	copy(members, sorted)
 	byDistrict := map[string][2]int64{} // district -> {members seen, last rank}
 	lastScore := map[string]int64{}
 	for i := range members {
@@ -270,6 +344,7 @@ func hundredths(v int64) string {
 	return string(append(b, '.', byte('0'+u%100/10), byte('0'+u%10)))
 }
 
+// asInt64 reads a pack value of hundredths.
 func asInt64(v any) (int64, error) {
 	switch x := v.(type) {
 	case nil:

@@ -9,21 +9,18 @@ import (
 	"github.com/qiancun/qiancun"
 )
 
-// cohort builds a pack result for appraise: key, district code, then indicator values in
+// cohort builds a pack's cohort for appraise: key, district code, then indicator values in
 // hundredths.
-func cohort(indicators []string, members ...[]any) *Result {
-	res := &Result{Pack: "test", Columns: []OutColumn{{Name: "key"}, {Name: "name"}, {Name: "district_code"}, {Name: "months"}, {Name: "rows"}}}
-	for _, in := range indicators {
-		res.Columns = append(res.Columns, OutColumn{Name: in})
-	}
+func cohort(indicators []string, members ...[]any) *cohortData {
+	c := &cohortData{pack: "test", columns: indicators}
 	for _, m := range members {
-		row := []any{m[0], "名" + m[0].(string), m[1], int64(1), int64(1)}
+		r := cohortRow{key: m[0].(string), name: "名" + m[0].(string), districtCode: m[1].(string), months: 1}
 		for _, v := range m[2:] {
-			row = append(row, int64(v.(int)))
+			r.values = append(r.values, int64(v.(int)))
 		}
-		res.Rows = append(res.Rows, row)
+		c.rows = append(c.rows, r)
 	}
-	return res
+	return c
 }
 
 func twoIndicators(wa, wb float64) *qiancun.ForceRules {
@@ -56,7 +53,7 @@ func TestAppraise(t *testing.T) {
 		name    string
 		rules   *qiancun.ForceRules
 		months  int
-		cohort  *Result
+		cohort  *cohortData
 		want    []row
 		vetoed  []string
 		wantPts map[string]string // key.indicator -> points

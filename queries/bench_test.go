@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/qiancun/qiancun"
@@ -114,14 +115,21 @@ func BenchmarkAppraiseNational(b *testing.B) {
 	st, packs, rules := openNational(b)
 	ctx := context.Background()
 	members := 0
+	var start, end syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &start)
+	defer func() {
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &end)
+		cpu := end.Utime.Nano() + end.Stime.Nano() - start.Utime.Nano() - start.Stime.Nano()
+		b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+	}()
 	for b.Loop() {
 		eng := queries.New(st, packs, rules)
+		rs, err := eng.RankAll(ctx, "2024-Q2")
+		if err != nil {
+			b.Fatal(err)
+		}
 		members = 0
-		for _, f := range qiancun.Forces() {
-			r, err := eng.Rank(ctx, f.Slug, "2024-Q2")
-			if err != nil {
-				b.Fatal(err)
-			}
+		for _, r := range rs {
 			members += len(r.Members)
 		}
 	}

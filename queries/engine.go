@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/qiancun/qiancun"
@@ -130,17 +132,34 @@ func (e *Engine) Rank(ctx context.Context, force qiancun.Force, period string) (
 	return x.(*qiancun.Ranking), nil
 }
 
+// RankAll appraises the seven forces over period side by side (the database's work for one
+// overlapping the scoring of another) and returns their rankings in the contract's order.
+func (e *Engine) RankAll(ctx context.Context, period string) ([]*qiancun.Ranking, error) {
+	forces := qiancun.Forces()
+	out := make([]*qiancun.Ranking, len(forces))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(2, runtime.GOMAXPROCS(0)))
+	for i, f := range forces {
+		g.Go(func() error {
+			r, err := e.Rank(ctx, f.Slug, period)
+			out[i] = r
+			return err
+		})
+	}
+	return out, g.Wait()
+}
+
 func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Period) (*qiancun.Ranking, error) {
 	fr := e.rules.Forces[fi.Slug]
 	p := e.packs.ForForce(fi.Slug)
 	if p == nil || fr == nil {
 		return nil, fmt.Errorf("force %s has no appraisal pack or rules", fi.Slug)
 	}
-	res, err := p.run(ctx, e.data.DB(), map[string]string{"period": per.String()})
+	c, err := p.scanCohort(ctx, e.data.DB(), per.String())
 	if err != nil {
 		return nil, err
 	}
-	members, infos, err := appraise(fr, res, len(per.Months()))
+	members, infos, err := appraise(fr, c, len(per.Months()))
 	if err != nil {
 		return nil, err
 	}

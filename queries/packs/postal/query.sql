@@ -13,7 +13,7 @@ WITH m AS (
     SELECT member_key,
            arg_max(name, period) AS name,
            arg_max(left(town, 6), period) AS district_code,
-           count(DISTINCT period) AS months,
+           count(*) AS months, -- one row a month: duplicate_key refuses more
            count(*) AS rows
     FROM current_rows
     WHERE template = 'postal' AND list_contains($period_months, period)
@@ -40,4 +40,3 @@ SELECT
     CAST(s."协助融资金额" AS BIGINT) AS "协助融资金额",
     CAST(s."直播带货场次" AS BIGINT) AS "直播带货场次"
 FROM m JOIN s USING (member_key)
-ORDER BY key

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"syscall"
@@ -88,7 +89,7 @@ func BenchmarkReadFloor(b *testing.B) {
 func BenchmarkIngest(b *testing.B) {
 	reg, data := benchFiles(b)
 	ctx := context.Background()
-	st, err := store.Open(ctx, "")
+	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db")) // a file, as the service uses
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 )
 
 func runIngest(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "ingest", "--db PATH [--template SLUG] [--period YYYY-MM] [--accept-valid] [--json] FILE...",
+	fs := newFlags(e, "ingest", "--db PATH [--template SLUG] [--period YYYY-MM] [--accept-valid] [--json] [--receipt-dir DIR] FILE...",
 		`Reads departmental files (.xlsx, .xls, .csv in UTF-8 or GBK) into the database and prints a
 receipt per file, in the order given, naming every bad cell. A village registry among the
 files is read first, so that the other files can be checked against it.
@@ -32,6 +32,7 @@ Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a 
 	acceptValid := fs.Bool("accept-valid", false, "accept the valid rows and quarantine the bad ones instead of rejecting the file")
 	asJSON := fs.Bool("json", false, "print one JSON array of receipts")
 	templatesDir := fs.String("templates", "", "directory of *.toml templates that override or add to the built-in ones")
+	receiptDir := fs.String("receipt-dir", "", "write each file with problems back into this directory, the bad cells marked (<file>_回执.xlsx)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return usageCode(err)
@@ -60,6 +61,11 @@ Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a 
 	in := ingest.New(ts, st, ingest.DefaultLimits())
 	opt := ingest.Options{Template: *tmpl, Period: *period, AcceptValid: *acceptValid, Uploader: "cli"}
 	receipts, failed := ingestFiles(ctx, e, in, files, opt, !*asJSON)
+	if *receiptDir != "" {
+		if err := writeReceipts(e, *receiptDir, files, receipts); err != nil {
+			return fail(e, exitRejected, "%v", err)
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

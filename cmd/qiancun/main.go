@@ -54,6 +54,7 @@ func commands() []command {
 		{"token", "make a bearer token for the HTTP API and its config entry", runToken},
 		{"rank", "print a force's ranking for an appraisal period", runRank},
 		{"query", "run a query pack (KPIs, coverage, progress, projects)", runQuery},
+		{"report", "write an Excel workbook: appraisal results or village coverage", runReport},
 	}
 }
 

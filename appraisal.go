@@ -1,6 +1,8 @@
 package qiancun
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -88,24 +90,64 @@ type IndicatorInfo struct {
 // Member is one member's appraisal. Key is the real key; mask it (MaskKey) before it
 // reaches anyone but an administrator.
 type Member struct {
-	Rank         int               `json:"rank"`
-	DistrictRank int               `json:"district_rank"`
-	Key          string            `json:"key"`
-	Name         string            `json:"name"`
-	District     string            `json:"district"`
-	DistrictCode string            `json:"district_code"`
-	Score        string            `json:"score"`
-	Grade        string            `json:"grade"`
-	Vetoed       bool              `json:"vetoed"`
-	VetoReason   string            `json:"veto_reason,omitempty"`
-	Indicators   map[string]string `json:"indicators"` // standard header -> value, two decimals
-	Points       map[string]string `json:"points"`     // standard header -> points, two decimals
-	Months       int               `json:"months"`
+	Rank         int    `json:"rank"`
+	DistrictRank int    `json:"district_rank"`
+	Key          string `json:"key"`
+	Name         string `json:"name"`
+	District     string `json:"district"`
+	DistrictCode string `json:"district_code"`
+	Score        string `json:"score"`
+	Grade        string `json:"grade"`
+	Vetoed       bool   `json:"vetoed"`
+	VetoReason   string `json:"veto_reason,omitempty"`
+	Months       int    `json:"months"`
 
-	// ScoreHundredths is the total × 100 and Values the indicator values × 100, in the
-	// ranking's indicator order: exact, for those who compute further.
-	ScoreHundredths int64   `json:"-"`
-	Values          []int64 `json:"-"`
+	// Names are the ranking's indicators (one slice shared by every member), and Values and
+	// PointValues each indicator's value and points × 100 in that order; ScoreHundredths is
+	// the total × 100. Exact, for those who compute further; JSON shows them as
+	// "indicators" and "points" objects, by standard header, with two decimals.
+	Names           []string `json:"-"`
+	Values          []int64  `json:"-"`
+	PointValues     []int64  `json:"-"`
+	ScoreHundredths int64    `json:"-"`
+}
+
+// IndicatorMap returns the member's indicator values by standard header, two decimals.
+func (m *Member) IndicatorMap() map[string]string { return hundredthsMap(m.Names, m.Values) }
+
+// PointMap returns the member's points per indicator by standard header, two decimals.
+func (m *Member) PointMap() map[string]string { return hundredthsMap(m.Names, m.PointValues) }
+
+func hundredthsMap(names []string, vs []int64) map[string]string {
+	out := make(map[string]string, len(names))
+	for i, n := range names {
+		if i < len(vs) {
+			out[n] = Hundredths(vs[i])
+		}
+	}
+	return out
+}
+
+// MarshalJSON writes the member with its "indicators" and "points" objects.
+func (m Member) MarshalJSON() ([]byte, error) {
+	type plain Member // without this method
+	return json.Marshal(struct {
+		plain
+		Indicators map[string]string `json:"indicators"`
+		Points     map[string]string `json:"points"`
+	}{plain(m), m.IndicatorMap(), m.PointMap()})
+}
+
+// Hundredths formats v/100 with two decimals: 1234 is "12.34", -5 is "-0.05".
+func Hundredths(v int64) string {
+	var buf [24]byte
+	b := buf[:0]
+	u := uint64(v)
+	if v < 0 {
+		b, u = append(b, '-'), -u
+	}
+	b = strconv.AppendUint(b, u/100, 10)
+	return string(append(b, '.', byte('0'+u%100/10), byte('0'+u%10)))
 }
 
 // Scorecard explains one member's appraisal: each indicator's value, the cohort's best, the

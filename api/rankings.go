@@ -131,7 +131,7 @@ func (rv *rankView) member(i int, full bool) memberJSON {
 	return memberJSON{
 		ID: rv.ids[i], Rank: m.Rank, DistrictRank: m.DistrictRank, Key: key, Name: m.Name,
 		District: m.District, DistrictCode: m.DistrictCode, Score: m.Score, Grade: m.Grade,
-		Vetoed: m.Vetoed, VetoReason: m.VetoReason, Indicators: m.Indicators, Points: m.Points, Months: m.Months,
+		Vetoed: m.Vetoed, VetoReason: m.VetoReason, Indicators: m.IndicatorMap(), Points: m.PointMap(), Months: m.Months,
 	}
 }
 

@@ -178,26 +178,28 @@ func appraise(fr *qiancun.ForceRules, c *cohortData, nMonths int) ([]qiancun.Mem
 			}
 		}
 	}
+	names := make([]string, k)
+	for i, in := range fr.Indicators {
+		names[i] = in.Name
+	}
 	for r := range members {
 		m := &members[r]
 		m.Score = hundredths(m.ScoreHundredths)
-		m.Indicators = make(map[string]string, k)
-		m.Points = make(map[string]string, k)
-		for i, in := range fr.Indicators {
-			m.Indicators[in.Name] = hundredths(m.Values[i])
+		m.Names = names
+		m.PointValues = make([]int64, k)
+		for i := range k {
 			v := max(m.Values[i], 0)
 			switch {
 			case v == 0 || best[i] <= 0:
-				m.Points[in.Name] = "0.00"
 			case pDen[i] != 0:
 				hi, lo := bits.Mul64(uint64(v), pNum[i])
 				q, rem := bits.Div64(hi, lo, pDen[i])
 				if rem >= pDen[i]-rem { // 2·rem ≥ den without overflow: half away from zero
 					q++
 				}
-				m.Points[in.Name] = hundredths(int64(q))
+				m.PointValues[i] = int64(q)
 			default:
-				m.Points[in.Name] = points(weights[i], v, best[i])
+				m.PointValues[i] = points(weights[i], v, best[i])
 			}
 		}
 		if fr.Veto != nil {
@@ -308,13 +310,15 @@ func rankAndGrade(fr *qiancun.ForceRules, members []qiancun.Member) {
 	}
 }
 
-// points is weight × v / best rounded half away from zero to two decimals, as text.
-func points(w *big.Rat, v, best int64) string {
+// points is weight × v / best × 100, rounded half away from zero: the slow path, for
+// weights too large for 64-bit arithmetic.
+func points(w *big.Rat, v, best int64) int64 {
 	if best <= 0 || v <= 0 {
-		return "0.00"
+		return 0
 	}
 	r := new(big.Rat).Mul(w, big.NewRat(v, best))
-	return roundRat2(r)
+	n, _ := strconv.ParseInt(strings.Replace(roundRat2(r), ".", "", 1), 10, 64)
+	return n
 }
 
 // roundRat2 formats r rounded half away from zero to two decimals.
@@ -333,16 +337,7 @@ func roundRat2(r *big.Rat) string {
 }
 
 // hundredths formats v/100 with two decimals.
-func hundredths(v int64) string {
-	var buf [24]byte
-	b := buf[:0]
-	u := uint64(v)
-	if v < 0 {
-		b, u = append(b, '-'), -u
-	}
-	b = strconv.AppendUint(b, u/100, 10)
-	return string(append(b, '.', byte('0'+u%100/10), byte('0'+u%10)))
-}
+func hundredths(v int64) string { return qiancun.Hundredths(v) }
 
 // asInt64 reads a pack value of hundredths.
 func asInt64(v any) (int64, error) {

@@ -168,7 +168,7 @@ func TestAppraise(t *testing.T) {
 				}
 				for k, want := range tt.wantPts {
 					if k[:len(m.Key)] == m.Key && k[len(m.Key)] == '.' {
-						if got := m.Points[k[len(m.Key)+1:]]; got != want {
+						if got := m.PointMap()[k[len(m.Key)+1:]]; got != want {
 							t.Errorf("points %s = %s, want %s", k, got, want)
 						}
 					}

@@ -170,7 +170,7 @@ func TestRankFirstSecretary(t *testing.T) {
 	if len(r.MissingMonths) != 0 {
 		t.Errorf("missing months after June arrived: %v", r.MissingMonths)
 	}
-	if got := r.Members[0].Indicators["协调资金"]; got != "30000.00" {
+	if got := r.Members[0].IndicatorMap()["协调资金"]; got != "30000.00" {
 		t.Errorf("甲's 协调资金 = %s, want 30000.00 (3万元 in 元)", got)
 	}
 

@@ -26,9 +26,9 @@ func (e *Engine) Scorecard(ctx context.Context, force qiancun.Force, period, key
 	}
 	sc := &qiancun.Scorecard{Force: force, Period: r.Period, RulesVersion: r.RulesVersion, CohortSize: len(r.Members),
 		MissingMonths: r.MissingMonths, Member: *m}
-	for _, in := range r.Indicators {
-		line := qiancun.ScoreLine{Indicator: in.Name, Value: m.Indicators[in.Name], Best: in.Best, Weight: in.Weight,
-			Points: m.Points[in.Name], Sources: []qiancun.Source{}}
+	for i, in := range r.Indicators {
+		line := qiancun.ScoreLine{Indicator: in.Name, Value: hundredths(m.Values[i]), Best: in.Best, Weight: in.Weight,
+			Points: hundredths(m.PointValues[i]), Sources: []qiancun.Source{}}
 		for _, row := range res.Rows {
 			if row[5] != in.Name {
 				continue

@@ -333,8 +333,8 @@ func (a *appraisal) ranking() error {
 			} else {
 				cells[c].Value = dec(vs[j])
 			}
-			if p, ok := parseHundredths(m.Points[ind.Name]); ok {
-				cells[c+1].Value = dec(p)
+			if j < len(m.PointValues) {
+				cells[c+1].Value = dec(m.PointValues[j])
 			} else {
 				cells[c+1].Value = nil
 			}
@@ -518,25 +518,22 @@ func score(m *qiancun.Member) int64 {
 	return h
 }
 
-// values are a member's indicator values in hundredths, in the ranking's indicator order:
-// Values when the engine set them, else parsed from Indicators into scratch.
+// values are a member's indicator values in hundredths, in the ranking's indicator order;
+// zeros (in scratch) for a member without them.
 func values(r *qiancun.Ranking, m *qiancun.Member, scratch []int64) []int64 {
 	if len(m.Values) == len(r.Indicators) {
 		return m.Values
 	}
-	for i, ind := range r.Indicators {
-		scratch[i], _ = parseHundredths(m.Indicators[ind.Name])
-	}
+	clear(scratch)
 	return scratch
 }
 
 // value is one indicator value of a member, in hundredths.
 func value(r *qiancun.Ranking, m *qiancun.Member, i int) int64 {
-	if len(m.Values) == len(r.Indicators) {
+	if i < len(m.Values) {
 		return m.Values[i]
 	}
-	v, _ := parseHundredths(m.Indicators[r.Indicators[i].Name])
-	return v
+	return 0
 }
 
 func forceName(r *qiancun.Ranking) string {

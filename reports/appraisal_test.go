@@ -109,7 +109,7 @@ func TestAppraisalWorkbook(t *testing.T) {
 				} else {
 					want = append(want, exact(m.Values[j], 2))
 				}
-				p, _ := strconv.ParseFloat(m.Points[ind.Name], 64)
+				p, _ := strconv.ParseFloat(qiancun.Hundredths(m.PointValues[j]), 64)
 				want = append(want, strconv.FormatFloat(p, 'f', -1, 64))
 			}
 			want = append(want, exact(m.ScoreHundredths, 2), m.Grade, m.VetoReason)

@@ -69,7 +69,7 @@ func BenchmarkStreamFloor(b *testing.B) {
 				} else {
 					row[c] = float64(m.Values[j]) / 100
 				}
-				p, _ := strconv.ParseFloat(m.Points[ind.Name], 64)
+				p, _ := strconv.ParseFloat(qiancun.Hundredths(m.PointValues[j]), 64)
 				row[c+1] = p
 				c += 2
 			}

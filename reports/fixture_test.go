@@ -43,16 +43,18 @@ func hundredths(v int64) string {
 }
 
 // member makes a first secretary with the given indicator values in hundredths; points
-// are weight × value / 100 (the best is taken as 100 of each), as strings.
+// are weight × value / 100 (the best is taken as 100 of each).
 func member(rank, drank int, key, name, district string, score int64, grade string, values ...int64) qiancun.Member {
 	m := qiancun.Member{
 		Rank: rank, DistrictRank: drank, Key: key, Name: name, DistrictCode: district,
 		District: qiancun.DistrictName(district), Score: hundredths(score), ScoreHundredths: score, Grade: grade,
-		Indicators: map[string]string{}, Points: map[string]string{}, Months: 3, Values: values,
+		Months: 3, Values: values,
+	}
+	for _, w := range fsRules().Indicators {
+		m.Names = append(m.Names, w.Name)
 	}
 	for i, w := range fsRules().Indicators {
-		m.Indicators[w.Name] = hundredths(values[i])
-		m.Points[w.Name] = hundredths(values[i] * int64(w.Weight) / 100)
+		m.PointValues = append(m.PointValues, values[i]*int64(w.Weight)/100)
 	}
 	return m
 }
@@ -84,7 +86,7 @@ func smallRanking() *qiancun.Ranking {
 }
 
 // bigRanking is a hand-made ranking of n first secretaries with seven indicators each,
-// shaped as the engine makes them (maps of values and points included).
+// shaped as the engine makes them.
 func bigRanking(n int) *qiancun.Ranking {
 	rng := rand.New(rand.NewPCG(1, 2))
 	r := smallRanking()

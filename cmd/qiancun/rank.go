@@ -118,8 +118,8 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, m := range members {
 		cells := []string{fmt.Sprint(m.Rank), fmt.Sprint(m.DistrictRank), m.Key, m.Name, m.District, m.Score, m.Grade, fmt.Sprint(m.Vetoed)}
-		for _, in := range r.Indicators {
-			cells = append(cells, m.Indicators[in.Name])
+		for i := range r.Indicators {
+			cells = append(cells, qiancun.Hundredths(m.Values[i]))
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}

@@ -51,6 +51,7 @@ func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, period string) (*coho
 		c.columns = append(c.columns, col.Name)
 	}
 	k := len(c.columns)
+	var arena []int64 // the rows' values, allocated a chunk of rows at a time
 	dest := make([]any, len(cols))
 	var nrows int64
 	vals := make([]sql.NullInt64, k)
@@ -65,7 +66,10 @@ func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, period string) (*coho
 			return nil, fmt.Errorf("pack %s: %w", p.Name, err)
 		}
 		r.months = int(months)
-		r.values = make([]int64, k)
+		if len(arena) < k {
+			arena = make([]int64, 4096*k)
+		}
+		r.values, arena = arena[:k:k], arena[k:]
 		for i, v := range vals {
 			r.values[i] = v.Int64
 		}
@@ -182,11 +186,12 @@ func appraise(fr *qiancun.ForceRules, c *cohortData, nMonths int) ([]qiancun.Mem
 	for i, in := range fr.Indicators {
 		names[i] = in.Name
 	}
+	pointArena := make([]int64, len(members)*k) // one allocation for every member's points
 	for r := range members {
 		m := &members[r]
 		m.Score = hundredths(m.ScoreHundredths)
 		m.Names = names
-		m.PointValues = make([]int64, k)
+		m.PointValues = pointArena[r*k : (r+1)*k : (r+1)*k]
 		for i := range k {
 			v := max(m.Values[i], 0)
 			switch {
@@ -230,21 +235,39 @@ func rankAndGrade(fr *qiancun.ForceRules, members []qiancun.Member) {
 		perm[i] = uint64(math.MaxInt32-members[i].ScoreHundredths)<<32 | uint64(i)
 	}
 	slices.Sort(perm)
-	sorted := make([]qiancun.Member, len(members))
+	// Move each member to its place in place, a cycle of the permutation at a time: no
+	// second copy of the cohort.
+	src := make([]int32, len(perm)) // src[i]: the member that goes to place i
 	for i, p := range perm {
-		sorted[i] = members[uint32(p)]
+		src[i] = int32(uint32(p))
 	}
-	for i := 0; i < len(sorted); {
+	for start := range src {
+		if src[start] < 0 || int(src[start]) == start {
+			continue
+		}
+		tmp := members[start]
+		i := start
+		for {
+			from := int(src[i])
+			src[i] = -1
+			if from == start {
+				members[i] = tmp
+				break
+			}
+			members[i] = members[from]
+			i = from
+		}
+	}
+	for i := 0; i < len(members); {
 		j := i + 1
-		for j < len(sorted) && sorted[j].ScoreHundredths == sorted[i].ScoreHundredths {
+		for j < len(members) && members[j].ScoreHundredths == members[i].ScoreHundredths {
 			j++
 		}
 		if j-i > 1 {
-			slices.SortFunc(sorted[i:j], func(a, b qiancun.Member) int { return strings.Compare(a.Key, b.Key) })
+			slices.SortFunc(members[i:j], func(a, b qiancun.Member) int { return strings.Compare(a.Key, b.Key) })
 		}
 		i = j
 	}
-	copy(members, sorted)
 	byDistrict := map[string][2]int64{} // district -> {members seen, last rank}
 	lastScore := map[string]int64{}
 	for i := range members {

@@ -55,9 +55,12 @@ func TestRouteRoles(t *testing.T) {
 		{"GET /api/v1/villages/{code}", "/api/v1/villages/" + villageCode + "?period=2024-05", false, readers},
 		{"GET /api/v1/progress", "/api/v1/progress?period=2024-Q2", false, readers},
 		{"GET /api/v1/projects", "/api/v1/projects", false, []int{ok, no, ok, no, no, no, who, who}},
+		{"GET /api/v1/reports/appraisal.xlsx", "/api/v1/reports/appraisal.xlsx?force=first_secretary&period=2024-Q2", false, readers},
+		{"GET /api/v1/reports/coverage.xlsx", "/api/v1/reports/coverage.xlsx?period=2024-05", false, readers},
 		{"POST /api/v1/submissions", "/api/v1/submissions", true, []int{ok, ok, no, no, no, no, who, who}},
 		{"GET /api/v1/submissions", "/api/v1/submissions", false, []int{ok, ok, ok, no, no, no, who, who}},
 		{"GET /api/v1/submissions/{id}", "/api/v1/submissions/1", false, []int{ok, ok, ok, no, no, no, who, who}},
+		{"GET /api/v1/submissions/{id}/receipt.xlsx", "/api/v1/submissions/1/receipt.xlsx", false, []int{ok, ok, ok, no, no, no, who, who}},
 	}
 	var covered []string
 	for _, tt := range tests {

@@ -24,9 +24,9 @@ func (s *Server) routes() *gin.Engine {
 	})
 
 	var (
-		readers  = s.allow(RoleAdmin, RoleEvaluator, RoleLeader)   // rankings, villages, progress
+		readers  = s.allow(RoleAdmin, RoleEvaluator, RoleLeader)   // rankings, villages, progress, workbooks
 		analysts = s.allow(RoleAdmin, RoleEvaluator)               // the programme's internals
-		history  = s.allow(RoleAdmin, RoleEvaluator, RoleUploader) // submissions
+		history  = s.allow(RoleAdmin, RoleEvaluator, RoleUploader) // submissions, receipts
 		upload   = s.allow(RoleAdmin, RoleUploader)                // new submissions
 		monitor  = s.allow(RoleAdmin, RoleMonitor)                 // metrics
 	)
@@ -53,10 +53,13 @@ func (s *Server) routes() *gin.Engine {
 	v1.GET("/villages/:code", readers, s.village)
 	v1.GET("/progress", readers, s.progress)
 	v1.GET("/projects", analysts, s.projects)
+	v1.GET("/reports/appraisal.xlsx", readers, s.appraisalBook)
+	v1.GET("/reports/coverage.xlsx", readers, s.coverageBook)
 
 	v1.POST("/submissions", upload, s.submit)
 	v1.GET("/submissions", history, s.submissions)
 	v1.GET("/submissions/:id", history, s.submission)
+	v1.GET("/submissions/:id/receipt.xlsx", history, s.receiptBook)
 
 	if s.cfg.BenchCeiling {
 		e.GET("/bench/ceiling", s.benchCeiling)

@@ -36,6 +36,7 @@ type Store interface {
 	Receipt(ctx context.Context, id int64) (*qiancun.Receipt, error)
 	Submissions(ctx context.Context, f store.SubmissionFilter) ([]store.Submission, int, error)
 	MemberCounts(ctx context.Context) (map[qiancun.Force]int64, error)
+	RawFile(ctx context.Context, sha string) ([]byte, error) // for the receipt workbook
 }
 
 // Config is how the server behaves.

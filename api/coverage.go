@@ -114,12 +114,7 @@ func (s *Server) villages(c *gin.Context) {
 		s.fail(c, errParam("covered_by", "unknown force %q: want one of %s", coveredBy, forceSlugs()))
 		return
 	}
-	limit, err := intParam(c, "limit", 500, 1, 5000)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	offset, err := intParam(c, "offset", 0, 0, 1<<30)
+	limit, offset, err := pageParams(c, 500, 5000)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -293,12 +288,7 @@ func (s *Server) projects(c *gin.Context) {
 			return
 		}
 	}
-	limit, err := intParam(c, "limit", 100, 1, 5000)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	offset, err := intParam(c, "offset", 0, 0, 1<<30)
+	limit, offset, err := pageParams(c, 100, 5000)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -259,12 +259,7 @@ func (s *Server) ranking(c *gin.Context) {
 		s.fail(c, errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", grade))
 		return
 	}
-	limit, err := intParam(c, "limit", 50, 1, 1000)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	offset, err := intParam(c, "offset", 0, 0, 1<<30)
+	limit, offset, err := pageParams(c, 50, 1000)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -418,6 +413,15 @@ func (s *Server) districtParam(c *gin.Context, cl *caller) (string, error) {
 }
 
 // intParam reads an integer query parameter between lo and hi, def when absent.
+// pageParams reads limit (default def, at most hi) and offset.
+func pageParams(c *gin.Context, def, hi int) (limit, offset int, err error) {
+	if limit, err = intParam(c, "limit", def, 1, hi); err != nil {
+		return 0, 0, err
+	}
+	offset, err = intParam(c, "offset", 0, 0, 1<<30)
+	return limit, offset, err
+}
+
 func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
 	v := c.Query(name)
 	if v == "" {

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/big"
 	"os"
 	"path"
@@ -287,7 +288,7 @@ func (p *Pack) run(ctx context.Context, db *sql.DB, given map[string]string) (*R
 	if len(cols) != len(p.Columns) {
 		return nil, fmt.Errorf("pack %s: query yields %d columns (%s), manifest declares %d", p.Name, len(cols), strings.Join(cols, ", "), len(p.Columns))
 	}
-	res := &Result{Pack: p.Name, Params: given, Columns: p.Columns, Rows: [][]any{}, ComputedAt: time.Now().UTC()}
+	res := &Result{Pack: p.Name, Params: maps.Clone(given), Columns: p.Columns, Rows: [][]any{}, ComputedAt: time.Now().UTC()}
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))

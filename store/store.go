@@ -162,9 +162,8 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // inTx runs fn on one connection inside one transaction, committed when fn returns nil and
-// rolled back otherwise. It uses BEGIN/COMMIT on a *sql.Conn rather than *sql.Tx because
-// DuckDB's appender needs the raw driver connection, which a *sql.Tx does not expose; the
-// appender writes inside the connection's open transaction.
+// rolled back otherwise. Like a submission's tx, it uses BEGIN/COMMIT on a *sql.Conn rather
+// than a *sql.Tx, whose raw driver connection DuckDB's appender could not reach.
 func (s *Store) inTx(ctx context.Context, fn func(conn *sql.Conn) error) (err error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {

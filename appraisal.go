@@ -201,6 +201,15 @@ type Filter struct {
 // Select returns the members that f selects, in rank order, and how many matched. It reads
 // the ranking in memory only.
 func (r *Ranking) Select(f Filter) Page {
+	if f.District == "" && f.Grade == "" && f.Query == "" {
+		// No filter: the page is a window of the ranking.
+		lo := min(max(f.Offset, 0), len(r.Members))
+		hi := len(r.Members)
+		if f.Limit > 0 {
+			hi = min(lo+f.Limit, hi)
+		}
+		return Page{Total: len(r.Members), Members: append([]Member{}, r.Members[lo:hi]...)}
+	}
 	var out []Member
 	total := 0
 	for i := range r.Members {

@@ -3,23 +3,11 @@
 -- Parameters:
 --   $period_months  VARCHAR[]  the months (YYYY-MM) of the appraisal period
 --
--- One row per member with at least one accepted row in the period (the cohort): the member
--- key; the name, and the district code of the first village listed, in the member's row of the
--- latest month in which the member appears; the months present and the rows (a member has
--- one row a month: duplicate_key refuses more); and each indicator summed over the months,
--- in hundredths (BIGINT, exact: 12.34 元 is 1234). Values are made whole hundredths before
--- they are summed, which DuckDB sums far faster than DECIMAL.
-WITH m AS (
-    SELECT member_key,
-           arg_max(name, period) AS name,
-           arg_max(left(villages[1], 6), period) AS district_code,
-           count(*) AS months, -- one row a month: duplicate_key refuses more
-           count(*) AS rows
-    FROM current_rows
-    WHERE template = 'culture' AND list_contains($period_months, period)
-    GROUP BY member_key
-),
-s AS (
+-- One row per member of the cohort (a row accepted in the period; see cohort_members in
+-- store/migrations/003_cohort.sql for the name, district and months), and each indicator
+-- summed over the months in hundredths (BIGINT, exact: 12.34 元 is 1234). Values are made
+-- whole hundredths before they are summed, which DuckDB sums far faster than DECIMAL.
+WITH s AS (
     SELECT member_key,
         sum(CAST(value * 100 AS BIGINT)) FILTER (WHERE indicator = '文化活动场次') AS "文化活动场次",
         sum(CAST(value * 100 AS BIGINT)) FILTER (WHERE indicator = '参与群众人次') AS "参与群众人次",
@@ -39,4 +27,4 @@ SELECT
     CAST(s."参与群众人次" AS BIGINT) AS "参与群众人次",
     CAST(s."培养文艺骨干人数" AS BIGINT) AS "培养文艺骨干人数",
     CAST(s."打造文化品牌数" AS BIGINT) AS "打造文化品牌数"
-FROM m JOIN s USING (member_key)
+FROM cohort_members('culture', $period_months) m JOIN s USING (member_key)

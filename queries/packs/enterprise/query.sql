@@ -3,23 +3,11 @@
 -- Parameters:
 --   $period_months  VARCHAR[]  the months (YYYY-MM) of the appraisal period
 --
--- One row per member with at least one accepted row in the period (the cohort): the member
--- key; the name, and the district code of the first village listed, in the member's row of the
--- latest month in which the member appears; the months present and the rows (a member has
--- one row a month: duplicate_key refuses more); and each indicator summed over the months,
--- in hundredths (BIGINT, exact: 12.34 元 is 1234). Values are made whole hundredths before
--- they are summed, which DuckDB sums far faster than DECIMAL.
-WITH m AS (
-    SELECT member_key,
-           arg_max(name, period) AS name,
-           arg_max(left(villages[1], 6), period) AS district_code,
-           count(*) AS months, -- one row a month: duplicate_key refuses more
-           count(*) AS rows
-    FROM current_rows
-    WHERE template = 'enterprise' AND list_contains($period_months, period)
-    GROUP BY member_key
-),
-s AS (
+-- One row per member of the cohort (a row accepted in the period; see cohort_members in
+-- store/migrations/003_cohort.sql for the name, district and months), and each indicator
+-- summed over the months in hundredths (BIGINT, exact: 12.34 元 is 1234). Values are made
+-- whole hundredths before they are summed, which DuckDB sums far faster than DECIMAL.
+WITH s AS (
     SELECT member_key,
         sum(CAST(value * 100 AS BIGINT)) FILTER (WHERE indicator = '投入资金') AS "投入资金",
         sum(CAST(value * 100 AS BIGINT)) FILTER (WHERE indicator = '实施项目数') AS "实施项目数",
@@ -41,4 +29,4 @@ SELECT
     CAST(s."带动就业人数" AS BIGINT) AS "带动就业人数",
     CAST(s."采购销售农产品金额" AS BIGINT) AS "采购销售农产品金额",
     CAST(s."村集体增收" AS BIGINT) AS "村集体增收"
-FROM m JOIN s USING (member_key)
+FROM cohort_members('enterprise', $period_months) m JOIN s USING (member_key)

@@ -21,6 +21,8 @@ type Registry interface {
 	Village(code string) bool
 	// Town reports whether the 9-digit code is a town with at least one assisted village.
 	Town(code string) bool
+	// Size is the number of assisted villages; 0 until a registry is submitted.
+	Size() int
 }
 
 // Sink receives validated submissions. The store satisfies it.

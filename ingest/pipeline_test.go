@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -549,3 +550,24 @@ func TestLegacyXLS(t *testing.T) {
 }
 
 func readFile(name string) ([]byte, error) { return os.ReadFile(name) }
+
+// TestNoRegistryYet: before any registry, every village is unknown, and the receipt says
+// why, so the department knows to send the registry first.
+func TestNoRegistryYet(t *testing.T) {
+	t.Parallel()
+	st, err := store.Open(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ts, _ := ingest.LoadTemplates("")
+	data := workbook(t, sheet{name: "S", rows: [][]any{{"（2024年5月）"}, fsHeader, {"张三", id1, "市委组织部", v1, 22, 30, 12.5, 2, 3, 5, 1}}})
+	rc, err := ingest.New(ts, st, ingest.DefaultLimits()).Ingest(context.Background(), "fs.xlsx", data, ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.Status != qiancun.Rejected || len(rc.Issues) == 0 || rc.Issues[0].Rule != qiancun.UnknownVillage ||
+		!strings.Contains(rc.Issues[0].Message, "请先上传帮扶村名册") {
+		t.Errorf("receipt = %+v", rc)
+	}
+}

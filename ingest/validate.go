@@ -231,7 +231,7 @@ func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 				v.issue(c, at.String(), raw, qiancun.BadCode, qiancun.Error, fmt.Sprintf("「%s」不是12位村代码", p))
 				return
 			case v.reg == nil || !v.reg.Village(code):
-				v.issue(c, at.String(), raw, qiancun.UnknownVillage, qiancun.Error, code)
+				v.issue(c, at.String(), raw, qiancun.UnknownVillage, qiancun.Error, code+v.noRegistry())
 				return
 			}
 			if !slices.Contains(codes, code) {
@@ -251,7 +251,7 @@ func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 			return
 		}
 		if v.reg == nil || !v.reg.Town(code) {
-			v.issue(c, at.String(), raw, qiancun.UnknownTown, qiancun.Error, code)
+			v.issue(c, at.String(), raw, qiancun.UnknownTown, qiancun.Error, code+v.noRegistry())
 			return
 		}
 		f.Town = code
@@ -291,6 +291,14 @@ func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 	default:
 		v.role(f, c, s)
 	}
+}
+
+// noRegistry explains an unknown village when no registry has been submitted at all.
+func (v *validator) noRegistry() string {
+	if v.reg == nil || v.reg.Size() == 0 {
+		return "（系统中尚无帮扶村名册，请先上传帮扶村名册）"
+	}
+	return ""
 }
 
 // role stores a text value where its column's role puts it.

@@ -20,6 +20,7 @@ type registry struct {
 
 func (r *registry) Village(code string) bool { _, ok := r.villages[code]; return ok }
 func (r *registry) Town(code string) bool    { _, ok := r.towns[code]; return ok }
+func (r *registry) Size() int                { return len(r.villages) }
 
 // Registry returns the current village registry. It is read once and kept until a new
 // registry is submitted.

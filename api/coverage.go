@@ -99,12 +99,7 @@ func villageOf(r row) villageJSON {
 // with the forces reaching each in the period, and the coverage of the district or city.
 func (s *Server) villages(c *gin.Context) {
 	cl := callerOf(c)
-	period, err := periodParam(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	district, err := s.districtParam(c, cl)
+	period, district, err := s.periodDistrict(c, cl)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -211,12 +206,7 @@ func allDigits(s string) bool {
 // a district sees that district only (no city lines).
 func (s *Server) progress(c *gin.Context) {
 	cl := callerOf(c)
-	period, err := periodParam(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	district, err := s.districtParam(c, cl)
+	period, district, err := s.periodDistrict(c, cl)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -242,12 +242,7 @@ func (s *Server) ranking(c *gin.Context) {
 		s.fail(c, errParam("force", "unknown force %q: want one of %s", c.Param("force"), forceSlugs()))
 		return
 	}
-	period, err := periodParam(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	district, err := s.districtParam(c, cl)
+	period, district, err := s.periodDistrict(c, cl)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -413,6 +408,15 @@ func (s *Server) districtParam(c *gin.Context, cl *caller) (string, error) {
 }
 
 // intParam reads an integer query parameter between lo and hi, def when absent.
+// periodDistrict reads the period (required) and the district the caller may see.
+func (s *Server) periodDistrict(c *gin.Context, cl *caller) (period, district string, err error) {
+	if period, err = periodParam(c); err != nil {
+		return "", "", err
+	}
+	district, err = s.districtParam(c, cl)
+	return period, district, err
+}
+
 // pageParams reads limit (default def, at most hi) and offset.
 func pageParams(c *gin.Context, def, hi int) (limit, offset int, err error) {
 	if limit, err = intParam(c, "limit", def, 1, hi); err != nil {

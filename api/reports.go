@@ -33,12 +33,7 @@ func (s *Server) appraisalBook(c *gin.Context) {
 		s.fail(c, errParam("force", "unknown force %q: want one of %s", force, forceSlugs()))
 		return
 	}
-	period, err := periodParam(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	district, err := s.districtParam(c, cl)
+	period, district, err := s.periodDistrict(c, cl)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -67,12 +62,7 @@ func (s *Server) appraisalBook(c *gin.Context) {
 // district gets that district's (another is 403).
 func (s *Server) coverageBook(c *gin.Context) {
 	cl := callerOf(c)
-	period, err := periodParam(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	district, err := s.districtParam(c, cl)
+	period, district, err := s.periodDistrict(c, cl)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -130,16 +130,6 @@ func (ts *Templates) Get(slug string) *Template {
 	return nil
 }
 
-// ForForce returns the monthly template of force f, or nil.
-func (ts *Templates) ForForce(f qiancun.Force) *Template {
-	for _, t := range ts.list {
-		if t.Kind == KindMonthly && t.Force == f {
-			return t
-		}
-	}
-	return nil
-}
-
 type templateFile struct {
 	Template []*Template `toml:"template"`
 }

@@ -318,16 +318,3 @@ func allDigits(s string, n int) bool {
 	}
 	return true
 }
-
-// formatFen writes an amount in fen as yuan with two decimals.
-func formatFen(v int64) string {
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	s := strconv.FormatInt(v/100, 10) + "." + strconv.FormatInt(v%100/10, 10) + strconv.FormatInt(v%10, 10)
-	if neg {
-		return "-" + s
-	}
-	return s
-}

@@ -3,6 +3,8 @@ package ingest
 import (
 	"testing"
 	"time"
+
+	"github.com/qiancun/qiancun"
 )
 
 func TestParseMoney(t *testing.T) {
@@ -144,9 +146,9 @@ func FuzzParseMoney(f *testing.F) {
 			return
 		}
 		// Whatever parsed must print and parse back to the same fen.
-		back, _, ok2 := parseMoney(formatFen(fen), "元")
+		back, _, ok2 := parseMoney(qiancun.Hundredths(fen), "元")
 		if !ok2 || back != fen {
-			t.Fatalf("parseMoney(%q) = %d, but its text %q reads back as %d, %v", s, fen, formatFen(fen), back, ok2)
+			t.Fatalf("parseMoney(%q) = %d, but its text %q reads back as %d, %v", s, fen, qiancun.Hundredths(fen), back, ok2)
 		}
 	})
 }

@@ -166,12 +166,8 @@ func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Per
 	if err != nil {
 		return nil, err
 	}
-	money := map[string]bool{}
-	for _, in := range moneyIndicators {
-		money[in] = true
-	}
 	for i := range infos {
-		infos[i].Money = money[infos[i].Name]
+		infos[i].Money = slices.ContainsFunc(p.Columns, func(c OutColumn) bool { return c.Name == infos[i].Name && c.Type == "money" })
 	}
 	return &qiancun.Ranking{
 		Force: fi.Slug, ForceName: fi.Name, Period: per.String(), Months: per.MonthStrings(),
@@ -179,12 +175,6 @@ func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Per
 		Members: members, ComputedAt: time.Now().UTC(), KeyKind: fi.Key,
 	}, nil
 }
-
-// moneyIndicators are the indicators counted in 元 (for number formats).
-var moneyIndicators = []string{"协调资金", "村集体增收", "投入资金", "采购销售农产品金额", "发放贷款金额", "农产品寄递金额", "助农销售额", "协助融资金额"}
-
-// IsMoney reports whether an indicator is an amount in 元.
-func IsMoney(indicator string) bool { return slices.Contains(moneyIndicators, indicator) }
 
 // missingMonths lists the months of per with no accepted submission of force's template.
 func (e *Engine) missingMonths(ctx context.Context, force qiancun.Force, per qiancun.Period) ([]string, error) {

@@ -170,6 +170,9 @@ func TestRankFirstSecretary(t *testing.T) {
 	if len(r.MissingMonths) != 0 {
 		t.Errorf("missing months after June arrived: %v", r.MissingMonths)
 	}
+	if !r.Indicators[2].Money || r.Indicators[0].Money {
+		t.Errorf("money flags from the pack's manifest: %+v", r.Indicators)
+	}
 	if got := r.Members[0].IndicatorMap()["协调资金"]; got != "30000.00" {
 		t.Errorf("甲's 协调资金 = %s, want 30000.00 (3万元 in 元)", got)
 	}

@@ -39,7 +39,7 @@ programme's published figures exactly; national is for benchmarks (about 500,000
 		return fail(e, exitRejected, "gen: %v", err)
 	}
 	fmt.Fprintf(e.stdout, "%d files in %s: %d villages, %d towns, %d projects, first-secretary funds %s 元\n",
-		len(sum.Files), *out, sum.Villages, sum.Towns, sum.Projects, fenText(sum.FundsFen))
+		len(sum.Files), *out, sum.Villages, sum.Towns, sum.Projects, qiancun.Hundredths(sum.FundsFen))
 	for _, f := range qiancun.Forces() {
 		fmt.Fprintf(e.stdout, "  %-16s %s %d\n", f.Slug, f.Name, sum.Members[f.Slug])
 	}
@@ -48,15 +48,9 @@ programme's published figures exactly; national is for benchmarks (about 500,000
 
 func genOptions(scale, months string, seed int64, messy bool) (synth.Options, error) {
 	opt := synth.Options{Seed: seed, Messy: messy}
-	switch scale {
-	case "demo":
-		opt.Scale = synth.Demo
-	case "city":
-		opt.Scale = synth.City
-	case "national":
-		opt.Scale = synth.National
-	default:
-		return opt, fmt.Errorf("--scale %q: want demo, city or national", scale)
+	var err error
+	if opt.Scale, err = synth.ParseScale(scale); err != nil {
+		return opt, fmt.Errorf("--scale: %w", err)
 	}
 	for _, m := range strings.Split(months, ",") {
 		mo, err := qiancun.ParseMonth(m)
@@ -66,13 +60,4 @@ func genOptions(scale, months string, seed int64, messy bool) (synth.Options, er
 		opt.Months = append(opt.Months, mo)
 	}
 	return opt, nil
-}
-
-// fenText formats fen as yuan with two decimals.
-func fenText(v int64) string {
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
 }

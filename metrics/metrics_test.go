@@ -18,6 +18,7 @@ import (
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/internal/testtool"
 	"github.com/qiancun/qiancun/metrics"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
@@ -270,10 +271,7 @@ func TestLint(t *testing.T) {
 		}
 	}
 
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool not found (apt-get install prometheus): promtool check metrics skipped")
-	}
+	promtool := testtool.Need(t, "prometheus", "promtool")
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = &text
 	out, err := cmd.CombinedOutput()

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qiancun/qiancun/internal/testtool"
 	"github.com/qiancun/qiancun/reports"
 )
 
@@ -18,13 +19,8 @@ import (
 // reads back. It is skipped when soffice is not installed (apt-get install -y
 // libreoffice-calc-nogui) and with -short.
 func TestLibreOfficeOpens(t *testing.T) {
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		t.Skip("soffice not found: install LibreOffice (apt-get install -y libreoffice-calc-nogui) to check that it opens the workbooks")
-	}
-	if testing.Short() {
-		t.Skip("LibreOffice conversion skipped in -short mode")
-	}
+	soffice := testtool.Need(t, "libreoffice-calc-nogui", "soffice")
+	testtool.Short(t, testing.Short(), "LibreOffice conversion")
 	dir := t.TempDir()
 	books := map[string]func(*bytes.Buffer) error{
 		"appraisal": func(w *bytes.Buffer) error {

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/auth"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
 	"github.com/qiancun/qiancun/queries"
@@ -36,6 +37,7 @@ type Store interface {
 	Receipt(ctx context.Context, id int64) (*qiancun.Receipt, error)
 	Submissions(ctx context.Context, f store.SubmissionFilter) ([]store.Submission, int, error)
 	MemberCounts(ctx context.Context) (map[qiancun.Force]int64, error)
+	TemplateStatuses(ctx context.Context) ([]store.TemplateStatus, error) // for the reporting status
 	RawFile(ctx context.Context, sha string) ([]byte, error) // for the receipt workbook
 }
 
@@ -70,7 +72,7 @@ type Server struct {
 	ts      *ingest.Templates
 	metrics *metrics.Metrics
 	cfg     Config
-	tokens  []Token
+	tokens  *auth.Tokens
 
 	engine  *gin.Engine
 	views   *views
@@ -97,21 +99,14 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 	if cfg.Gatherer == nil {
 		cfg.Gatherer = prometheus.NewRegistry()
 	}
-	seen := map[[32]byte]bool{}
-	for i := range cfg.Tokens {
-		t := &cfg.Tokens[i]
-		if err := t.Check(func(s string) bool { return ts.Get(s) != nil }); err != nil {
-			return nil, err
-		}
-		if seen[t.Hash] {
-			return nil, fmt.Errorf("token %q: the same hash is declared twice", t.Name)
-		}
-		seen[t.Hash] = true
+	tokens, err := auth.NewTokens(cfg.Tokens, func(s string) bool { return ts.Get(s) != nil })
+	if err != nil {
+		return nil, err
 	}
 	var pfx [4]byte
 	_, _ = rand.Read(pfx[:])
 	s := &Server{
-		log: logger, st: st, eng: eng, ts: ts, metrics: m, cfg: cfg, tokens: cfg.Tokens,
+		log: logger, st: st, eng: eng, ts: ts, metrics: m, cfg: cfg, tokens: tokens,
 		views:   newViews(cfg.MemberIDKey),
 		uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
 		reqPfx:  hex.EncodeToString(pfx[:]),
@@ -123,6 +118,22 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.engine }
+
+// Mount adds routes to the server's engine (the pages of web/), behind the same request
+// ids, logs, metrics and panic recovery as the API's. Call it before serving.
+func (s *Server) Mount(add func(e *gin.Engine)) { add(s.engine) }
+
+// Tokens are the tokens the server accepts.
+func (s *Server) Tokens() *auth.Tokens { return s.tokens }
+
+// Templates are the templates the server ingests.
+func (s *Server) Templates() *ingest.Templates { return s.ts }
+
+// Rules are the appraisal rules in force.
+func (s *Server) Rules() *qiancun.Rules { return s.eng.Rules() }
+
+// SetCaller records who makes the request (a page's session holder), for the logs.
+func SetCaller(c *gin.Context, who *Token) { c.Set(callerKey, &caller{who}) }
 
 // Routes lists the routes as "METHOD /path/{param}", for the documentation tests.
 func (s *Server) Routes() []string {

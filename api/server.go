@@ -38,7 +38,7 @@ type Store interface {
 	Submissions(ctx context.Context, f store.SubmissionFilter) ([]store.Submission, int, error)
 	MemberCounts(ctx context.Context) (map[qiancun.Force]int64, error)
 	TemplateStatuses(ctx context.Context) ([]store.TemplateStatus, error) // for the reporting status
-	RawFile(ctx context.Context, sha string) ([]byte, error) // for the receipt workbook
+	RawFile(ctx context.Context, sha string) ([]byte, error)              // for the receipt workbook
 }
 
 // Config is how the server behaves.

@@ -302,6 +302,23 @@ func (s *Server) RankingPage(ctx context.Context, who *Token, q RankingQuery) (*
 	return &RankingPage{Ranking: r, District: district, Total: total, Limit: q.Limit, Offset: q.Offset, rv: rv, idx: idx, full: full}, nil
 }
 
+// Ranks returns every member's city rank in force's ranking for period, by the member's
+// opaque id (which is the same in every period): what a rank change is measured against.
+// A period without data gives an empty map.
+func (s *Server) Ranks(ctx context.Context, force qiancun.Force, period string) (map[string]int, error) {
+	version := s.st.Version()
+	r, err := s.eng.Rank(ctx, force, period)
+	if err != nil {
+		return nil, err
+	}
+	rv := s.views.get(r, version)
+	out := make(map[string]int, len(rv.ids))
+	for i, id := range rv.ids {
+		out[id] = r.Members[i].Rank
+	}
+	return out, nil
+}
+
 // ranking answers GET /rankings/{force}: a page of the ranking, from memory.
 func (s *Server) ranking(c *gin.Context) {
 	cl := callerOf(c)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,15 +17,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qiancun/qiancun/api"
+	"github.com/qiancun/qiancun/auth"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
+	"github.com/qiancun/qiancun/web"
 )
 
 func runServe(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "serve", "--db PATH [--addr HOST:PORT] [--config FILE] [--dev]",
-		`Serves the database over HTTP: the JSON API under /api/v1 (see api/README.md and
+		`Serves the database over HTTP: the pages for people at / (sign in at /login with a
+token; see web/README.md), the JSON API under /api/v1 (see api/README.md and
 /api/v1/openapi.json), /metrics for Prometheus, /healthz and /readyz. Bearer tokens are
 declared, as hashes, in the config file (make them with 'qiancun token').
 
@@ -114,6 +118,10 @@ type serveOptions struct {
 	announce func(w io.Writer)
 	// progressTTL is how long the progress metrics are cached; 0: the collector's default.
 	progressTTL time.Duration
+	// session is how the pages' sessions are signed and how long they last; a nil key is
+	// made at random (sessions then end with the process).
+	session       auth.SessionOptions
+	secureCookies bool
 }
 
 // options merges the flags with the config file: a flag given wins.
@@ -156,6 +164,13 @@ func (sf *serveFlags) options(cfg *serverConfig, set map[string]bool) (serveOpti
 	if o.progressTTL, err = cfg.progressTTL(); err != nil {
 		return o, err
 	}
+	if o.session.Key, err = cfg.sessionKey(); err != nil {
+		return o, err
+	}
+	if o.session.Idle, o.session.MaxAge, err = cfg.sessionDurations(); err != nil {
+		return o, err
+	}
+	o.secureCookies = cfg.Secure
 	return o, nil
 }
 
@@ -218,6 +233,22 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}
+	if len(o.session.Key) == 0 {
+		o.session.Key = make([]byte, 32)
+		if _, err := rand.Read(o.session.Key); err != nil {
+			return fail(e, exitRejected, "%v", err)
+		}
+		logger.Warn("no session_key configured: page sessions are signed with a random key and end when the server stops")
+	}
+	sessions, err := auth.NewSessions(o.session)
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	pages, err := web.New(srv, web.Options{Sessions: sessions, SecureCookies: o.secureCookies, Logger: logger})
+	if err != nil {
+		return fail(e, exitRejected, "%v", err)
+	}
+	srv.Mount(pages.Mount)
 	if len(o.api.Tokens) == 0 {
 		logger.Warn("no tokens configured: every route but the probes and the OpenAPI document answers 401; make one with `qiancun token`")
 	}

@@ -310,7 +310,9 @@ func checkRows(t *testing.T, got []pageRow, api apiPage, prev map[string]int) {
 func testBrowser(t *testing.T, s *service, x ids) {
 	b := newBrowser(t)
 	began := time.Now()
-	defer func() { t.Logf("browser part: %v; screenshots in %s", time.Since(began).Round(time.Millisecond), b.shot) }()
+	defer func() {
+		t.Logf("browser part: %v; screenshots in %s", time.Since(began).Round(time.Millisecond), b.shot)
+	}()
 	prev := s.ranks(t, "first_secretary", "2024-04")
 
 	t.Run("district leader", func(t *testing.T) {

@@ -14,16 +14,20 @@ import (
 	"github.com/qiancun/qiancun"
 )
 
-// Registry is what validation needs to know of the assisted villages. The store builds it
-// from the current village registry.
-type Registry interface {
-	// Village reports whether code is an assisted village.
-	Village(code string) bool
-	// Town reports whether the 9-digit code is a town with at least one assisted village.
-	Town(code string) bool
-	// Size is the number of assisted villages; 0 until a registry is submitted.
-	Size() int
-}
+// The types ingest shares with the store live in the root package; these aliases keep
+// ingest's own names.
+type (
+	// Registry is what validation needs to know of the assisted villages.
+	Registry = qiancun.Registry
+	// Tx is a submission being written.
+	Tx = qiancun.Tx
+	// Submission is one file's outcome, ready for the sink.
+	Submission = qiancun.Submission
+	// Fact is one valid data row.
+	Fact = qiancun.Fact
+	// Quarantined is a bad row set aside under --accept-valid.
+	Quarantined = qiancun.Quarantined
+)
 
 // Sink receives validated submissions. The store satisfies it.
 type Sink interface {
@@ -37,49 +41,6 @@ type Sink interface {
 	// file, the submission, its issues and quarantined rows, and the replacement of the
 	// (template, period) it supersedes, all at once.
 	Begin(ctx context.Context, t *Template) (Tx, error)
-}
-
-// Tx is a submission being written. Add may be called from another goroutine than Begin's,
-// but calls to one Tx never overlap.
-type Tx interface {
-	// Add appends valid rows.
-	Add(facts []Fact) error
-	// Commit finishes the submission: with status accepted or partial its facts count from
-	// now on; with status rejected the rows added are dropped and the rest is kept. It sets
-	// the receipt's SubmissionID and Replaces.
-	Commit(ctx context.Context, s *Submission) error
-	// Rollback drops everything; after Commit it does nothing.
-	Rollback() error
-}
-
-// Submission is one file's outcome, ready for the sink.
-type Submission struct {
-	Receipt     *qiancun.Receipt
-	Template    *Template
-	Data        []byte // the file as received
-	Uploader    string
-	Quarantined []Quarantined
-}
-
-// Fact is one valid data row.
-type Fact struct {
-	Row      int // the 1-based sheet row
-	Key      string
-	Name     string
-	Villages []string
-	Town     string
-	// Values holds each numeric column in template order (Template.Indicators), in
-	// hundredths: fen for money, the count × 100 for integers, so one DECIMAL(18,2) column
-	// holds both exactly.
-	Values []int64
-	// Attrs holds the other columns by standard header, as text (dates as YYYY-MM-DD).
-	Attrs map[string]string
-}
-
-// Quarantined is a bad row set aside under --accept-valid, kept cell by cell.
-type Quarantined struct {
-	Row   int
-	Cells []string
 }
 
 // Options steer one ingest.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/qiancun/qiancun"
-	"github.com/qiancun/qiancun/ingest"
 )
 
 // registry is the set of assisted villages and their towns, for validation.
@@ -24,7 +23,7 @@ func (r *registry) Size() int                { return len(r.villages) }
 
 // Registry returns the current village registry. It is read once and kept until a new
 // registry is submitted.
-func (s *Store) Registry(ctx context.Context) (ingest.Registry, error) {
+func (s *Store) Registry(ctx context.Context) (qiancun.Registry, error) {
 	s.regMu.Lock()
 	defer s.regMu.Unlock()
 	if s.reg != nil {
@@ -74,7 +73,7 @@ func (s *Store) Current(ctx context.Context, template, period, sha string) (*qia
 	return rc, true, nil
 }
 
-// tx is a submission being written: one connection, one transaction. See ingest.Tx.
+// tx is a submission being written: one connection, one transaction. See qiancun.Tx.
 type tx struct {
 	s     *Store
 	conn  *sql.Conn
@@ -85,9 +84,9 @@ type tx struct {
 }
 
 // Begin opens the transaction of a submission of template t (nil for a file whose
-// template is unknown); see ingest.Sink. The transaction holds one connection until Commit
+// template is unknown); it satisfies ingest.Sink's Begin. The transaction holds one connection until Commit
 // or Rollback.
-func (s *Store) Begin(ctx context.Context, t *ingest.Template) (ingest.Tx, error) {
+func (s *Store) Begin(ctx context.Context, t *qiancun.Template) (qiancun.Tx, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -108,7 +107,7 @@ func (s *Store) Begin(ctx context.Context, t *ingest.Template) (ingest.Tx, error
 }
 
 // Add appends valid rows through DuckDB's appender, inside the transaction.
-func (x *tx) Add(facts []ingest.Fact) error {
+func (x *tx) Add(facts []qiancun.Fact) error {
 	if err := writeFacts(x.conn, x.id, facts, x.inds); err != nil {
 		return err
 	}
@@ -128,17 +127,17 @@ func (x *tx) Rollback() error {
 }
 
 // Commit stores the raw file, the submission, its issues and quarantined rows, supersedes
-// the submission it replaces when it counts, and commits; see ingest.Tx.
-func (x *tx) Commit(ctx context.Context, sub *ingest.Submission) error {
+// the submission it replaces when it counts, and commits; see qiancun.Tx.
+func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	if x.done {
 		return errors.New("submission already finished")
 	}
 	defer x.Rollback() // does nothing once committed
 	rc := sub.Receipt
 	counts := rc.Status == qiancun.Accepted || rc.Status == qiancun.Partial
-	tmpl := ""
+	tmpl, kind := "", qiancun.TemplateKind("")
 	if sub.Template != nil {
-		tmpl = sub.Template.Slug
+		tmpl, kind = sub.Template.Slug, sub.Template.Kind
 	}
 	conn, id := x.conn, x.id
 	if !counts && x.added > 0 {
@@ -167,10 +166,10 @@ func (x *tx) Commit(ctx context.Context, sub *ingest.Submission) error {
 	}
 	warnings := len(rc.Issues) - rc.Errors()
 	if _, err := conn.ExecContext(ctx, `INSERT INTO submissions (id, template, period, file_name, sha256, sheet, status,
-		rows_found, rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rows_found, rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current, kind)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, tmpl, rc.Period, rc.File, rc.SHA256, rc.Sheet, string(rc.Status), rc.Rows, rc.Accepted, rc.Quarantined,
-		rc.Errors(), warnings, sub.Uploader, rc.ReceivedAt, replaces, counts); err != nil {
+		rc.Errors(), warnings, sub.Uploader, rc.ReceivedAt, replaces, counts, string(kind)); err != nil {
 		return fmt.Errorf("record submission: %w", err)
 	}
 	if err := writeIssues(conn, id, rc.Issues); err != nil {
@@ -188,7 +187,7 @@ func (x *tx) Commit(ctx context.Context, sub *ingest.Submission) error {
 	rc.Replaces = replaces.Int64
 	if counts {
 		x.s.version.Add(1)
-		if tmpl == "villages" {
+		if kind == qiancun.KindRegistry {
 			x.s.regMu.Lock()
 			x.s.reg = nil
 			x.s.regMu.Unlock()
@@ -211,7 +210,7 @@ func writeIssues(conn *sql.Conn, id int64, issues []qiancun.Issue) error {
 	}, 9)
 }
 
-func writeFacts(conn *sql.Conn, id int64, facts []ingest.Fact, inds []string) error {
+func writeFacts(conn *sql.Conn, id int64, facts []qiancun.Fact, inds []string) error {
 	i := 0
 	noAttrs := map[string]string{}
 	if err := appendRows(conn, "fact_rows", func(row []driver.Value) bool {
@@ -250,7 +249,7 @@ func writeFacts(conn *sql.Conn, id int64, facts []ingest.Fact, inds []string) er
 	}, 5)
 }
 
-func writeQuarantine(conn *sql.Conn, id int64, q []ingest.Quarantined) error {
+func writeQuarantine(conn *sql.Conn, id int64, q []qiancun.Quarantined) error {
 	i := 0
 	return appendRows(conn, "quarantine", func(row []driver.Value) bool {
 		if i >= len(q) {

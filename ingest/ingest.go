@@ -53,6 +53,10 @@ type Options struct {
 	// Progress, when set, is called now and then with the rows read so far and the total
 	// when known (else 0).
 	Progress func(done, total int)
+	// BeforeCommit, when set, is called with the receipt just before the submission is
+	// committed, its rows already written in the open transaction. Tests use it to hold
+	// concurrent ingests at a barrier.
+	BeforeCommit func(*qiancun.Receipt)
 }
 
 // Ingester reads files into a Sink. It is safe for concurrent use when its Sink is.
@@ -76,13 +80,6 @@ func (in *Ingester) Templates() *Templates { return in.templates }
 // receipt, not errors; an error means the file could not be handled at all (the database
 // failed, the context ended).
 func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Options) (*qiancun.Receipt, error) {
-	sum := sha256.Sum256(data)
-	rc := &qiancun.Receipt{
-		File:       filepath.Base(name),
-		SHA256:     hex.EncodeToString(sum[:]),
-		ReceivedAt: in.now().UTC(),
-		Issues:     []qiancun.Issue{},
-	}
 	var forced *Template
 	if opt.Template != "" {
 		if forced = in.templates.Get(opt.Template); forced == nil {
@@ -93,6 +90,30 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 		if _, err := qiancun.ParseMonth(opt.Period); err != nil {
 			return nil, err
 		}
+	}
+	// A submission that lost a race with another of the same (template, period) was rolled
+	// back whole; read it again, so that it applies after the winner (or, being the same
+	// file, changes nothing).
+	for attempt := 1; ; attempt++ {
+		rc, err := in.ingest(ctx, name, data, forced, opt)
+		if !errors.Is(err, qiancun.ErrConflict) || attempt == maxAttempts {
+			return rc, err
+		}
+	}
+}
+
+// maxAttempts bounds how many times one file is read again after losing a race: each loss
+// means another submission of the same (template, period) committed meanwhile.
+const maxAttempts = 8
+
+// ingest is one attempt at Ingest.
+func (in *Ingester) ingest(ctx context.Context, name string, data []byte, forced *Template, opt Options) (*qiancun.Receipt, error) {
+	sum := sha256.Sum256(data)
+	rc := &qiancun.Receipt{
+		File:       filepath.Base(name),
+		SHA256:     hex.EncodeToString(sum[:]),
+		ReceivedAt: in.now().UTC(),
+		Issues:     []qiancun.Issue{},
 	}
 	sub := &Submission{Receipt: rc, Data: data, Uploader: opt.Uploader}
 	w := &writer{sink: in.sink, dry: opt.DryRun}
@@ -140,6 +161,9 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 	rc.Quarantined = len(sub.Quarantined)
 	if opt.DryRun {
 		return rc, nil
+	}
+	if opt.BeforeCommit != nil {
+		opt.BeforeCommit(rc)
 	}
 	if err := w.commit(ctx, sub); err != nil {
 		return nil, err

@@ -139,3 +139,40 @@ func TestStoreDoesNotImportIngest(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrationKeepsOneCurrent checks that migration 005 repairs a database in which two
+// racing uploads had both become current before the database enforced one: the latest
+// stays current.
+func TestMigrationKeepsOneCurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "q.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := submit(t, st, commissionerTemplate, "2024-05", "a", []qiancun.Fact{{Row: 2, Key: "k", Town: "370112001", Values: []int64{100}}})
+	b := submit(t, st, commissionerTemplate, "2024-05", "b", []qiancun.Fact{{Row: 2, Key: "k", Town: "370112001", Values: []int64{200}}})
+	// The state the race left before 005: both current, no current_submission.
+	for _, q := range []string{
+		"UPDATE submissions SET current = true",
+		"DROP TABLE current_submission",
+		"DELETE FROM schema_migrations WHERE version = 5",
+	} {
+		if _, err := st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	st.Close()
+	if st, err = store.Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var ids string
+	if err := st.DB().QueryRowContext(ctx, "SELECT string_agg(id::VARCHAR, ',') FROM submissions WHERE current").Scan(&ids); err != nil {
+		t.Fatal(err)
+	}
+	if want := strconv.FormatInt(b.SubmissionID, 10); ids != want {
+		t.Errorf("current after the migration: %s, want %s (not %d)", ids, want, a.SubmissionID)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
+
 	"github.com/qiancun/qiancun"
 )
 
@@ -154,14 +156,8 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	}
 	var replaces sql.NullInt64
 	if counts {
-		if err := conn.QueryRowContext(ctx, `SELECT max(id) FROM submissions WHERE template = ? AND period = ? AND current`,
-			tmpl, rc.Period).Scan(&replaces); err != nil {
-			return err
-		}
-		if replaces.Valid {
-			if _, err := conn.ExecContext(ctx, "UPDATE submissions SET current = false WHERE id = ?", replaces.Int64); err != nil {
-				return fmt.Errorf("supersede submission %d: %w", replaces.Int64, err)
-			}
+		if err := x.makeCurrent(ctx, tmpl, rc.Period, &replaces); err != nil {
+			return conflict(err)
 		}
 	}
 	warnings := len(rc.Issues) - rc.Errors()
@@ -179,7 +175,7 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("commit submission of %s: %w", rc.File, err)
+		return conflict(fmt.Errorf("commit submission of %s: %w", rc.File, err))
 	}
 	x.done = true
 	x.conn.Close()
@@ -194,6 +190,44 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 		}
 	}
 	return nil
+}
+
+// makeCurrent makes the submission the current one of (template, period) in
+// current_submission, whose primary key lets only one of two concurrent submissions of the
+// same (template, period) commit, and supersedes the one it replaces.
+func (x *tx) makeCurrent(ctx context.Context, template, period string, replaces *sql.NullInt64) error {
+	conn := x.conn
+	err := conn.QueryRowContext(ctx, "SELECT submission_id FROM current_submission WHERE template = ? AND period = ?",
+		template, period).Scan(replaces)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := conn.ExecContext(ctx, "INSERT INTO current_submission (template, period, submission_id) VALUES (?, ?, ?)",
+			template, period, x.id); err != nil {
+			return fmt.Errorf("make submission %d current: %w", x.id, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("look up the current submission: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "UPDATE current_submission SET submission_id = ? WHERE template = ? AND period = ?",
+		x.id, template, period); err != nil {
+		return fmt.Errorf("make submission %d current: %w", x.id, err)
+	}
+	if _, err := conn.ExecContext(ctx, "UPDATE submissions SET current = false WHERE id = ?", replaces.Int64); err != nil {
+		return fmt.Errorf("supersede submission %d: %w", replaces.Int64, err)
+	}
+	return nil
+}
+
+// conflict marks err as qiancun.ErrConflict when DuckDB refused it because a concurrent
+// transaction wrote the same rows (a write-write conflict, or the primary key of
+// current_submission taken by a submission committed since this one began).
+func conflict(err error) error {
+	var de *duckdb.Error
+	if errors.As(err, &de) && (de.Type == duckdb.ErrorTypeTransaction || de.Type == duckdb.ErrorTypeConstraint) {
+		return fmt.Errorf("%w: %w", qiancun.ErrConflict, err)
+	}
+	return err
 }
 
 func writeIssues(conn *sql.Conn, id int64, issues []qiancun.Issue) error {

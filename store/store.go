@@ -39,6 +39,11 @@ type Store struct {
 
 	regMu sync.Mutex
 	reg   *registry // nil until first asked for, and after the registry changes
+
+	// commits holds one lock per (template, period) that a submission committed; see
+	// tx.Commit. A few hundred keys at most: nine templates times the months.
+	commitMu sync.Mutex
+	commits  map[string]*sync.Mutex
 }
 
 // ErrLocked is returned by Open when another process holds the database file.

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -134,13 +135,18 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	if x.done {
 		return errors.New("submission already finished")
 	}
-	defer x.Rollback() // does nothing once committed
 	rc := sub.Receipt
 	counts := rc.Status == qiancun.Accepted || rc.Status == qiancun.Partial
 	tmpl, kind := "", qiancun.TemplateKind("")
 	if sub.Template != nil {
 		tmpl, kind = sub.Template.Slug, sub.Template.Kind
 	}
+	// Commits of one (template, period) take turns, so that one that loses the race (its
+	// transaction began before the winner committed) is rolled back only once the winner is
+	// done, and starts again after it. The database's key is what keeps them correct.
+	unlock := x.s.lockCommit(tmpl + "\x00" + rc.Period)
+	defer unlock()
+	defer x.Rollback() // does nothing once committed; before unlock
 	conn, id := x.conn, x.id
 	if !counts && x.added > 0 {
 		// A rejected file reaches no KPI: drop the rows added while it was read.
@@ -190,6 +196,22 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 		}
 	}
 	return nil
+}
+
+// lockCommit takes the commit turn of key and returns its release.
+func (s *Store) lockCommit(key string) func() {
+	s.commitMu.Lock()
+	m := s.commits[key]
+	if m == nil {
+		if s.commits == nil {
+			s.commits = map[string]*sync.Mutex{}
+		}
+		m = &sync.Mutex{}
+		s.commits[key] = m
+	}
+	s.commitMu.Unlock()
+	m.Lock()
+	return m.Unlock
 }
 
 // makeCurrent makes the submission the current one of (template, period) in

@@ -382,3 +382,26 @@ func TestPeriodPerCell(t *testing.T) {
 		t.Errorf("accept-valid: status %s, accepted %d", rc.Status, rc.Accepted)
 	}
 }
+
+// TestNumericUSCC: a 统一社会信用代码 of digits only, saved by Excel as a number in a CSV.
+func TestNumericUSCC(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	uscc := qiancun.MakeUSCC("91370100123456789")
+	if !qiancun.ValidUSCC(uscc) {
+		t.Fatalf("fixture USCC %s is not valid", uscc)
+	}
+	csv := "村企联建情况表（2024年5月）\n" +
+		"企业名称,统一社会信用代码,联建方式,合作模式,联建村代码,投入资金,实施项目数,带动就业人数,采购销售农产品金额,村集体增收\n" +
+		"某公司,9.13701001234568E+17,一对一,股份合作,370112001001,10,1,5,2,1\n" +
+		"另一公司," + uscc + ",一对一,股份合作,370112001002,10,1,5,2,1\n"
+	rc := e.ingest(t, "企业.csv", []byte(csv), ingest.Options{DryRun: true})
+	if d := cmp.Diff([]issueKey{{"B3", "统一社会信用代码", "9.13701001234568E+17", qiancun.BadUSCC}}, errorsOf(rc)); d != "" {
+		t.Errorf("errors (-want +got):\n%s", d)
+	}
+	for _, is := range rc.Issues {
+		if is.Rule == qiancun.BadUSCC && !strings.HasPrefix(is.Message, "「统一社会信用代码」被 Excel 存成了数字") {
+			t.Errorf("message %q", is.Message)
+		}
+	}
+}

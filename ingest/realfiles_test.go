@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -403,5 +404,40 @@ func TestNumericUSCC(t *testing.T) {
 		if is.Rule == qiancun.BadUSCC && !strings.HasPrefix(is.Message, "「统一社会信用代码」被 Excel 存成了数字") {
 			t.Errorf("message %q", is.Message)
 		}
+	}
+}
+
+// TestPeriodPerCellBounded: a 报告期 column with many rows off the majority names the first
+// thousand cells of that month and counts the rest in one more issue.
+func TestPeriodPerCellBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString("报告期,姓名,身份证号,派出单位,村代码,驻村天数,走访农户数,协调资金,实施项目数,村集体增收,办实事数,化解矛盾纠纷数\n")
+	for i := range 2600 {
+		month := "2024-05"
+		if i%2 == 1 && i < 2200 {
+			month = "2024-06" // 1,100 rows of June among 1,500 of May
+		}
+		id := qiancun.MakeID(fmt.Sprintf("370112199001%05d", i))
+		fmt.Fprintf(&b, "%s,人%d,%s,单位,%s,20,1,1,1,1,1,1\n", month, i, id, v1)
+	}
+	rc := e.ingest(t, "fs.csv", []byte(b.String()), ingest.Options{DryRun: true})
+	named, summary := 0, ""
+	for _, is := range rc.Issues {
+		if is.Rule != qiancun.BadPeriod {
+			continue
+		}
+		if is.Cell != "" {
+			named++
+		} else {
+			summary = is.Message
+		}
+	}
+	if named != 1000 || summary != "无法确定报告期：另有100行的报告期为2024-06，与多数行（1500行）的2024-05不一致" {
+		t.Errorf("%d cells named; summary %q", named, summary)
+	}
+	if rc.Period != "2024-05" || rc.Status != qiancun.Rejected {
+		t.Errorf("period %q, status %s", rc.Period, rc.Status)
 	}
 }

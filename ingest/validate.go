@@ -37,9 +37,15 @@ type validator struct {
 // periodTally is one month found in the 报告期 column, and where.
 type periodTally struct {
 	month qiancun.Month
-	rows  []int32  // the rows that give it
-	raws  []string // each row's cell as found
+	n     int      // the rows that give it
+	rows  []int32  // the first maxPeriodCells of them
+	raws  []string // each of those rows' cell as found
 }
+
+// maxPeriodCells bounds the cells kept per month of a 报告期 column, so that a file of a
+// million rows costs no more: a receipt names that many cells of a month at most, and
+// counts the rest.
+const maxPeriodCells = 1000
 
 func newValidator(in *Ingester, l *layout, sheet string, sub *Submission, opt Options, w *writer) *validator {
 	v := &validator{
@@ -478,10 +484,10 @@ func totalsGroups(t *Template) map[string]bool {
 // totalsLabel reports whether a cell labels a totals row: 合计, 小计 or 总计 as the whole cell
 // (spaces and a final colon aside), or after a group's name (历城区小计, 市级小计).
 func (v *validator) totalsLabel(s string) bool {
-	s = foldWidth(cleanCell(s))
-	if s == "" || len(s) > 64 {
+	if len(s) > 64 || !strings.Contains(s, "计") { // every label ends in 计: most cells go no further
 		return false
 	}
+	s = foldWidth(cleanCell(s))
 	s = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '\u3000' {
 			return -1
@@ -525,8 +531,11 @@ func (v *validator) tallyPeriod(m qiancun.Month, row int, raw string) {
 		v.periods = append(v.periods, periodTally{month: m})
 		i = len(v.periods) - 1
 	}
-	v.periods[i].rows = append(v.periods[i].rows, int32(row))
-	v.periods[i].raws = append(v.periods[i].raws, raw)
+	p := &v.periods[i]
+	if p.n++; len(p.rows) < maxPeriodCells {
+		p.rows = append(p.rows, int32(row))
+		p.raws = append(p.raws, raw)
+	}
 }
 
 // periodColumn settles the 报告期 column: the month most of its rows give (on a tie, the
@@ -538,11 +547,11 @@ func (v *validator) periodColumn() (qiancun.Month, bool) {
 	}
 	best := 0
 	for i, p := range v.periods {
-		if len(p.rows) > len(v.periods[best].rows) {
+		if p.n > v.periods[best].n {
 			best = i
 		}
 	}
-	m := v.periods[best].month
+	m, most := v.periods[best].month, v.periods[best].n
 	type cell struct {
 		row int32
 		raw string
@@ -560,7 +569,13 @@ func (v *validator) periodColumn() (qiancun.Month, bool) {
 	slices.SortFunc(odd, func(a, b cell) int { return int(a.row - b.row) })
 	for _, c := range odd {
 		v.issue(nil, cellName(v.l.periodCol, int(c.row)), c.raw, qiancun.BadPeriod, qiancun.Error,
-			fmt.Sprintf("本行报告期为%s，与多数行（%d行）的%s不一致", c.got, len(v.periods[best].rows), m))
+			fmt.Sprintf("本行报告期为%s，与多数行（%d行）的%s不一致", c.got, most, m))
+	}
+	for i, p := range v.periods {
+		if i != best && p.n > len(p.rows) {
+			v.issue(nil, "", p.month.String(), qiancun.BadPeriod, qiancun.Error,
+				fmt.Sprintf("另有%d行的报告期为%s，与多数行（%d行）的%s不一致", p.n-len(p.rows), p.month, most, m))
+		}
 	}
 	return m, true
 }

@@ -199,22 +199,22 @@ type Filter struct {
 }
 
 // Select returns the members that f selects, in rank order, and how many matched. It reads
-// the ranking in memory only.
+// the ranking in memory only (see Positions).
 func (r *Ranking) Select(f Filter) Page {
-	idx, total := r.Indexes(f)
+	idx, total := r.Positions(f)
 	out := make([]Member, len(idx))
-	for k, i := range idx {
-		out[k] = r.Members[i]
+	for i, p := range idx {
+		out[i] = r.Members[p]
 	}
 	return Page{Total: total, Members: out}
 }
 
-// Indexes returns the indexes in r.Members of the members that f selects, in rank order,
+// Positions returns the indexes in r.Members of the members that f selects, in rank order,
 // and how many matched before Offset and Limit: a member matches when it is in District,
 // has Grade, and its name (or, with MatchKey, its key) contains Query; of the matches, Limit
 // are kept (all when 0) after skipping Offset (a negative Offset is 0). It is the one
 // definition of a ranking page, which Select, the API and the pages share.
-func (r *Ranking) Indexes(f Filter) ([]int, int) {
+func (r *Ranking) Positions(f Filter) ([]int, int) {
 	ms := r.Members
 	off := max(f.Offset, 0)
 	if f.District == "" && f.Grade == "" && f.Query == "" {

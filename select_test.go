@@ -62,9 +62,9 @@ func TestSelectPages(t *testing.T) {
 			if d := cmp.Diff(tt.keys, keys); d != "" || p.Total != tt.total {
 				t.Errorf("total %d, want %d; keys (-want +got):\n%s", p.Total, tt.total, d)
 			}
-			idx, total := r.Indexes(tt.f)
+			idx, total := r.Positions(tt.f)
 			if total != tt.total || len(idx) != len(tt.keys) {
-				t.Errorf("Indexes: %v, total %d", idx, total)
+				t.Errorf("Positions: %v, total %d", idx, total)
 			}
 		})
 	}

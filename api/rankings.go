@@ -157,9 +157,11 @@ func (rv *rankView) resolve(s string, admin bool) (int, error) {
 }
 
 // selectMembers returns the indexes of the members f selects, in rank order, and how many
-// matched: qiancun.Ranking.Indexes, the one definition of a page, which finds them without
-// copying them (most of the cost of a page).
-func (rv *rankView) selectMembers(f qiancun.Filter) ([]int, int) { return rv.r.Indexes(f) }
+// matched: qiancun.Ranking.Positions, which finds them without copying them (most of the
+// cost of a page), from the ranking's index.
+func (rv *rankView) selectMembers(f qiancun.Filter) ([]int, int) {
+	return rv.r.Positions(f)
+}
 
 // rankingHead is a ranking's fields before its page.
 type rankingHead struct {

@@ -19,7 +19,7 @@
 //     another is bad_period there, with its value. Like every bad_period, it rejects the
 //     file even under AcceptValid.
 //   - A 身份证号 or 统一社会信用代码 in a number cell (readers say which cells were numbers:
-//     numericRows) has lost its last digits: bad_id / bad_uscc at that cell, whatever its
+//     Rows.Numeric) has lost its last digits: bad_id / bad_uscc at that cell, whatever its
 //     check character says, with a message to format the column as text and type the
 //     numbers again. A 村代码 in a number cell is read as its digits.
 //   - Two submissions of one (template, period) committed at once: the store lets one

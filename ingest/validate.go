@@ -23,8 +23,8 @@ type validator struct {
 	accept  bool
 	errors  int     // issues of severity Error so far
 	w       *writer // where valid rows go
-	// nums says which cells of the current row were numbers; nil when the reader cannot.
-	nums numericRows
+	// nums says which cells of the current row were numbers.
+	nums Rows
 	// keyCol is the sheet column of the member key, or -1.
 	keyCol int
 	// groups are the names that may come before a totals label (历城区小计, 市级小计).

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/qiancun/qiancun"
@@ -43,14 +44,47 @@ type Reporting struct {
 
 var china = time.FixedZone("CST", 8*3600)
 
+// reportingCache keeps the reporting month for a data version: it moves only with a
+// submission.
+type reportingCache struct {
+	mu      sync.Mutex
+	version uint64
+	month   qiancun.Month
+	ok      bool
+}
+
+// ReportingMonth is the month the departments are reporting (metrics.ReportingMonth),
+// cached until the data changes. With no submission at all it is now's month in China.
+func (s *Server) ReportingMonth(ctx context.Context, now time.Time) (qiancun.Month, error) {
+	version := s.st.Version()
+	c := &s.reporting
+	c.mu.Lock()
+	if c.ok && c.version == version {
+		m := c.month
+		c.mu.Unlock()
+		return m, nil
+	}
+	c.mu.Unlock()
+	sts, err := s.st.TemplateStatuses(ctx)
+	if err != nil {
+		return qiancun.Month{}, err
+	}
+	m := metrics.ReportingMonth(sts, now)
+	if len(sts) > 0 {
+		c.mu.Lock()
+		c.version, c.month, c.ok = version, m, true
+		c.mu.Unlock()
+	}
+	return m, nil
+}
+
 // Reporting returns, for each monthly template who may see (an uploader its own), whether
 // the reporting month's file has arrived, when, and whether on time.
 func (s *Server) Reporting(ctx context.Context, who *Token, now time.Time) (*Reporting, error) {
-	sts, err := s.st.TemplateStatuses(ctx)
+	month, err := s.ReportingMonth(ctx, now)
 	if err != nil {
 		return nil, err
 	}
-	month := metrics.ReportingMonth(sts, now)
 	next := month.Next()
 	due := time.Date(next.Year, time.Month(next.Month), ReportDueDay+1, 0, 0, 0, 0, china)
 	res, err := s.eng.Run(ctx, "months_received", map[string]string{"period": month.String()})

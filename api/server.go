@@ -74,11 +74,12 @@ type Server struct {
 	cfg     Config
 	tokens  *auth.Tokens
 
-	engine  *gin.Engine
-	views   *views
-	uploads chan struct{}
-	reqSeq  atomic.Uint64
-	reqPfx  string
+	engine    *gin.Engine
+	views     *views
+	reporting reportingCache
+	uploads   chan struct{}
+	reqSeq    atomic.Uint64
+	reqPfx    string
 }
 
 // New returns the server. It does not listen: serve Handler with an http.Server.

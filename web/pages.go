@@ -18,15 +18,21 @@ import (
 // pageSize is the members on one page of a ranking.
 const pageSize = 50
 
-// latest is the reporting month (the latest month any department has reported) and what
-// has arrived for it.
-func (s *Server) latest(c *gin.Context) (*api.Reporting, qiancun.Month, error) {
+// reporting is the reporting month (the latest month any department has reported) and
+// what has arrived for it.
+func (s *Server) reporting(c *gin.Context) (*api.Reporting, qiancun.Month, error) {
 	rep, err := s.api.Reporting(c.Request.Context(), whoOf(c), s.opt.Now())
 	if err != nil {
 		return nil, qiancun.Month{}, err
 	}
 	m, err := qiancun.ParseMonth(rep.Month)
 	return rep, m, err
+}
+
+// latest is the reporting month: the default period and the last one offered.
+func (s *Server) latest(c *gin.Context) (*api.Reporting, qiancun.Month, error) {
+	m, err := s.api.ReportingMonth(c.Request.Context(), s.opt.Now())
+	return nil, m, err
 }
 
 // periodOf reads ?period=, the reporting month when absent.
@@ -71,7 +77,7 @@ func (s *Server) overview(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	rep, latest, err := s.latest(c)
+	rep, latest, err := s.reporting(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -450,7 +456,7 @@ func (s *Server) uploadDesk(c *gin.Context) {
 
 func (s *Server) uploadPage(c *gin.Context) (*view, error) {
 	who := whoOf(c)
-	rep, _, err := s.latest(c)
+	rep, _, err := s.reporting(c)
 	if err != nil {
 		return nil, err
 	}

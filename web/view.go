@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"strings"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -210,6 +211,7 @@ var funcs = template.FuncMap{
 		}
 		return false
 	},
+	"thousands":  thousands,
 	"sub":        func(a, b int) int { return a - b },
 	"add":        func(a, b int) int { return a + b },
 	"submission": func(x store.Submission) store.Submission { return x },
@@ -234,4 +236,29 @@ func statusLabel(s string) string {
 		return "未报"
 	}
 	return s
+}
+
+// thousands groups the digits of a decimal number by three: 280000000.00 gives
+// 280,000,000.00. Anything that is not a number is returned as it is.
+func thousands(v string) string {
+	sign, rest := "", v
+	if strings.HasPrefix(rest, "-") {
+		sign, rest = "-", rest[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(rest, ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || (hasFrac && strings.Trim(frac, "0123456789") != "") {
+		return v
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return b.String()
 }

@@ -77,7 +77,18 @@ func New(a *api.Server, opt Options) (*Server, error) {
 		if base == "layout" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).Funcs(template.FuncMap{
+			// templateTitle names a template as its department knows it: 第一书记工作情况表.
+			"templateTitle": func(slug string) string {
+				if t := a.Templates().Get(slug); t != nil {
+					return t.Title
+				}
+				if slug == "" {
+					return "未能识别"
+				}
+				return slug
+			},
+		}).ParseFS(templateFS, "templates/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", n, err)
 		}

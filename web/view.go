@@ -2,11 +2,11 @@ package web
 
 import (
 	"encoding/json"
-	"strings"
 	"fmt"
 	"html/template"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"

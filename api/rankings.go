@@ -68,6 +68,9 @@ type rankView struct {
 
 	head []byte // the ranking's fields as JSON, without the closing brace
 	enc  [2]encoded
+
+	ranksOnce sync.Once
+	ranks     map[string]int // city rank by member id, made on first use (Ranks)
 }
 
 // encoded is every member's JSON in one form: 0 masked, 1 unmasked.
@@ -277,7 +280,7 @@ func (s *Server) RankingPage(ctx context.Context, who *Token, q RankingQuery) (*
 
 // Ranks returns every member's city rank in force's ranking for period, by the member's
 // opaque id (which is the same in every period): what a rank change is measured against.
-// A period without data gives an empty map.
+// A period without data gives an empty map. The map is shared: do not change it.
 func (s *Server) Ranks(ctx context.Context, force qiancun.Force, period string) (map[string]int, error) {
 	version := s.st.Version()
 	r, err := s.eng.Rank(ctx, force, period)
@@ -285,11 +288,13 @@ func (s *Server) Ranks(ctx context.Context, force qiancun.Force, period string) 
 		return nil, err
 	}
 	rv := s.views.get(r, version)
-	out := make(map[string]int, len(rv.ids))
-	for i, id := range rv.ids {
-		out[id] = r.Members[i].Rank
-	}
-	return out, nil
+	rv.ranksOnce.Do(func() {
+		rv.ranks = make(map[string]int, len(rv.ids))
+		for i, id := range rv.ids {
+			rv.ranks[id] = r.Members[i].Rank
+		}
+	})
+	return rv.ranks, nil
 }
 
 // ranking answers GET /rankings/{force}: a page of the ranking, from memory.

@@ -161,7 +161,7 @@ type rankingView struct {
 }
 
 type rankRow struct {
-	api.MemberView
+	M      api.MemberView // a named field, not embedded: templates find it without a search
 	Change string // ↑3, ↓2, 新, or "—" when there is nothing to compare with, "" when unchanged
 	Up     bool
 	Down   bool
@@ -225,7 +225,7 @@ func (s *Server) ranking(c *gin.Context) {
 		rv.Compared = per.Previous().String()
 	}
 	for _, m := range p.Members() {
-		row := rankRow{MemberView: m}
+		row := rankRow{M: m}
 		switch before, ok := prev[m.ID]; {
 		case len(prev) == 0:
 			row.Change = "—"

@@ -162,7 +162,7 @@ type rankingView struct {
 
 type rankRow struct {
 	M      api.MemberView // a named field, not embedded: templates find it without a search
-	Change string // ↑3, ↓2, 新, or "—" when there is nothing to compare with, "" when unchanged
+	Change string         // ↑3, ↓2, 新, or "—" when there is nothing to compare with, "" when unchanged
 	Up     bool
 	Down   bool
 }

@@ -35,6 +35,13 @@ type browser struct {
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	exe := testtool.Need(t, "chromium", "chromium", "/usr/bin/chromium")
+	// A fresh profile, removed once the browser is gone. (Not t.TempDir: chromium's helper
+	// processes may still be writing to it for a moment after the browser is stopped, and
+	// that must not fail the test.)
+	profile, err := os.MkdirTemp("", "qiancun-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
@@ -42,7 +49,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -58,7 +65,12 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.WindowSize(1366, 768),
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
+	t.Cleanup(func() {
+		cancelAlloc()
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)
 	// The first start may be slow (a cold disk, a busy machine): give it a minute. (The

@@ -157,8 +157,28 @@ func testSessions(t *testing.T, s *service) {
 			session = ck
 		}
 	}
-	if resp.StatusCode != http.StatusSeeOther || session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode || session.MaxAge <= 0 {
-		t.Fatalf("sign-in: %d, cookie %+v", resp.StatusCode, session)
+	if resp.StatusCode != http.StatusSeeOther || session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode || session.MaxAge <= 0 || session.Secure {
+		t.Fatalf("sign-in over plain HTTP: %d, cookie %+v", resp.StatusCode, session)
+	}
+	// Behind a TLS proxy the cookie is Secure.
+	{
+		tc := s.client(t)
+		_, _, page := tc.do(http.MethodGet, "/login", nil, "")
+		req, _ := http.NewRequest(http.MethodPost, s.url+"/login", strings.NewReader(url.Values{"csrf": {csrf(t, page)}, "token": {"tok-" + asEval}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		resp, err := tc.h.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		secure := false
+		for _, ck := range resp.Cookies() {
+			secure = secure || ck.Name == "qc_session" && ck.Secure
+		}
+		if !secure {
+			t.Errorf("behind TLS the session cookie is not Secure: %v", resp.Header["Set-Cookie"])
+		}
 	}
 	// A tampered cookie is no session.
 	u, _ := url.Parse(s.url)

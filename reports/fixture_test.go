@@ -20,14 +20,15 @@ var made = time.Date(2024, 7, 1, 2, 30, 0, 0, time.UTC)
 func fsRules() *qiancun.ForceRules {
 	return &qiancun.ForceRules{
 		Indicators: []qiancun.Weighted{
-			{Name: "驻村天数", Weight: 15}, {Name: "走访农户数", Weight: 15}, {Name: "协调资金", Weight: 20},
-			{Name: "实施项目数", Weight: 15}, {Name: "村集体增收", Weight: 15}, {Name: "办实事数", Weight: 10},
-			{Name: "化解矛盾纠纷数", Weight: 10},
+			{Name: "驻村天数", Weight: 15, Benchmark: "target:20"}, {Name: "走访农户数", Weight: 15, Benchmark: "p80"},
+			{Name: "协调资金", Weight: 20, Benchmark: "p80"}, {Name: "实施项目数", Weight: 15, Benchmark: "max"},
+			{Name: "村集体增收", Weight: 15, Benchmark: "p80"}, {Name: "办实事数", Weight: 10, Benchmark: "p80"},
+			{Name: "化解矛盾纠纷数", Weight: 10, Benchmark: "p80"},
 		},
-		Method: "best",
-		Veto:   &qiancun.Veto{Indicator: "驻村天数", MinPerMonth: 15, Reason: "驻村天数不足"},
-		Quota:  0.2,
-		Grades: qiancun.Grades{Excellent: 80, Competent: 60, Incompetent: 40},
+		Veto:       &qiancun.Veto{Indicator: "驻村天数", MinPerMonth: 15, Reason: "驻村天数不足"},
+		Quota:      0.2,
+		QuotaScope: qiancun.QuotaCity,
+		Grades:     qiancun.Grades{Excellent: 80, Competent: 60, Incompetent: 40},
 	}
 }
 

@@ -11,22 +11,24 @@ import (
 	"text/tabwriter"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 )
 
 // engineFlags are the flags of every command that runs the engine.
 type engineFlags struct {
-	db, packs, rules *string
+	db, packs, rules, templates *string
 }
 
 func addEngineFlags(fs interface {
 	String(name, value, usage string) *string
 }) engineFlags {
 	return engineFlags{
-		db:    fs.String("db", "", "database file (required)"),
-		packs: fs.String("packs", "", "directory of query packs that override or add to the built-in ones"),
-		rules: fs.String("rules", "", "appraisal rules file (TOML) instead of the built-in default rules"),
+		db:        fs.String("db", "", "database file (required)"),
+		packs:     fs.String("packs", "", "directory of query packs that override or add to the built-in ones"),
+		rules:     fs.String("rules", "", "appraisal rules file (TOML) instead of the built-in default rules"),
+		templates: fs.String("templates", "", "directory of templates that override or add to the built-in ones (the rules are checked against them)"),
 	}
 }
 
@@ -39,7 +41,11 @@ func (f engineFlags) open(ctx context.Context) (*store.Store, *queries.Engine, e
 	if err != nil {
 		return nil, nil, errUsage(err.Error())
 	}
-	rules, err := queries.LoadRules(*f.rules, packs.Indicators())
+	ts, err := ingest.LoadTemplates(*f.templates)
+	if err != nil {
+		return nil, nil, errUsage(err.Error())
+	}
+	rules, err := queries.LoadRules(*f.rules, ts.ForceIndicators())
 	if err != nil {
 		return nil, nil, errUsage(err.Error())
 	}

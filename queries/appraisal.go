@@ -55,8 +55,8 @@ func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, force qiancun.Force, 
 	c := &cohortData{}
 	var arena []int64 // the rows' values, allocated a chunk of rows at a time
 	var (
-		months, nrows int64
-		vals, short   []any
+		months, nrows, short int64
+		vals                 []any
 	)
 	for rows.Next() {
 		var r cohortRow
@@ -82,12 +82,8 @@ func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, force qiancun.Force, 
 				return nil, fmt.Errorf("pack %s: indicator %q: want BIGINT hundredths, got %T", p.Name, indicators[i], x)
 			}
 		}
-		for _, x := range short {
-			if j, ok := x.(int64); ok && j >= 1 && int(j) <= k {
-				r.missing |= 1 << (j - 1)
-			}
-		}
-		vals, short = vals[:0], short[:0]
+		r.missing |= uint64(short)
+		vals = vals[:0]
 		c.rows = append(c.rows, r)
 	}
 	return c, rows.Err()

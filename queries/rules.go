@@ -124,8 +124,8 @@ func parseRules(b []byte, templates map[qiancun.Force]qiancun.TemplateIndicators
 	return r, nil
 }
 
-// maxIndicators bounds a force's indicators (a member's missing ones are a bit set).
-const maxIndicators = 64
+// maxIndicators bounds a force's indicators: the appraisal pack has as many slots.
+const maxIndicators = 16
 
 func checkForce(fr *qiancun.ForceRules, tmpl *qiancun.TemplateIndicators) error {
 	if len(fr.Indicators) == 0 {

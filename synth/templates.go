@@ -206,14 +206,14 @@ func (w *world) monthRows(fi, mi int) rowFunc {
 			d[10].n = scaled(4, v)
 		case qiancun.Enterprise:
 			d[0].s, d[1].s, d[2].s, d[3].list, d[4].list = mb.name, mb.key, mb.unit, mb.modes, w.codes(mb.villages)
-			d[5].n = maybe(r, 80, func() int64 { return moneyIn(r, 10_000, 1_000_000, v) })
-			d[6].n = weighted(r, 60, 30, 10)
+			d[5].n = maybe(r, 95, func() int64 { return moneyIn(r, 10_000, 1_000_000, v) })
+			d[6].n = weighted(r, 35, 45, 20)
 			d[7].n = scaled(40, v)
-			d[8].n = maybe(r, 70, func() int64 { return moneyIn(r, 5_000, 500_000, v) })
-			if r.IntN(100) < 4 {
+			d[8].n = maybe(r, 92, func() int64 { return moneyIn(r, 5_000, 500_000, v) })
+			if r.IntN(100) < 3 {
 				d[9].n = -moneyIn(r, 500, 20_000, 1)
 			} else {
-				d[9].n = maybe(r, 75, func() int64 { return moneyIn(r, 2_000, 200_000, v) })
+				d[9].n = maybe(r, 92, func() int64 { return moneyIn(r, 2_000, 200_000, v) })
 			}
 		case qiancun.Finance:
 			d[0].s, d[1].s, d[2].s, d[3].list = mb.name, mb.key, mb.unit, w.codes(mb.villages)
@@ -230,24 +230,24 @@ func (w *world) monthRows(fi, mi int) rowFunc {
 			d[8].n = scaled(6, v)
 		case qiancun.Postal:
 			d[0].s, d[1].s, d[2].s = mb.name, mb.key, w.towns[mb.town].code
-			d[3].n = maybe(r, 85, func() int64 { return moneyIn(r, 1_000, 200_000, v) })
-			d[4].n = maybe(r, 85, func() int64 { return moneyIn(r, 2_000, 300_000, v) })
-			d[5].n = maybe(r, 50, func() int64 { return moneyIn(r, 100_000, 2_000_000, v) })
+			d[3].n = maybe(r, 96, func() int64 { return moneyIn(r, 1_000, 200_000, v) })
+			d[4].n = maybe(r, 96, func() int64 { return moneyIn(r, 2_000, 300_000, v) })
+			d[5].n = maybe(r, 85, func() int64 { return moneyIn(r, 100_000, 2_000_000, v) })
 			d[6].n = scaled(8, v)
 		case qiancun.Tech:
-			sessions := int64(r.IntN(5))
+			sessions := 1 + scaled(4, v)
 			d[0].s, d[1].s, d[2].s, d[3].s, d[4].list = mb.name, mb.key, mb.unit, mb.field, w.codes(mb.villages)
 			d[5].n = sessions
-			d[6].n = sessions * int64(15+r.IntN(46))
-			d[7].n = int64(r.IntN(3))
-			d[8].n = scaled(3, v)
+			d[6].n = sessions * int64(25+r.IntN(26))
+			d[7].n = weighted(r, 30, 50, 20)
+			d[8].n = 1 + scaled(3, v)
 		case qiancun.Culture:
-			events := int64(r.IntN(6))
+			events := 1 + scaled(5, v)
 			d[0].s, d[1].s, d[2].s, d[3].list = mb.name, mb.key, mb.field, w.codes(mb.villages)
 			d[4].n = events
-			d[5].n = events * int64(30+r.IntN(171))
-			d[6].n = scaled(6, v)
-			d[7].n = weighted(r, 90, 10)
+			d[5].n = events * int64(60+r.IntN(61))
+			d[6].n = 1 + scaled(6, v)
+			d[7].n = weighted(r, 45, 45, 10)
 		}
 	}
 }

@@ -115,6 +115,12 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 		fmt.Fprintf(e.stderr, "note: no accepted %s submission for %s; those months count as missing, not zero\n",
 			r.Force, strings.Join(r.MissingMonths, ", "))
 	}
+	for _, in := range r.Indicators {
+		if in.Missing > 0 {
+			fmt.Fprintf(e.stderr, "note: %d members have no %s value in a month they were present in (a submission made before the template had it); their points count what there is, and --json lists it under missing\n",
+				in.Missing, in.Name)
+		}
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s %s · rules %s · %d members\n", r.ForceName, r.Period, r.RulesVersion, page.Total)
 	head := []string{"rank", "district_rank", "key", "name", "district", "score", "grade", "vetoed"}

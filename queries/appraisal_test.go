@@ -2,8 +2,10 @@ package queries
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -481,6 +483,37 @@ func TestParseBenchmark(t *testing.T) {
 	for _, in := range []string{"", "best", "p", "p0", "p101", "p080", "p8.5", "target:", "target:0", "target:-1", "target:1.234", "target:x", "MAX"} {
 		if _, err := qiancun.ParseBenchmark(in); err == nil {
 			t.Errorf("ParseBenchmark(%q) accepted", in)
+		}
+	}
+}
+
+// TestNth checks the quickselect against a sort on many shapes: ties, runs, sorted and
+// reversed input, negatives.
+func TestNth(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n < 60; n++ {
+		for _, spread := range []int64{1, 3, 1000} {
+			vs := make([]int64, n)
+			for i := range vs {
+				vs[i] = r.Int64N(spread) - spread/3
+			}
+			for _, shape := range []string{"random", "sorted", "reversed"} {
+				in := slices.Clone(vs)
+				switch shape {
+				case "sorted":
+					slices.Sort(in)
+				case "reversed":
+					slices.Sort(in)
+					slices.Reverse(in)
+				}
+				want := slices.Sorted(slices.Values(in))
+				for k := range n {
+					if got := nth(slices.Clone(in), k); got != want[k] {
+						t.Fatalf("n %d spread %d %s: nth(%d) = %d, want %d", n, spread, shape, k, got, want[k])
+					}
+				}
+			}
 		}
 	}
 }

@@ -16,11 +16,11 @@ import (
 )
 
 type rankingPage struct {
-	Force         string   `json:"force"`
-	Period        string   `json:"period"`
-	RulesVersion  string   `json:"rules_version"`
-	QuotaScope    string   `json:"quota_scope"`
-	Indicators    []struct {
+	Force        string `json:"force"`
+	Period       string `json:"period"`
+	RulesVersion string `json:"rules_version"`
+	QuotaScope   string `json:"quota_scope"`
+	Indicators   []struct {
 		Name              string `json:"name"`
 		BenchmarkRule     string `json:"benchmark_rule"`
 		BenchmarkMode     string `json:"benchmark_mode"`
@@ -259,7 +259,7 @@ type scorecardResp struct {
 		BenchmarkRule string `json:"benchmark_rule"`
 		BenchmarkMode string `json:"benchmark_mode"`
 		Benchmark     string `json:"benchmark"`
-		Sources   []struct {
+		Sources       []struct {
 			Period string `json:"period"`
 			File   string `json:"file"`
 			Row    int    `json:"row"`

@@ -72,7 +72,7 @@ func parseRules(b []byte, templates map[qiancun.Force]qiancun.TemplateIndicators
 		return nil, fmt.Errorf("no version: name this set of rules (version = \"...\")")
 	}
 	if f.Defaults.Benchmark == "" {
-		f.Defaults.Benchmark = "max"
+		f.Defaults.Benchmark = "p80" // the contract's default
 	}
 	if f.Defaults.QuotaScope == "" {
 		f.Defaults.QuotaScope = qiancun.QuotaCity

@@ -189,7 +189,8 @@ func TestNewIndicatorByConfiguration(t *testing.T) {
 		t.Errorf("Q2 (-want +got):\n%s", diff)
 	}
 	code, out, errOut = runCLI(t, "rank", "--db", db, "--templates", tpl, "--rules", f("rules.toml"), "--force", "law", "--period", "2024-Q2")
-	if code != exitOK || !strings.Contains(errOut, "普法讲座场次") || !strings.Contains(out, "普法讲座场次") {
+	if code != exitOK || !strings.Contains(errOut, "普法讲座场次") || !strings.Contains(out, "普法讲座场次: weight 10.00, max = 2.00") ||
+		!strings.Contains(out, "入村服务次数: weight 20.00, p80 = 8.00") {
 		t.Errorf("table: exit %d, stdout %s, stderr %s; want the indicator shown and its missing months noted", code, out, errOut)
 	}
 

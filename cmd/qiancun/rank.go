@@ -123,6 +123,15 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s %s · rules %s · %d members\n", r.ForceName, r.Period, r.RulesVersion, page.Total)
+	// How each indicator's points were given: weight × min(1, value / benchmark).
+	bench := make([]string, len(r.Indicators))
+	for i, in := range r.Indicators {
+		bench[i] = fmt.Sprintf("%s: weight %s, %s = %s", in.Name, in.Weight, in.BenchmarkRule, in.Benchmark)
+		if in.BenchmarkFallback {
+			bench[i] += " (max: the percentile was ≤ 0)"
+		}
+	}
+	fmt.Fprintf(tw, "benchmarks: %s\n", strings.Join(bench, "; "))
 	head := []string{"rank", "district_rank", "key", "name", "district", "score", "grade", "vetoed"}
 	for _, in := range r.Indicators {
 		head = append(head, in.Name)

@@ -171,15 +171,19 @@ func TestDemoFigures(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// TestDemoGradeBands checks that the demo's quarter grades like a real appraisal under the
-// default rules, for every force: 称职 the largest group; 15–20% 优秀; 基本称职 a minority;
-// few 不称职 beyond the vetoed.
+// TestDemoGradeBands checks that the demo grades like a real appraisal under the default
+// rules, for every force, in the quarter and in a month: 称职 the largest group; 15–20%
+// 优秀; 基本称职 a minority (at most a quarter); few 不称职 beyond the vetoed (at most 5%).
 func TestDemoGradeBands(t *testing.T) {
 	t.Parallel()
 	d := demo(t)
-	rs, err := d.eng.RankAll(context.Background(), "2024-Q2")
-	if err != nil {
-		t.Fatal(err)
+	var rs []*qiancun.Ranking
+	for _, p := range []string{"2024-Q2", "2024-05"} {
+		x, err := d.eng.RankAll(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, x...)
 	}
 	for _, r := range rs {
 		n := len(r.Members)
@@ -192,21 +196,21 @@ func TestDemoGradeBands(t *testing.T) {
 			}
 		}
 		pct := func(g string) float64 { return 100 * float64(count[g]) / float64(n) }
-		t.Logf("%-15s n=%4d 优秀 %5.1f%% 称职 %5.1f%% 基本称职 %5.1f%% 不称职 %5.1f%% (vetoed %d)", r.Force, n,
+		t.Logf("%s %-15s n=%4d 优秀 %5.1f%% 称职 %5.1f%% 基本称职 %5.1f%% 不称职 %5.1f%% (vetoed %d)", r.Period, r.Force, n,
 			pct(qiancun.GradeExcellent), pct(qiancun.GradeCompetent), pct(qiancun.GradeBasic), pct(qiancun.GradeIncompetent), vetoed)
 		for _, g := range []string{qiancun.GradeExcellent, qiancun.GradeBasic, qiancun.GradeIncompetent} {
 			if count[g] >= count[qiancun.GradeCompetent] {
-				t.Errorf("%s: %d %s, not fewer than the %d 称职", r.Force, count[g], g, count[qiancun.GradeCompetent])
+				t.Errorf("%s: %d %s, not fewer than the %d 称职", r.Period+" "+string(r.Force), count[g], g, count[qiancun.GradeCompetent])
 			}
 		}
 		if p := pct(qiancun.GradeExcellent); p < 15 || p > 20 {
-			t.Errorf("%s: %.1f%% 优秀, want 15–20%%", r.Force, p)
+			t.Errorf("%s %s: %.1f%% 优秀, want 15–20%%", r.Period, r.Force, p)
 		}
 		if p := pct(qiancun.GradeBasic); p > 25 {
-			t.Errorf("%s: %.1f%% 基本称职, want a minority (≤ 25%%)", r.Force, p)
+			t.Errorf("%s %s: %.1f%% 基本称职, want a minority (≤ 25%%)", r.Period, r.Force, p)
 		}
 		if p := 100 * float64(count[qiancun.GradeIncompetent]-vetoed) / float64(n); p > 5 {
-			t.Errorf("%s: %.1f%% 不称职 beyond the vetoed, want few (≤ 5%%)", r.Force, p)
+			t.Errorf("%s %s: %.1f%% 不称职 beyond the vetoed, want few (≤ 5%%)", r.Period, r.Force, p)
 		}
 	}
 }

@@ -151,7 +151,7 @@ func (ts *Templates) addFS(fsys fs.FS, dir, prefix string) error {
 			if t.Kind == KindRegistry {
 				// The store reads the assisted villages from the registry's kind: one list.
 				if i := slices.IndexFunc(ts.list, func(o *Template) bool { return o.Kind == KindRegistry && o.Slug != t.Slug }); i >= 0 {
-					return fmt.Errorf("%s: template %q: a second registry besides %q", name, t.Slug, ts.list[i].Slug)
+					return fmt.Errorf("%s: template %q: a second registry besides %q", prefix+name, t.Slug, ts.list[i].Slug)
 				}
 			}
 			if i := slices.IndexFunc(ts.list, func(o *Template) bool { return o.Slug == t.Slug }); i >= 0 {

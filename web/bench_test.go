@@ -58,7 +58,7 @@ func benchServer(b *testing.B) (h http.Handler, bearer string, cookie *http.Cook
 	if err != nil {
 		b.Fatal(err)
 	}
-	rules, err := queries.LoadRules("", packs.Indicators())
+	rules, err := queries.LoadRules("", ts.ForceIndicators())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -396,6 +397,13 @@ func testBrowser(t *testing.T, s *service, x ids) {
 		tb.open("/rankings/law?period=2024-05")
 		s.api(t, asEval, "/api/v1/rankings/law?period=2024-05&limit=50", &api)
 		checkRows(t, tb.rankingRows(), api, nil)
+		// Without JavaScript the tables are all there (only the charts need it).
+		tb.run(emulation.SetScriptExecutionDisabled(true))
+		tb.open("/rankings/law?period=2024-05")
+		if n := tb.count("#ranking-table tbody tr[data-id]"); n != len(api.Members) {
+			t.Errorf("without JavaScript the ranking shows %d rows, want %d", n, len(api.Members))
+		}
+		tb.run(emulation.SetScriptExecutionDisabled(false))
 		tb.open("/members/" + x.memberLX + "?force=first_secretary&period=2024-05")
 		if n := tb.count("ul.sources a[href^='/files/']"); n == 0 {
 			t.Error("an evaluator sees no link to the raw files")

@@ -29,7 +29,7 @@ type cohortRow struct {
 
 // scanCohort runs a force's appraisal pack and scans its rows into typed fields: far
 // cheaper than the generic Result for hundreds of thousands of members.
-func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, period string) (*cohortData, error) {
+func (p *Pack) scanCohort(ctx context.Context, db Querier, period string) (*cohortData, error) {
 	args, err := p.bind(map[string]string{"period": period})
 	if err != nil {
 		return nil, err

@@ -37,6 +37,8 @@ type Move string
 
 // The moves of the state machine.
 const (
+	MovePublish   Move = "publish"   // → 公示: a new publication
+	MoveCorrect   Move = "correct"   // → 已发布: a correction, final at once
 	MoveFinalize  Move = "finalize"  // 公示 → 已发布, once the end date has come
 	MoveWithdraw  Move = "withdraw"  // 公示 → 已撤回
 	MoveSupersede Move = "supersede" // 已发布 → 已更正, when a correction is published
@@ -68,6 +70,7 @@ type Publication struct {
 	Indicators   []IndicatorInfo    `json:"indicators"`
 	Submissions  []UsedSubmission   `json:"submissions"`
 	Members      []Member           `json:"-"` // in rank order
+	RowHashes    []string           `json:"-"` // each member row's SHA-256, as stored
 	MemberCount  int                `json:"members"`
 	PrevHash     string             `json:"previous_hash"`
 	Hash         string             `json:"hash"`

@@ -36,6 +36,8 @@ type Store struct {
 	// version counts the writes that changed what a KPI may read; caches key on it.
 	version atomic.Uint64
 
+	pubMu sync.Mutex // one publication write at a time (InPublicationTx)
+
 	regMu sync.Mutex
 	reg   *registry // nil until first asked for, and after the registry changes
 }

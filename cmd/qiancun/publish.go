@@ -320,7 +320,6 @@ func pubShow(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-
 func pubMove(ctx context.Context, e *env, move string, args []string) int {
 	syn, about := "--db PATH ID [--by NAME]", "Makes a publication in 公示 final (已发布), once today ≥ its end date and every objection is answered."
 	if move == "withdraw" {

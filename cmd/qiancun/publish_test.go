@@ -155,7 +155,7 @@ func TestPublishFromTheCLI(t *testing.T) {
 	}
 	corrected[3][9] = 2 // 丁's 化解矛盾纠纷数 was left out: 2, not 0
 	dir := writeFiles(t, map[string]string{
-		"帮扶村名册.csv":          cliRegistry,
+		"帮扶村名册.csv":           cliRegistry,
 		"第一书记_2024-06.csv":    pubFS("2024年6月", juneRows),
 		"第一书记_2024-06_更正.csv": pubFS("2024年6月", corrected),
 	})

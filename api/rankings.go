@@ -259,36 +259,31 @@ func (s *Server) ranking(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	version := s.st.Version()
-	r, err := s.eng.Rank(c.Request.Context(), fi.Slug, period)
+	pub, err := s.rankingSource(c, cl, fi.Slug, period)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	rv := s.views.get(r, version)
+	var rv *rankView
+	source := sourceLive
+	if pub != nil {
+		if rv, err = s.pubView(c.Request.Context(), pub.ID); err != nil {
+			s.fail(c, err)
+			return
+		}
+		source = sourcePublished
+	} else {
+		version := s.st.Version()
+		r, err := s.eng.Rank(c.Request.Context(), fi.Slug, period)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		rv = s.views.get(r, version)
+	}
 	full := cl.admin()
 	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: grade, Query: c.Query("q"), MatchKey: full, Limit: limit, Offset: offset})
-	enc := rv.members(full)
-
-	bp := pagePool.Get().(*[]byte)
-	b := append((*bp)[:0], rv.head...)
-	b = append(b, `,"total":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	b = append(b, `,"limit":`...)
-	b = strconv.AppendInt(b, int64(limit), 10)
-	b = append(b, `,"offset":`...)
-	b = strconv.AppendInt(b, int64(offset), 10)
-	b = append(b, `,"members":[`...)
-	for n, i := range idx {
-		if n > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, enc[i]...)
-	}
-	b = append(b, "]}"...)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
-	*bp = b
-	pagePool.Put(bp)
+	writePage(c, rv, source, pub, full, idx, total, limit, offset)
 }
 
 // scorecardJSON is a scorecard as the API shows it: the member as in the ranking.

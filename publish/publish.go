@@ -452,3 +452,27 @@ func (s *Service) autoBundle(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// Header returns publication id without members (its state is current), or an error
+// wrapping ErrNotFound.
+func (s *Service) Header(ctx context.Context, id int64) (*qiancun.Publication, error) {
+	p, err := s.st.PublicationHeader(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("publication %d: %w", id, ErrNotFound)
+	}
+	return p, err
+}
+
+// LatestHeader is Latest without the members: the latest publication of force and period
+// that is not withdrawn, or nil.
+func (s *Service) LatestHeader(ctx context.Context, force qiancun.Force, period string) (*qiancun.Publication, error) {
+	ps, err := s.st.Publications(ctx, store.PublicationFilter{Force: force, Period: period})
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(ps, func(p qiancun.Publication) bool { return p.State != qiancun.Withdrawn })
+	if i < 0 {
+		return nil, nil
+	}
+	return &ps[i], nil
+}

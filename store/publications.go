@@ -624,3 +624,16 @@ func (s *Store) ReadBundle(ctx context.Context, dir string) (*qiancun.Publicatio
 }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// PublicationHeader returns publication id without its members, indicators, submissions
+// or log (its state is current), or ErrNotFound.
+func (s *Store) PublicationHeader(ctx context.Context, id int64) (*qiancun.Publication, error) {
+	ps, err := publications(ctx, s.db, PublicationFilter{}, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, ErrNotFound
+	}
+	return &ps[0], nil
+}

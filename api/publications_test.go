@@ -1,0 +1,181 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/ingest"
+)
+
+// sourcedPage is a ranking answer with where it comes from.
+type sourcedPage struct {
+	rankingPage
+	Source      string `json:"source"`
+	Publication *struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+		Hash   string `json:"hash"`
+		Until  string `json:"until"`
+	} `json:"publication"`
+}
+
+type pubPage struct {
+	Publication struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+		Hash   string `json:"hash"`
+	} `json:"publication"`
+	Total   int      `json:"total"`
+	Members []member `json:"members"`
+}
+
+// TestPublishedRankingViews: once a force and period is published, a leader sees the
+// publication and never the live ranking; an evaluator and an admin see the publication
+// by default, the live ranking on asking, and the difference; a withdrawal brings the
+// leader back to live figures.
+func TestPublishedRankingViews(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, envOptions{files: []string{registryFile, "第一书记工作情况表_2024-04.xlsx", "第一书记工作情况表_2024-05.xlsx"}})
+	const q2 = "/api/v1/rankings/first_secretary?period=2024-Q2&limit=5"
+	get := func(path, as string, want int) sourcedPage {
+		t.Helper()
+		return decode[sourcedPage](t, env.get(t, path, as, want))
+	}
+	for _, as := range []string{asLeader, asEval, asAdmin} {
+		if p := get(q2, as, 200); p.Source != "live" || p.Publication != nil {
+			t.Errorf("%s before any publication: source %s, publication %+v", as, p.Source, p.Publication)
+		}
+	}
+	get(q2+"&source=published", asEval, 404)
+
+	rec := env.run(t, scenario{method: http.MethodPost, path: "/api/v1/publications", as: asAdmin, want: 201,
+		body: jsonBody(`{"force":"first_secretary","period":"2024-Q2","note":"二季度考核结果"}`)})
+	pub := decode[struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+		Hash   string `json:"hash"`
+		Kind   string `json:"kind"`
+	}](t, rec.Body.Bytes())
+	if pub.Status != "公示" || pub.Kind != "公示稿" || len(pub.Hash) != 64 {
+		t.Fatalf("published %+v", pub)
+	}
+	env.run(t, scenario{method: http.MethodPost, path: "/api/v1/publications", as: asAdmin, want: 409,
+		body: jsonBody(`{"force":"first_secretary","period":"2024-Q2"}`), check: wantError("refused", "")})
+	published := get(q2, asAdmin, 200)
+
+	// June arrives: the live Q2 ranking moves, the published one does not.
+	ts, err := ingest.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := ingest.New(ts, env.st, ingest.DefaultLimits())
+	rc, err := in.Ingest(context.Background(), "第一书记工作情况表_2024-06.xlsx", readFile(t, demoFile(t, "第一书记工作情况表_2024-06.xlsx")), ingest.Options{})
+	if err != nil || rc.Status != qiancun.Accepted {
+		t.Fatalf("June: %v %+v", err, rc)
+	}
+
+	frozen := decode[pubPage](t, env.get(t, fmt.Sprintf("/api/v1/publications/%d?limit=5", pub.ID), asAdmin, 200))
+	for _, tc := range []struct {
+		as, query, source string
+		status            int
+	}{
+		{asLeader, "", "published", 200},
+		{asLeader, "&source=published", "published", 200},
+		{asLeader, "&source=live", "", 403},
+		{asEval, "", "published", 200},
+		{asEval, "&source=live", "live", 200},
+		{asAdmin, "", "published", 200},
+		{asAdmin, "&source=live", "live", 200},
+		{asAdmin, "&source=x", "", 400},
+	} {
+		t.Run(tc.as+tc.query, func(t *testing.T) {
+			p := get(q2+tc.query, tc.as, tc.status)
+			if tc.status != 200 {
+				return
+			}
+			if p.Source != tc.source {
+				t.Errorf("source %s, want %s", p.Source, tc.source)
+			}
+			names := func(ms []member) []string {
+				var out []string
+				for _, m := range ms {
+					out = append(out, m.Name+" "+m.Score+" "+m.Grade)
+				}
+				return out
+			}
+			if tc.source == "published" {
+				if p.Publication == nil || p.Publication.ID != pub.ID || p.Publication.Hash != pub.Hash || p.Publication.Status != "公示" || p.Publication.Until == "" {
+					t.Errorf("publication %+v, want %d %s", p.Publication, pub.ID, pub.Hash)
+				}
+				if diff := cmp.Diff(names(frozen.Members), names(p.Members)); diff != "" {
+					t.Errorf("members are not the publication's (-publication +answer):\n%s", diff)
+				}
+				if diff := cmp.Diff(names(published.Members), names(p.Members)); diff != "" {
+					t.Errorf("the published ranking moved with June (-before +after):\n%s", diff)
+				}
+			} else if p.Publication != nil || cmp.Equal(names(published.Members), names(p.Members)) {
+				t.Errorf("live: publication %+v, members %v: want June in", p.Publication, names(p.Members))
+			}
+			for _, m := range p.Members {
+				if masked := strings.Contains(m.Key, "****"); masked == (tc.as == asAdmin) {
+					t.Errorf("%s sees key %s", tc.as, m.Key)
+				}
+			}
+		})
+	}
+
+	// A district leader sees its district of the publication only.
+	lc := get("/api/v1/rankings/first_secretary?period=2024-Q2&limit=1000", asLeaderLC, 200)
+	if lc.Source != "published" || lc.Total == 0 {
+		t.Fatalf("district leader: %s, %d members", lc.Source, lc.Total)
+	}
+	for _, m := range lc.Members {
+		if m.DistrictCode != "370112" {
+			t.Errorf("district leader sees %s of %s", m.Name, m.DistrictCode)
+		}
+	}
+
+	// The evaluator sees what changed; the keys stay masked.
+	d := decode[struct {
+		Changed []struct {
+			Key string `json:"key"`
+		} `json:"changed"`
+		Submissions struct {
+			Added []struct{ ID int64 } `json:"added"`
+		} `json:"submissions"`
+	}](t, env.get(t, fmt.Sprintf("/api/v1/publications/%d/diff", pub.ID), asEval, 200))
+	if len(d.Changed) == 0 || len(d.Submissions.Added) != 1 || d.Submissions.Added[0].ID != rc.SubmissionID {
+		t.Errorf("diff: %d changed, added %+v; want June's submission %d", len(d.Changed), d.Submissions.Added, rc.SubmissionID)
+	}
+	for _, c := range d.Changed {
+		if !strings.Contains(c.Key, "****") {
+			t.Errorf("the evaluator's diff shows key %s", c.Key)
+		}
+	}
+	env.get(t, fmt.Sprintf("/api/v1/publications/%d/diff", pub.ID), asLeader, 403)
+
+	// An objection by the evaluator, against a member named by its masked key.
+	obj := decode[struct {
+		ID        int64  `json:"id"`
+		MemberKey string `json:"member_key"`
+	}](t, env.run(t, scenario{method: http.MethodPost, path: fmt.Sprintf("/api/v1/publications/%d/objections", pub.ID), as: asEval, want: 201,
+		body: jsonBody(`{"member":"` + frozen.Members[0].ID + `","reason":"走访户数少算"}`)}).Body.Bytes())
+	if !strings.Contains(obj.MemberKey, "****") {
+		t.Errorf("objection shows key %s to the evaluator", obj.MemberKey)
+	}
+	env.run(t, scenario{method: http.MethodPost, path: fmt.Sprintf("/api/v1/objections/%d/resolve", obj.ID), as: asEval, want: 403})
+	env.run(t, scenario{method: http.MethodPost, path: fmt.Sprintf("/api/v1/publications/%d/finalize", pub.ID), as: asAdmin, want: 409, check: wantError("refused", "")})
+
+	// Withdrawn: the leader is back on live figures.
+	env.run(t, scenario{method: http.MethodPost, path: fmt.Sprintf("/api/v1/publications/%d/withdraw", pub.ID), as: asAdmin, want: 200, body: jsonBody(`{"reason":"六月数据已到，重新发布"}`)})
+	if p := get(q2, asLeader, 200); p.Source != "live" || p.Publication != nil {
+		t.Errorf("after withdrawal the leader sees %s %+v", p.Source, p.Publication)
+	}
+	env.run(t, scenario{method: http.MethodPost, path: fmt.Sprintf("/api/v1/publications/%d/correct", pub.ID), as: asAdmin, want: 409, body: jsonBody(`{"reason":"x"}`), check: wantError("refused", "")})
+}

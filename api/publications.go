@@ -21,34 +21,49 @@ import (
 // never change, so a view is never stale (its state is read afresh on each request).
 type pubViews struct {
 	mu sync.Mutex
-	m  map[int64]*rankView
+	m  map[int64]pubView
+}
+
+// pubView is a publication's frozen content (its state as loaded: read it afresh) and the
+// view of its ranking.
+type pubView struct {
+	rv *rankView
+	p  *qiancun.Publication
 }
 
 // maxPubViews bounds the publication views kept.
 const maxPubViews = 32
 
-// view returns the view of publication id's ranking, loading it on first use.
+// pubView returns the view of publication id's ranking, loading it on first use.
 func (s *Server) pubView(ctx context.Context, id int64) (*rankView, error) {
+	v, err := s.frozen(ctx, id)
+	return v.rv, err
+}
+
+// frozen returns publication id's frozen content and ranking view, loading them on first
+// use.
+func (s *Server) frozen(ctx context.Context, id int64) (pubView, error) {
 	pv := &s.pubs
 	pv.mu.Lock()
-	rv, ok := pv.m[id]
+	v, ok := pv.m[id]
 	pv.mu.Unlock()
 	if ok {
-		return rv, nil
+		return v, nil
 	}
 	p, err := s.cfg.Publish.Get(ctx, id)
 	if err != nil {
-		return nil, err
+		return pubView{}, err
 	}
-	rv = &rankView{r: p.Ranking()}
+	rv := &rankView{r: p.Ranking()}
 	rv.once.Do(func() { rv.build(s.cfg.MemberIDKey) })
+	v = pubView{rv: rv, p: p}
 	pv.mu.Lock()
 	if pv.m == nil || len(pv.m) >= maxPubViews {
-		pv.m = map[int64]*rankView{}
+		pv.m = map[int64]pubView{}
 	}
-	pv.m[id] = rv
+	pv.m[id] = v
 	pv.mu.Unlock()
-	return rv, nil
+	return v, nil
 }
 
 // pubRef is how a ranking answer names the publication it comes from.

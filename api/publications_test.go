@@ -160,6 +160,37 @@ func TestPublishedRankingViews(t *testing.T) {
 	}
 	env.get(t, fmt.Sprintf("/api/v1/publications/%d/diff", pub.ID), asLeader, 403)
 
+	// A leader's scorecard is the published one, its cells those of April and May; an
+	// evaluator asking for live sees June's too.
+	type card struct {
+		Source string `json:"source"`
+		Member member `json:"member"`
+		Lines  []struct {
+			Sources []struct {
+				SubmissionID int64 `json:"submission_id"`
+			} `json:"sources"`
+		} `json:"lines"`
+	}
+	months := func(c card) (n int, june bool) {
+		for _, l := range c.Lines {
+			for _, src := range l.Sources {
+				n++
+				june = june || src.SubmissionID == rc.SubmissionID
+			}
+		}
+		return n, june
+	}
+	scPath := "/api/v1/members/first_secretary/" + frozen.Members[0].ID + "/scorecard?period=2024-Q2"
+	pc := decode[card](t, env.get(t, scPath, asLeader, 200))
+	if n, june := months(pc); pc.Source != "published" || pc.Member.Score != frozen.Members[0].Score || n == 0 || june {
+		t.Errorf("leader's scorecard: source %s score %s (frozen %s), %d cells, June's among them: %v", pc.Source, pc.Member.Score, frozen.Members[0].Score, n, june)
+	}
+	env.get(t, scPath+"&source=live", asLeader, 403)
+	lcard := decode[card](t, env.get(t, scPath+"&source=live", asEval, 200))
+	if _, june := months(lcard); lcard.Source != "live" || !june {
+		t.Errorf("evaluator's live scorecard: source %s, June's cells: %v", lcard.Source, june)
+	}
+
 	// An objection by the evaluator, against a member named by its masked key.
 	obj := decode[struct {
 		ID        int64  `json:"id"`

@@ -295,6 +295,8 @@ type scorecardJSON struct {
 	MissingMonths []string            `json:"missing_months"`
 	Member        memberJSON          `json:"member"`
 	Lines         []qiancun.ScoreLine `json:"lines"`
+	Source        string              `json:"source"`      // live or published
+	Publication   *pubRef             `json:"publication"` // the publication served, or null
 }
 
 // scorecard answers GET /members/{force}/{key}/scorecard. {key} is the member's opaque id,
@@ -314,12 +316,29 @@ func (s *Server) scorecard(c *gin.Context) {
 	}
 	version := s.st.Version()
 	ctx := c.Request.Context()
-	r, err := s.eng.Rank(ctx, fi.Slug, period)
+	// The same source as the ranking: a leader sees a published member as published.
+	pub, err := s.rankingSource(c, cl, fi.Slug, period)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	rv := s.views.get(r, version)
+	var rv *rankView
+	var frozen pubView
+	if pub != nil {
+		if frozen, err = s.frozen(ctx, pub.ID); err != nil {
+			s.fail(c, err)
+			return
+		}
+		rv = frozen.rv
+	} else {
+		r, err := s.eng.Rank(ctx, fi.Slug, period)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		rv = s.views.get(r, version)
+	}
+	r := rv.r
 	i, err := rv.resolve(c.Param("key"), cl.admin())
 	if err != nil {
 		s.fail(c, err)
@@ -329,14 +348,24 @@ func (s *Server) scorecard(c *gin.Context) {
 		s.fail(c, errNotFound("no such member in the cohort of this force and period"))
 		return
 	}
-	sc, err := s.eng.Scorecard(ctx, fi.Slug, r.Period, r.Members[i].Key)
+	var sc *qiancun.Scorecard
+	if pub != nil {
+		sc, err = s.cfg.Publish.Scorecard(ctx, frozen.p, r.Members[i].Key)
+	} else {
+		sc, err = s.eng.Scorecard(ctx, fi.Slug, r.Period, r.Members[i].Key)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	source := sourceLive
+	if pub != nil {
+		source = sourcePublished
+	}
 	c.PureJSON(http.StatusOK, scorecardJSON{
 		Force: sc.Force, Period: sc.Period, RulesVersion: sc.RulesVersion, CohortSize: sc.CohortSize,
 		MissingMonths: sc.MissingMonths, Member: rv.member(i, cl.admin()), Lines: sc.Lines,
+		Source: source, Publication: refOf(pub),
 	})
 }
 

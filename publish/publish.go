@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/qiancun/qiancun"
@@ -44,6 +45,25 @@ type Service struct {
 	st   *store.Store
 	eng  *queries.Engine
 	opts Options
+
+	// The latest publication of each force and period, for every ranking request: dropped
+	// whole by any write (this process is the database's only writer).
+	mu     sync.Mutex
+	gen    uint64 // counts the writes
+	latest map[string]latestEntry
+	at     uint64 // the gen latest is of
+}
+
+type latestEntry struct{ p *qiancun.Publication }
+
+// write runs fn in a publication transaction and, once it is done, drops the cache.
+func (s *Service) write(ctx context.Context, fn func(tx *store.PubTx) error) error {
+	defer func() {
+		s.mu.Lock()
+		s.gen++
+		s.mu.Unlock()
+	}()
+	return s.st.InPublicationTx(ctx, fn)
 }
 
 // New returns a Service over the store and the engine (whose rules and packs are the ones
@@ -105,7 +125,7 @@ func (s *Service) Publish(ctx context.Context, r Request) (*qiancun.Publication,
 		}
 	}
 	var out *qiancun.Publication
-	err = s.st.InPublicationTx(ctx, func(tx *store.PubTx) error {
+	err = s.write(ctx, func(tx *store.PubTx) error {
 		existing, err := tx.Publications(ctx, store.PublicationFilter{Force: fi.Slug, Period: per.String()})
 		if err != nil {
 			return err
@@ -149,7 +169,7 @@ func (s *Service) Correct(ctx context.Context, id int64, by, reason, note string
 		return nil, qiancun.Refusef("更正须说明理由（--reason）")
 	}
 	var out *qiancun.Publication
-	err := s.st.InPublicationTx(ctx, func(tx *store.PubTx) error {
+	err := s.write(ctx, func(tx *store.PubTx) error {
 		old, err := s.get(ctx, tx, id)
 		if err != nil {
 			return err
@@ -221,7 +241,7 @@ func (s *Service) Withdraw(ctx context.Context, id int64, by, reason string) (*q
 // move applies a move to publication id when the state machine allows it and check (if
 // any) passes, and returns the publication after it.
 func (s *Service) move(ctx context.Context, id int64, m qiancun.Move, by, reason string, check func(*store.PubTx, *qiancun.Publication) error) (*qiancun.Publication, error) {
-	err := s.st.InPublicationTx(ctx, func(tx *store.PubTx) error {
+	err := s.write(ctx, func(tx *store.PubTx) error {
 		p, err := s.get(ctx, tx, id)
 		if err != nil {
 			return err
@@ -378,7 +398,7 @@ func (s *Service) AddObjection(ctx context.Context, id int64, key, by, reason st
 		return nil, qiancun.Refusef("异议须说明理由")
 	}
 	var out *qiancun.Objection
-	err := s.st.InPublicationTx(ctx, func(tx *store.PubTx) error {
+	err := s.write(ctx, func(tx *store.PubTx) error {
 		p, err := s.get(ctx, tx, id)
 		if err != nil {
 			return err
@@ -413,7 +433,7 @@ func (s *Service) Resolve(ctx context.Context, id int64, res qiancun.Resolution,
 		return nil, qiancun.Refusef("答复异议须附说明（--note）")
 	}
 	var out *qiancun.Objection
-	err := s.st.InPublicationTx(ctx, func(tx *store.PubTx) error {
+	err := s.write(ctx, func(tx *store.PubTx) error {
 		all, err := tx.Objections(ctx, store.ObjectionFilter{})
 		if err != nil {
 			return err
@@ -464,15 +484,65 @@ func (s *Service) Header(ctx context.Context, id int64) (*qiancun.Publication, e
 }
 
 // LatestHeader is Latest without the members: the latest publication of force and period
-// that is not withdrawn, or nil.
+// that is not withdrawn, or nil. It is cached until the next write, so that serving a
+// ranking costs no query; the caller must not modify the result.
 func (s *Service) LatestHeader(ctx context.Context, force qiancun.Force, period string) (*qiancun.Publication, error) {
+	key := string(force) + "|" + period
+	s.mu.Lock()
+	gen := s.gen
+	if s.at != gen || s.latest == nil {
+		s.latest, s.at = map[string]latestEntry{}, gen
+	}
+	e, ok := s.latest[key]
+	s.mu.Unlock()
+	if ok {
+		return e.p, nil
+	}
 	ps, err := s.st.Publications(ctx, store.PublicationFilter{Force: force, Period: period})
 	if err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(ps, func(p qiancun.Publication) bool { return p.State != qiancun.Withdrawn })
-	if i < 0 {
-		return nil, nil
+	var p *qiancun.Publication
+	if i := slices.IndexFunc(ps, func(p qiancun.Publication) bool { return p.State != qiancun.Withdrawn }); i >= 0 {
+		p = &ps[i]
 	}
-	return &ps[i], nil
+	s.mu.Lock()
+	if s.at == gen && s.gen == gen && len(s.latest) < 1024 {
+		s.latest[key] = latestEntry{p}
+	}
+	s.mu.Unlock()
+	return p, nil
+}
+
+// Scorecard explains member key's appraisal in publication p (loaded with Get) as frozen:
+// each indicator's value, the cohort's best, the weight and the points, and the cells of
+// the publication's own submissions each value came from. It returns an error wrapping
+// queries.ErrNoMember when key is not in the publication.
+func (s *Service) Scorecard(ctx context.Context, p *qiancun.Publication, key string) (*qiancun.Scorecard, error) {
+	i := slices.IndexFunc(p.Members, func(m qiancun.Member) bool { return m.Key == key })
+	if i < 0 {
+		return nil, fmt.Errorf("publication %d: %w", p.ID, queries.ErrNoMember)
+	}
+	m := p.Members[i]
+	ids := make([]int64, len(p.Submissions))
+	for j, u := range p.Submissions {
+		ids[j] = u.ID
+	}
+	facts, err := s.st.FactSources(ctx, ids, key)
+	if err != nil {
+		return nil, err
+	}
+	sc := &qiancun.Scorecard{Force: p.Force, Period: p.Period, RulesVersion: p.RulesVersion, CohortSize: len(p.Members),
+		MissingMonths: nonNil(p.Missing), Member: m}
+	for j, in := range p.Indicators {
+		line := qiancun.ScoreLine{Indicator: in.Name, Value: qiancun.Hundredths(m.Values[j]), Best: in.Best, Weight: in.Weight,
+			Points: qiancun.Hundredths(m.PointValues[j]), Sources: []qiancun.Source{}}
+		for _, f := range facts {
+			if f.Indicator == in.Name {
+				line.Sources = append(line.Sources, f.Source)
+			}
+		}
+		sc.Lines = append(sc.Lines, line)
+	}
+	return sc, nil
 }

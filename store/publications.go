@@ -637,3 +637,38 @@ func (s *Store) PublicationHeader(ctx context.Context, id int64) (*qiancun.Publi
 	}
 	return &ps[0], nil
 }
+
+// FactSource is one value of a member in a submission: where it came from.
+type FactSource struct {
+	Indicator string
+	qiancun.Source
+}
+
+// FactSources lists member key's values in the given submissions (current or not: a
+// publication's submissions keep their facts after a resubmission), by month and row.
+func (s *Store) FactSources(ctx context.Context, submissions []int64, key string) ([]FactSource, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT s.period, s.id, s.file_name, s.sheet, v.row_no, v.indicator, v.value::VARCHAR
+		FROM fact_values v JOIN submissions s ON s.id = v.submission_id
+		WHERE list_contains(?::BIGINT[], v.submission_id) AND v.member_key = ?
+		ORDER BY s.period, v.row_no`, submissions, key)
+	if err != nil {
+		return nil, fmt.Errorf("member sources: %w", err)
+	}
+	defer rows.Close()
+	var out []FactSource
+	for rows.Next() {
+		var f FactSource
+		var row int64
+		var v string
+		if err := rows.Scan(&f.Period, &f.SubmissionID, &f.File, &f.Sheet, &row, &f.Indicator, &v); err != nil {
+			return nil, err
+		}
+		h, err := parseHundredths(v)
+		if err != nil {
+			return nil, err
+		}
+		f.Row, f.Value = row, qiancun.Hundredths(h)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/store"
 )
 
 // runAt runs the command in-process with the clock at now.
@@ -292,5 +293,20 @@ func TestPublishFromTheCLI(t *testing.T) {
 	code, out, _ = runAt(t, nextTue, "publication", "list", "--db", db)
 	if code != exitOK || !strings.Contains(out, "已更正") || !strings.Contains(out, "更正稿") {
 		t.Errorf("list:\n%s", out)
+	}
+
+	// A row edited directly in the database: verify fails and names it.
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.DB().Exec("UPDATE publication_members SET grade = '优秀' WHERE publication_id = 1 AND position = 3")
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runAt(t, nextTue, "publication", "verify", "--db", db)
+	if code != exitRejected || !strings.Contains(errOut, "publication 1, row 3") || !strings.Contains(errOut, "****") {
+		t.Errorf("verify after an edit: exit %d, %s", code, errOut)
 	}
 }

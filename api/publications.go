@@ -214,25 +214,27 @@ func (s *Server) publication(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	rv, err := s.pubView(ctx, id)
+	frozen, err := s.frozen(ctx, id)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	p, err := s.cfg.Publish.Get(ctx, id) // the header, state and log as they are now
+	now, err := s.cfg.Publish.Header(ctx, id) // the state and log as they are now
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	p := *frozen.p
+	p.State, p.SupersededBy, p.Events = now.State, now.SupersededBy, now.Events
+	rv := frozen.rv
 	full := cl.admin()
 	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: c.Query("grade"), Query: c.Query("q"), MatchKey: full, Limit: limit, Offset: offset})
 	members := make([]memberJSON, len(idx))
 	for n, i := range idx {
 		members[n] = rv.member(i, full)
 	}
-	p.Members = nil
 	c.PureJSON(http.StatusOK, gin.H{
-		"publication": publicationJSON{p, p.Kind()},
+		"publication": publicationJSON{&p, p.Kind()},
 		"total":       total, "limit": limit, "offset": offset, "members": members,
 	})
 }
@@ -251,7 +253,7 @@ func (s *Server) publicationDiff(c *gin.Context) {
 			s.fail(c, errParam("against", "want live or a publication id, not %q", a))
 			return
 		}
-		to = publish.Ref{ID: n}
+		to = publish.Ref(n)
 	}
 	d, err := s.cfg.Publish.Diff(c.Request.Context(), id, to)
 	if err != nil {

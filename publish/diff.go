@@ -8,28 +8,26 @@ import (
 	"github.com/qiancun/qiancun"
 )
 
-// Ref names one side of a diff: a publication, or the live data (ID 0). It is written as
-// the publication id, or "live".
-type Ref struct {
-	ID int64
-}
+// Ref names one side of a diff: a publication's id, or Live. It is written as the id, or
+// "live".
+type Ref int64
 
 // Live is the live data as a side of a diff.
-var Live = Ref{}
+const Live Ref = 0
 
 func (r Ref) String() string {
-	if r.ID == 0 {
+	if r == Live {
 		return "live"
 	}
-	return strconv.FormatInt(r.ID, 10)
+	return strconv.FormatInt(int64(r), 10)
 }
 
 // MarshalJSON writes the id, or "live".
 func (r Ref) MarshalJSON() ([]byte, error) {
-	if r.ID == 0 {
+	if r == Live {
 		return []byte(`"live"`), nil
 	}
-	return []byte(strconv.FormatInt(r.ID, 10)), nil
+	return []byte(strconv.FormatInt(int64(r), 10)), nil
 }
 
 // Standing is a member's total, rank and grade on one side.
@@ -92,7 +90,7 @@ func (d *Diff) Masked() *Diff {
 	return &out
 }
 
-var _ json.Marshaler = Ref{}
+var _ json.Marshaler = Live
 
 // Diff compares publication from with publication to, or with the live data of the same
 // force and period when to is Live.
@@ -103,7 +101,7 @@ func (s *Service) Diff(ctx context.Context, from int64, to Ref) (*Diff, error) {
 	}
 	var bMembers []qiancun.Member
 	var bSubs []qiancun.UsedSubmission
-	if to.ID == 0 {
+	if to == Live {
 		r, err := s.eng.Rank(ctx, a.Force, a.Period)
 		if err != nil {
 			return nil, err
@@ -114,7 +112,7 @@ func (s *Service) Diff(ctx context.Context, from int64, to Ref) (*Diff, error) {
 		}
 		bMembers = r.Members
 	} else {
-		b, err := s.Get(ctx, to.ID)
+		b, err := s.Get(ctx, int64(to))
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +122,7 @@ func (s *Service) Diff(ctx context.Context, from int64, to Ref) (*Diff, error) {
 		bMembers, bSubs = b.Members, b.Submissions
 	}
 	d := compare(a.Members, bMembers, a.Submissions, bSubs)
-	d.From, d.To, d.Force, d.Period, d.KeyKind = Ref{from}, to, a.Force, a.Period, a.KeyKind
+	d.From, d.To, d.Force, d.Period, d.KeyKind = Ref(from), to, a.Force, a.Period, a.KeyKind
 	return d, nil
 }
 

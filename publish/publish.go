@@ -473,8 +473,8 @@ func (s *Service) autoBundle(ctx context.Context, id int64) error {
 	return nil
 }
 
-// Header returns publication id without members (its state is current), or an error
-// wrapping ErrNotFound.
+// Header returns publication id with its state and log as they are now, without members,
+// indicators or submissions; or an error wrapping ErrNotFound.
 func (s *Service) Header(ctx context.Context, id int64) (*qiancun.Publication, error) {
 	p, err := s.st.PublicationHeader(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {

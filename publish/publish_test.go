@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -199,7 +200,7 @@ func TestResubmissionAfterPublication(t *testing.T) {
 	}
 	sort.Strings(want)
 	sort.Strings(got)
-	if diff := cmp.Diff(want, got); diff != "" || !contains(got, idC) || contains(got, idA) {
+	if diff := cmp.Diff(want, got); diff != "" || !slices.Contains(got, idC) || slices.Contains(got, idA) {
 		t.Errorf("changed members (-want +got):\n%s", diff)
 	}
 	if len(d.Entered) != 1 || d.Entered[0].Key != idD || len(d.Left) != 0 {
@@ -217,15 +218,6 @@ func TestResubmissionAfterPublication(t *testing.T) {
 			t.Errorf("masked diff shows key %s", c.Key)
 		}
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestStateRules walks a publication through its life with a moving clock: each refusal
@@ -486,22 +478,13 @@ func checkConsistent(t *testing.T, f *fixture, p *qiancun.Publication) {
 		want[k] = v
 	}
 	got := map[string]string{}
-	i := slices_index(p.Indicators, "化解矛盾纠纷数")
+	i := slices.IndexFunc(p.Indicators, func(in qiancun.IndicatorInfo) bool { return in.Name == "化解矛盾纠纷数" })
 	for _, m := range p.Members {
 		got[m.Key] = qiancun.Hundredths(m.Values[i])
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("publication %d: its rows do not match submission %d (-submission +rows):\n%s", p.ID, p.Submissions[0].ID, diff)
 	}
-}
-
-func slices_index(ins []qiancun.IndicatorInfo, name string) int {
-	for i, in := range ins {
-		if in.Name == name {
-			return i
-		}
-	}
-	return -1
 }
 
 // TestBundle writes a bundle, verifies and reads it with a fresh database (as another

@@ -261,7 +261,7 @@ func PublishedAppraisal(ctx context.Context, pubs Publications, st Store, id int
 		CreatedBy: p.CreatedBy, Until: p.Until, Corrects: p.Corrects, Reason: p.Reason, Objections: obs,
 	}
 	if p.Corrects != 0 {
-		d, err := pubs.Diff(ctx, p.Corrects, publish.Ref{ID: p.ID})
+		d, err := pubs.Diff(ctx, p.Corrects, publish.Ref(p.ID))
 		if err != nil {
 			return reports.AppraisalInput{}, err
 		}

@@ -625,8 +625,8 @@ func (s *Store) ReadBundle(ctx context.Context, dir string) (*qiancun.Publicatio
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// PublicationHeader returns publication id without its members, indicators, submissions
-// or log (its state is current), or ErrNotFound.
+// PublicationHeader returns publication id with its state log but without its members,
+// indicators or submissions, or ErrNotFound.
 func (s *Store) PublicationHeader(ctx context.Context, id int64) (*qiancun.Publication, error) {
 	ps, err := publications(ctx, s.db, PublicationFilter{}, id)
 	if err != nil {
@@ -634,6 +634,9 @@ func (s *Store) PublicationHeader(ctx context.Context, id int64) (*qiancun.Publi
 	}
 	if len(ps) == 0 {
 		return nil, ErrNotFound
+	}
+	if err := readEvents(ctx, s.db, &ps[0]); err != nil {
+		return nil, err
 	}
 	return &ps[0], nil
 }

@@ -461,7 +461,7 @@ submissions differ. Keys are masked unless --unmasked.`)
 		if err != nil || id <= 0 {
 			return fail(e, exitUsage, "publication diff: --to %q: want a publication id or live", *to)
 		}
-		ref = publish.Ref{ID: id}
+		ref = publish.Ref(id)
 	}
 	st, svc, err := pf.open(ctx, e)
 	if err != nil {

@@ -100,6 +100,9 @@ func (s *Service) WriteBundle(ctx context.Context, id int64, root string) (strin
 	if err := os.WriteFile(filepath.Join(tmp, "manifest.json"), append(b, '\n'), 0o644); err != nil {
 		return "", err
 	}
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp made it private
+		return "", err
+	}
 	if err := os.Rename(tmp, dir); err != nil {
 		return "", fmt.Errorf("put bundle in place: %w", err)
 	}

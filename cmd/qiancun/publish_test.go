@@ -155,6 +155,7 @@ func TestPublishFromTheCLI(t *testing.T) {
 		corrected[i] = append([]any{}, juneRows[i]...)
 	}
 	corrected[3][9] = 2 // 丁's 化解矛盾纠纷数 was left out: 2, not 0
+	corrected[1][3] = 6 // 乙 was in the village 6 days, not 18: vetoed, and falls behind
 	dir := writeFiles(t, map[string]string{
 		"帮扶村名册.csv":           cliRegistry,
 		"第一书记_2024-06.csv":    pubFS("2024年6月", juneRows),
@@ -251,6 +252,15 @@ func TestPublishFromTheCLI(t *testing.T) {
 	if len(want) == 0 || len(want) == 4 {
 		t.Errorf("the fixture should move some members but not all: %v", want)
 	}
+	rankOnly := 0
+	for name, s := range after {
+		if b := before[name]; b != s && b[0] == s[0] {
+			rankOnly++ // same total, another rank or grade
+		}
+	}
+	if rankOnly == 0 {
+		t.Errorf("the fixture should move a member's rank without changing its total: %v → %v", before, after)
+	}
 
 	// The state rules, each refusal a clear error.
 	refused := func(now time.Time, want string, args ...string) {
@@ -276,7 +286,7 @@ func TestPublishFromTheCLI(t *testing.T) {
 	}
 	refused(nextTue, "只有公示期内的发布可以撤回", "publication", "withdraw", "1", "--reason", "x")
 	refused(nextTue, "须说明理由", "publication", "correct", "1")
-	code, out, errOut = runAt(t, nextTue, "publication", "correct", "--db", db, "1", "--reason", "丁的化解矛盾纠纷数更正为2", "--json")
+	code, out, errOut = runAt(t, nextTue, "publication", "correct", "--db", db, "1", "--reason", "丁的化解矛盾纠纷数更正为2，乙的驻村天数更正为6", "--json")
 	if code != exitOK || !strings.Contains(out, `"status": "已发布"`) || !strings.Contains(out, `"corrects": 1`) {
 		t.Fatalf("correct: %d %s %s", code, out, errOut)
 	}

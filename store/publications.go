@@ -3,13 +3,29 @@ package store
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/qiancun/qiancun"
 )
+
+// The queries of publications and objections; each file says what it computes and its
+// parameters.
+//
+//go:embed pubqueries/*.sql
+var pubQueries embed.FS
+
+func pubQuery(name string) string {
+	b, err := pubQueries.ReadFile("pubqueries/" + name + ".sql")
+	if err != nil {
+		panic(fmt.Sprintf("store: embedded query %s: %v", name, err)) // a build error, not a runtime one
+	}
+	return string(b)
+}
 
 // querier is what the read helpers need: the database, or a transaction's connection.
 type querier interface {
@@ -66,8 +82,7 @@ func (s *Store) UsedSubmissions(ctx context.Context, template string, months []s
 }
 
 func usedSubmissions(ctx context.Context, q querier, template string, months []string) ([]qiancun.UsedSubmission, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, template, period, sha256 FROM submissions
-		WHERE current AND template = ? AND list_contains(?::VARCHAR[], period) ORDER BY period, id`, template, months)
+	rows, err := q.QueryContext(ctx, pubQuery("used_submissions"), template, months)
 	if err != nil {
 		return nil, fmt.Errorf("list the submissions used: %w", err)
 	}
@@ -91,16 +106,14 @@ func (t *PubTx) Insert(ctx context.Context, p *qiancun.Publication, first qiancu
 		corrects = p.Corrects
 	}
 	c := t.conn
-	if _, err := c.ExecContext(ctx, `INSERT INTO publications (id, force, period, until, created_at, created_by, note,
-		corrects, reason, program, rules_version, rules_text, rules_sha256, pack_sha256, key_kind, months, missing,
-		members, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], ?::VARCHAR[], ?, ?, ?)`,
+	if _, err := c.ExecContext(ctx, pubQuery("insert_publication"),
 		p.ID, string(p.Force), p.Period, p.Until, p.CreatedAt, p.CreatedBy, p.Note, corrects, p.Reason, p.Program,
 		p.RulesVersion, p.RulesText, p.RulesSHA256, p.PackSHA256, string(p.KeyKind), nonNil(p.Months), nonNil(p.Missing),
 		len(p.Members), p.PrevHash, p.Hash); err != nil {
 		return fmt.Errorf("record publication: %w", err)
 	}
 	for i, in := range p.Indicators {
-		if _, err := c.ExecContext(ctx, `INSERT INTO publication_indicators VALUES (?, ?, ?, ?, ?, ?)`,
+		if _, err := c.ExecContext(ctx, pubQuery("insert_indicator"),
 			p.ID, i+1, in.Name, in.Weight, in.Best, in.Money); err != nil {
 			return fmt.Errorf("record indicator: %w", err)
 		}
@@ -134,19 +147,14 @@ func (t *PubTx) Insert(ctx context.Context, p *qiancun.Publication, first qiancu
 		cols.vetoed = append(cols.vetoed, m.Vetoed)
 	}
 	if n > 0 {
-		if _, err := c.ExecContext(ctx, `INSERT INTO publication_members
-			SELECT ?, unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
-			       unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[])::DECIMAL(18,2)[],
-			       unnest(?::VARCHAR[])::DECIMAL(18,2)[], unnest(?::VARCHAR[])::DECIMAL(18,2),
-			       unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::BOOLEAN[]),
-			       unnest(?::VARCHAR[]), unnest(?::VARCHAR[])`,
+		if _, err := c.ExecContext(ctx, pubQuery("insert_members"),
 			p.ID, cols.pos, cols.key, cols.name, cols.dcode, cols.dist, cols.months, cols.vals, cols.points,
 			cols.total, cols.rank, cols.drank, cols.grade, cols.vetoed, cols.vr, cols.rhash); err != nil {
 			return fmt.Errorf("record members: %w", err)
 		}
 	}
 	for _, u := range p.Submissions {
-		if _, err := c.ExecContext(ctx, `INSERT INTO publication_submissions VALUES (?, ?, ?, ?, ?)`,
+		if _, err := c.ExecContext(ctx, pubQuery("insert_used"),
 			p.ID, u.ID, u.Template, u.Month, u.SHA256); err != nil {
 			return fmt.Errorf("record submission used: %w", err)
 		}
@@ -177,8 +185,7 @@ func nonNil(s []string) []string {
 
 // AppendEvent appends a move to publication id's state log.
 func (t *PubTx) AppendEvent(ctx context.Context, id int64, ev qiancun.PublicationEvent) error {
-	_, err := t.conn.ExecContext(ctx, `INSERT INTO publication_events
-		SELECT ?, coalesce(max(seq), 0) + 1, ?, ?, ?, ?, ?, ? FROM publication_events WHERE publication_id = ?`,
+	_, err := t.conn.ExecContext(ctx, pubQuery("append_event"),
 		id, string(ev.Move), string(ev.From), string(ev.To), ev.At, ev.By, ev.Reason, id)
 	if err != nil {
 		return fmt.Errorf("record %s of publication %d: %w", ev.Move, id, err)
@@ -203,16 +210,8 @@ func (s *Store) Publications(ctx context.Context, f PublicationFilter) ([]qiancu
 	return publications(ctx, s.db, f, 0)
 }
 
-const pubColumns = `p.id, p.force, p.period, p.until, p.created_at, p.created_by, p.note, coalesce(p.corrects, 0),
-	p.reason, p.program, p.rules_version, p.rules_text, p.rules_sha256, p.pack_sha256, p.key_kind, p.months,
-	p.missing, p.members, p.prev_hash, p.hash, coalesce(st.state, ''),
-	coalesce((SELECT max(c.id) FROM publications c WHERE c.corrects = p.id), 0)`
-
 func publications(ctx context.Context, q querier, f PublicationFilter, id int64) ([]qiancun.Publication, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+pubColumns+`
-		FROM publications p LEFT JOIN publication_states st ON st.publication_id = p.id
-		WHERE (? = 0 OR p.id = ?) AND (? = '' OR p.force = ?) AND (? = '' OR p.period = ?) AND (? = '' OR st.state = ?)
-		ORDER BY p.id DESC`, id, id, string(f.Force), string(f.Force), f.Period, f.Period, string(f.State), string(f.State))
+	rows, err := q.QueryContext(ctx, pubQuery("publications"), id, id, string(f.Force), string(f.Force), f.Period, f.Period, string(f.State), string(f.State))
 	if err != nil {
 		return nil, fmt.Errorf("list publications: %w", err)
 	}
@@ -280,8 +279,7 @@ func publication(ctx context.Context, q querier, id int64) (*qiancun.Publication
 }
 
 func readIndicators(ctx context.Context, q querier, p *qiancun.Publication) error {
-	rows, err := q.QueryContext(ctx, `SELECT name, weight, best, money FROM publication_indicators
-		WHERE publication_id = ? ORDER BY seq`, p.ID)
+	rows, err := q.QueryContext(ctx, pubQuery("indicators"), p.ID)
 	if err != nil {
 		return fmt.Errorf("read indicators of publication %d: %w", p.ID, err)
 	}
@@ -298,9 +296,7 @@ func readIndicators(ctx context.Context, q querier, p *qiancun.Publication) erro
 }
 
 func readMembers(ctx context.Context, q querier, p *qiancun.Publication) error {
-	err := readMemberRows(ctx, q, `SELECT member_key, name, district_code, district, months, vals::VARCHAR[],
-		points::VARCHAR[], total::VARCHAR, rank, district_rank, grade, vetoed, veto_reason, row_hash
-		FROM publication_members WHERE publication_id = ? ORDER BY position`, p, p.ID)
+	err := readMemberRows(ctx, q, pubQuery("members"), p, p.ID)
 	if err != nil {
 		return fmt.Errorf("read members of publication %d: %w", p.ID, err)
 	}
@@ -376,8 +372,7 @@ func parseHundredths(s string) (int64, error) {
 }
 
 func readUsed(ctx context.Context, q querier, p *qiancun.Publication) error {
-	rows, err := q.QueryContext(ctx, `SELECT submission_id, template, month, sha256 FROM publication_submissions
-		WHERE publication_id = ? ORDER BY month, submission_id`, p.ID)
+	rows, err := q.QueryContext(ctx, pubQuery("used"), p.ID)
 	if err != nil {
 		return fmt.Errorf("read submissions of publication %d: %w", p.ID, err)
 	}
@@ -394,8 +389,7 @@ func readUsed(ctx context.Context, q querier, p *qiancun.Publication) error {
 }
 
 func readEvents(ctx context.Context, q querier, p *qiancun.Publication) error {
-	rows, err := q.QueryContext(ctx, `SELECT move, from_state, to_state, moved_at, moved_by, reason FROM publication_events
-		WHERE publication_id = ? ORDER BY seq`, p.ID)
+	rows, err := q.QueryContext(ctx, pubQuery("events"), p.ID)
 	if err != nil {
 		return fmt.Errorf("read the log of publication %d: %w", p.ID, err)
 	}
@@ -448,11 +442,7 @@ func (t *PubTx) Objections(ctx context.Context, f ObjectionFilter) ([]qiancun.Ob
 }
 
 func objections(ctx context.Context, q querier, f ObjectionFilter) ([]qiancun.Objection, error) {
-	rows, err := q.QueryContext(ctx, `SELECT o.id, o.publication_id, o.member_key, o.member_name, o.raised_by,
-		o.raised_at, o.reason, coalesce(r.resolution, ''), coalesce(r.resolved_by, ''), r.resolved_at, coalesce(r.note, '')
-		FROM objections o LEFT JOIN objection_resolutions r ON r.objection_id = o.id
-		WHERE (? = 0 OR o.publication_id = ?) AND (NOT ? OR r.objection_id IS NULL)
-		ORDER BY o.id`, f.PublicationID, f.PublicationID, f.OpenOnly)
+	rows, err := q.QueryContext(ctx, pubQuery("objections"), f.PublicationID, f.PublicationID, f.OpenOnly)
 	if err != nil {
 		return nil, fmt.Errorf("list objections: %w", err)
 	}
@@ -481,7 +471,7 @@ func (t *PubTx) AddObjection(ctx context.Context, o *qiancun.Objection) error {
 	if err := t.conn.QueryRowContext(ctx, "SELECT nextval('objection_ids')").Scan(&o.ID); err != nil {
 		return err
 	}
-	_, err := t.conn.ExecContext(ctx, `INSERT INTO objections VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.conn.ExecContext(ctx, pubQuery("insert_objection"),
 		o.ID, o.PublicationID, o.MemberKey, o.MemberName, o.RaisedBy, o.RaisedAt, o.Reason)
 	if err != nil {
 		return fmt.Errorf("record objection: %w", err)
@@ -491,7 +481,7 @@ func (t *PubTx) AddObjection(ctx context.Context, o *qiancun.Objection) error {
 
 // Resolve records the answer to objection id.
 func (t *PubTx) Resolve(ctx context.Context, id int64, res qiancun.Resolution, by string, at time.Time, note string) error {
-	_, err := t.conn.ExecContext(ctx, `INSERT INTO objection_resolutions VALUES (?, ?, ?, ?, ?)`, id, string(res), by, at, note)
+	_, err := t.conn.ExecContext(ctx, pubQuery("insert_resolution"), id, string(res), by, at, note)
 	if err != nil {
 		return fmt.Errorf("record the answer to objection %d: %w", id, err)
 	}
@@ -509,8 +499,7 @@ type PublicationStats struct {
 // publication, and counts the open objections.
 func (s *Store) PublicationStats(ctx context.Context) (*PublicationStats, error) {
 	st := &PublicationStats{ByState: map[qiancun.Force]map[qiancun.PublicationState]int{}, LatestFinal: map[qiancun.Force]time.Time{}}
-	rows, err := s.db.QueryContext(ctx, `SELECT p.force, st.state, count(*) FROM publications p
-		JOIN publication_states st ON st.publication_id = p.id GROUP BY ALL`)
+	rows, err := s.db.QueryContext(ctx, pubQuery("stats_states"))
 	if err != nil {
 		return nil, fmt.Errorf("count publications: %w", err)
 	}
@@ -530,9 +519,7 @@ func (s *Store) PublicationStats(ctx context.Context) (*PublicationStats, error)
 		return nil, err
 	}
 	rows.Close()
-	rows, err = s.db.QueryContext(ctx, `SELECT p.force, max(e.moved_at) FROM publication_events e
-		JOIN publications p ON p.id = e.publication_id
-		WHERE e.to_state = '已发布' GROUP BY p.force`)
+	rows, err = s.db.QueryContext(ctx, pubQuery("stats_latest_final"))
 	if err != nil {
 		return nil, fmt.Errorf("latest final publications: %w", err)
 	}
@@ -548,8 +535,7 @@ func (s *Store) PublicationStats(ctx context.Context) (*PublicationStats, error)
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM objections o
-		WHERE NOT EXISTS (SELECT 1 FROM objection_resolutions r WHERE r.objection_id = o.id)`).Scan(&st.OpenObjections)
+	err = s.db.QueryRowContext(ctx, pubQuery("stats_open_objections")).Scan(&st.OpenObjections)
 	return st, err
 }
 
@@ -558,16 +544,15 @@ func (s *Store) PublicationStats(ctx context.Context) (*PublicationStats, error)
 // DuckDB's built-in parquet writer. dir must exist.
 func (s *Store) WriteBundleFiles(ctx context.Context, id int64, dir string) ([]string, error) {
 	files := []struct{ name, query string }{
-		{"members.parquet", `SELECT position, member_key, name, district_code, district, months, vals, points, total,
-			rank, district_rank, grade, vetoed, veto_reason, row_hash FROM publication_members WHERE publication_id = ? ORDER BY position`},
-		{"indicators.parquet", `SELECT seq, name, weight, best, money FROM publication_indicators WHERE publication_id = ? ORDER BY seq`},
-		{"submissions.parquet", `SELECT submission_id, template, month, sha256 FROM publication_submissions WHERE publication_id = ? ORDER BY month, submission_id`},
+		{"members.parquet", "bundle_members"},
+		{"indicators.parquet", "bundle_indicators"},
+		{"submissions.parquet", "bundle_submissions"},
 	}
 	var out []string
 	for _, f := range files {
 		path := dir + "/" + f.name
 		// The path cannot be bound: it is quoted as a string literal.
-		q := "COPY (" + f.query + ") TO " + quoteLiteral(path) + " (FORMAT parquet)"
+		q := "COPY (" + strings.TrimRight(pubQuery(f.query), "\n") + ") TO " + quoteLiteral(path) + " (FORMAT parquet)"
 		if _, err := s.db.ExecContext(ctx, q, id); err != nil {
 			return nil, fmt.Errorf("write %s: %w", f.name, err)
 		}
@@ -580,7 +565,7 @@ func (s *Store) WriteBundleFiles(ctx context.Context, id int64, dir string) ([]s
 // hashes, indicators and submissions used. Only these fields of the result are set.
 func (s *Store) ReadBundle(ctx context.Context, dir string) (*qiancun.Publication, error) {
 	p := &qiancun.Publication{}
-	rows, err := s.db.QueryContext(ctx, `SELECT name, weight, best, money FROM read_parquet(`+quoteLiteral(dir+"/indicators.parquet")+`) ORDER BY seq`)
+	rows, err := s.db.QueryContext(ctx, pubQuery("read_bundle_indicators"), filepath.Join(dir, "indicators.parquet"))
 	if err != nil {
 		return nil, fmt.Errorf("read bundle indicators: %w", err)
 	}
@@ -596,7 +581,7 @@ func (s *Store) ReadBundle(ctx context.Context, dir string) (*qiancun.Publicatio
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT submission_id, template, month, sha256 FROM read_parquet(`+quoteLiteral(dir+"/submissions.parquet")+`) ORDER BY month, submission_id`)
+	rows, err = s.db.QueryContext(ctx, pubQuery("read_bundle_submissions"), filepath.Join(dir, "submissions.parquet"))
 	if err != nil {
 		return nil, fmt.Errorf("read bundle submissions: %w", err)
 	}
@@ -614,9 +599,7 @@ func (s *Store) ReadBundle(ctx context.Context, dir string) (*qiancun.Publicatio
 		return nil, err
 	}
 	// The same reader as the database's rows: a view over the file.
-	q := `SELECT member_key, name, district_code, district, months, vals::VARCHAR[], points::VARCHAR[], total::VARCHAR,
-		rank, district_rank, grade, vetoed, veto_reason, row_hash FROM read_parquet(` + quoteLiteral(dir+"/members.parquet") + `) ORDER BY position`
-	if err := readMemberRows(ctx, s.db, q, p); err != nil {
+	if err := readMemberRows(ctx, s.db, pubQuery("read_bundle_members"), p, filepath.Join(dir, "members.parquet")); err != nil {
 		return nil, fmt.Errorf("read bundle members: %w", err)
 	}
 	p.MemberCount = len(p.Members)
@@ -650,10 +633,7 @@ type FactSource struct {
 // FactSources lists member key's values in the given submissions (current or not: a
 // publication's submissions keep their facts after a resubmission), by month and row.
 func (s *Store) FactSources(ctx context.Context, submissions []int64, key string) ([]FactSource, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT s.period, s.id, s.file_name, s.sheet, v.row_no, v.indicator, v.value::VARCHAR
-		FROM fact_values v JOIN submissions s ON s.id = v.submission_id
-		WHERE list_contains(?::BIGINT[], v.submission_id) AND v.member_key = ?
-		ORDER BY s.period, v.row_no`, submissions, key)
+	rows, err := s.db.QueryContext(ctx, pubQuery("fact_sources"), submissions, key)
 	if err != nil {
 		return nil, fmt.Errorf("member sources: %w", err)
 	}

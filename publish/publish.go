@@ -296,9 +296,9 @@ func (s *Service) freeze(ctx context.Context, tx *store.PubTx, fi qiancun.ForceI
 	if err != nil {
 		return nil, err
 	}
-	pack := s.eng.Packs().ForForce(fi.Slug)
-	if pack == nil {
-		return nil, fmt.Errorf("force %s has no appraisal pack", fi.Slug)
+	packSHA, err := s.eng.RankingPackSHA256(fi.Slug)
+	if err != nil {
+		return nil, err
 	}
 	id, err := tx.NextID(ctx)
 	if err != nil {
@@ -311,7 +311,7 @@ func (s *Service) freeze(ctx context.Context, tx *store.PubTx, fi qiancun.ForceI
 	return &qiancun.Publication{
 		ID: id, Force: fi.Slug, Period: per.String(), CreatedAt: s.now(), CreatedBy: by, Note: note,
 		Program: s.opts.Program, RulesVersion: r.RulesVersion, RulesText: rulesText, RulesSHA256: SHA256Text(rulesText),
-		PackSHA256: pack.SHA256(), KeyKind: r.KeyKind, Months: r.Months, Missing: nonNil(r.MissingMonths),
+		PackSHA256: packSHA, KeyKind: r.KeyKind, Months: r.Months, Missing: nonNil(r.MissingMonths),
 		Indicators: r.Indicators, Submissions: used, Members: r.Members, MemberCount: len(r.Members), PrevHash: prev,
 	}, nil
 }

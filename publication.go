@@ -1,6 +1,7 @@
 package qiancun
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -65,6 +66,7 @@ type Publication struct {
 	RulesSHA256  string             `json:"rules_sha256"`
 	PackSHA256   string             `json:"pack_sha256"`
 	KeyKind      KeyKind            `json:"key_kind"`
+	QuotaScope   string             `json:"quota_scope"`
 	Months       []string           `json:"months"`
 	Missing      []string           `json:"missing_months"`
 	Indicators   []IndicatorInfo    `json:"indicators"`
@@ -90,14 +92,43 @@ func (p *Publication) Kind() PublicationKind {
 }
 
 // Ranking returns the publication's frozen ranking, in the form the engine gives a live
-// one. The members are the publication's own: treat them as read-only.
+// one, its Rules read back from RulesText. The members are the publication's own: treat
+// them as read-only.
 func (p *Publication) Ranking() *Ranking {
 	fi, _ := LookupForce(string(p.Force))
 	return &Ranking{
 		Force: p.Force, ForceName: fi.Name, Period: p.Period, Months: p.Months, MissingMonths: p.Missing,
-		RulesVersion: p.RulesVersion, Indicators: p.Indicators, Members: p.Members,
+		Rules:        ParseRulesText(p.RulesText),
+		RulesVersion: p.RulesVersion, QuotaScope: p.QuotaScope, Indicators: p.Indicators, Members: p.Members,
 		ComputedAt: p.CreatedAt, KeyKind: p.KeyKind,
 	}
+}
+
+// RulesText is the text of the rules in force for force that a publication freezes: the
+// rules version, the force and the force's rules, as indented JSON. ParseRulesText reads it
+// back.
+func RulesText(r *Rules, force Force) (string, error) {
+	fr := r.Forces[force]
+	if fr == nil {
+		return "", fmt.Errorf("force %s has no rules", force)
+	}
+	b, err := json.MarshalIndent(rulesText{r.Version, force, fr}, "", "  ")
+	return string(b), err
+}
+
+// ParseRulesText returns the force's rules from a RulesText, or nil when text is not one.
+func ParseRulesText(text string) *ForceRules {
+	var t rulesText
+	if json.Unmarshal([]byte(text), &t) != nil {
+		return nil
+	}
+	return t.Rules
+}
+
+type rulesText struct {
+	Version string      `json:"version"`
+	Force   Force       `json:"force"`
+	Rules   *ForceRules `json:"rules"`
 }
 
 // UsedSubmission is a submission a publication was computed from.

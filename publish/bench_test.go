@@ -47,7 +47,7 @@ func demoService(b *testing.B) (*store.Store, *queries.Engine, *publish.Service)
 		}
 	}
 	packs, _ := queries.LoadPacks("")
-	rules, err := queries.LoadRules("", packs.Indicators())
+	rules, err := queries.LoadRules("", ts.ForceIndicators())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -48,6 +48,7 @@ type BundleHeader struct {
 	RulesSHA256  string          `json:"rules_sha256"`
 	PackSHA256   string          `json:"pack_sha256"`
 	KeyKind      qiancun.KeyKind `json:"key_kind"`
+	QuotaScope   string          `json:"quota_scope"`
 	Months       []string        `json:"months"`
 	Missing      []string        `json:"missing_months"`
 	PrevHash     string          `json:"previous_hash"`
@@ -114,7 +115,7 @@ func headerOf(p *qiancun.Publication) BundleHeader {
 		ID: p.ID, Force: p.Force, Period: p.Period, Until: p.Until, CreatedAt: stamp(p.CreatedAt), CreatedBy: p.CreatedBy,
 		Note: p.Note, Corrects: p.Corrects, Reason: p.Reason, Program: p.Program, RulesVersion: p.RulesVersion,
 		RulesText: p.RulesText, RulesSHA256: p.RulesSHA256, PackSHA256: p.PackSHA256, KeyKind: p.KeyKind,
-		Months: nonNil(p.Months), Missing: nonNil(p.Missing), PrevHash: p.PrevHash,
+		QuotaScope: p.QuotaScope, Months: nonNil(p.Months), Missing: nonNil(p.Missing), PrevHash: p.PrevHash,
 	}
 }
 
@@ -170,7 +171,7 @@ func VerifyBundle(ctx context.Context, st *store.Store, dir string) (*Manifest, 
 	p := &qiancun.Publication{
 		ID: h.ID, Force: h.Force, Period: h.Period, Until: h.Until, CreatedBy: h.CreatedBy, Note: h.Note,
 		Corrects: h.Corrects, Reason: h.Reason, Program: h.Program, RulesVersion: h.RulesVersion, RulesText: h.RulesText,
-		RulesSHA256: h.RulesSHA256, PackSHA256: h.PackSHA256, KeyKind: h.KeyKind, Months: h.Months, Missing: h.Missing,
+		RulesSHA256: h.RulesSHA256, PackSHA256: h.PackSHA256, KeyKind: h.KeyKind, QuotaScope: h.QuotaScope, Months: h.Months, Missing: h.Missing,
 		PrevHash: h.PrevHash, Indicators: body.Indicators, Submissions: body.Submissions, Members: body.Members,
 		RowHashes: body.RowHashes, MemberCount: m.Members, Hash: m.Hash,
 	}

@@ -26,6 +26,7 @@ type canonicalRow struct {
 	Grade        string   `json:"grade"`
 	Vetoed       bool     `json:"vetoed"`
 	VetoReason   string   `json:"veto_reason"`
+	Missing      []string `json:"missing"`
 }
 
 // RowHash returns the hex SHA-256 of member m at position (1-based, rank order) in its
@@ -35,6 +36,7 @@ func RowHash(position int, m *qiancun.Member) string {
 		Position: position, Key: m.Key, Name: m.Name, DistrictCode: m.DistrictCode, District: m.District,
 		Months: m.Months, Values: texts(m.Values), Points: texts(m.PointValues), Total: qiancun.Hundredths(m.ScoreHundredths),
 		Rank: m.Rank, DistrictRank: m.DistrictRank, Grade: m.Grade, Vetoed: m.Vetoed, VetoReason: m.VetoReason,
+		Missing: nonNil(m.Missing),
 	})
 }
 
@@ -57,6 +59,7 @@ type canonicalHeader struct {
 	RulesSHA256  string                   `json:"rules_sha256"`
 	PackSHA256   string                   `json:"pack_sha256"`
 	KeyKind      qiancun.KeyKind          `json:"key_kind"`
+	QuotaScope   string                   `json:"quota_scope"`
 	Months       []string                 `json:"months"`
 	Missing      []string                 `json:"missing_months"`
 	Indicators   []canonicalIndicator     `json:"indicators"`
@@ -73,23 +76,31 @@ func Hash(p *qiancun.Publication, rows []string) string {
 		ID: p.ID, Force: p.Force, Period: p.Period, Until: p.Until, CreatedAt: stamp(p.CreatedAt),
 		CreatedBy: p.CreatedBy, Note: p.Note, Corrects: p.Corrects, Reason: p.Reason, Program: p.Program,
 		RulesVersion: p.RulesVersion, RulesText: p.RulesText, RulesSHA256: p.RulesSHA256, PackSHA256: p.PackSHA256,
-		KeyKind: p.KeyKind, Months: nonNil(p.Months), Missing: nonNil(p.Missing), Indicators: indicators(p.Indicators),
+		KeyKind: p.KeyKind, QuotaScope: p.QuotaScope, Months: nonNil(p.Months), Missing: nonNil(p.Missing), Indicators: indicators(p.Indicators),
 		Submissions: p.Submissions, Rows: nonNil(rows), PrevHash: p.PrevHash,
 	})
 }
 
-// canonicalIndicator is an indicator as hashed: the fields a publication stores.
+// canonicalIndicator is an indicator as hashed: the fields a publication stores, in this
+// order.
 type canonicalIndicator struct {
-	Name   string `json:"name"`
-	Weight string `json:"weight"`
-	Best   string `json:"best"`
-	Money  bool   `json:"money"`
+	Name              string `json:"name"`
+	Weight            string `json:"weight"`
+	BenchmarkRule     string `json:"benchmark_rule"`
+	BenchmarkMode     string `json:"benchmark_mode"`
+	Benchmark         string `json:"benchmark"`
+	BenchmarkPosition int    `json:"benchmark_position"`
+	BenchmarkFallback bool   `json:"benchmark_fallback"`
+	Best              string `json:"best"`
+	Money             bool   `json:"money"`
+	Missing           int    `json:"missing"`
 }
 
 func indicators(ins []qiancun.IndicatorInfo) []canonicalIndicator {
 	out := make([]canonicalIndicator, len(ins))
 	for i, in := range ins {
-		out[i] = canonicalIndicator{in.Name, in.Weight, in.Best, in.Money}
+		out[i] = canonicalIndicator{in.Name, in.Weight, in.BenchmarkRule, in.BenchmarkMode, in.Benchmark,
+			in.BenchmarkPosition, in.BenchmarkFallback, in.Best, in.Money, in.Missing}
 	}
 	return out
 }

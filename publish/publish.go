@@ -12,7 +12,6 @@ package publish
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -292,7 +291,7 @@ func (s *Service) freeze(ctx context.Context, tx *store.PubTx, fi qiancun.ForceI
 	if err != nil {
 		return nil, err
 	}
-	rulesText, err := RulesText(s.eng.Rules(), fi.Slug)
+	rulesText, err := qiancun.RulesText(s.eng.Rules(), fi.Slug)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +310,7 @@ func (s *Service) freeze(ctx context.Context, tx *store.PubTx, fi qiancun.ForceI
 	return &qiancun.Publication{
 		ID: id, Force: fi.Slug, Period: per.String(), CreatedAt: s.now(), CreatedBy: by, Note: note,
 		Program: s.opts.Program, RulesVersion: r.RulesVersion, RulesText: rulesText, RulesSHA256: SHA256Text(rulesText),
-		PackSHA256: packSHA, KeyKind: r.KeyKind, Months: r.Months, Missing: nonNil(r.MissingMonths),
+		PackSHA256: packSHA, KeyKind: r.KeyKind, QuotaScope: r.QuotaScope, Months: r.Months, Missing: nonNil(r.MissingMonths),
 		Indicators: r.Indicators, Submissions: used, Members: r.Members, MemberCount: len(r.Members), PrevHash: prev,
 	}, nil
 }
@@ -323,21 +322,6 @@ func seal(p *qiancun.Publication) {
 		p.RowHashes[i] = RowHash(i+1, &p.Members[i])
 	}
 	p.Hash = Hash(p, p.RowHashes)
-}
-
-// RulesText is the text of the rules in force for a force that a publication freezes: the
-// rules version and the force's rules, as indented JSON.
-func RulesText(r *qiancun.Rules, f qiancun.Force) (string, error) {
-	fr := r.Forces[f]
-	if fr == nil {
-		return "", fmt.Errorf("force %s has no rules", f)
-	}
-	b, err := json.MarshalIndent(struct {
-		Version string              `json:"version"`
-		Force   qiancun.Force       `json:"force"`
-		Rules   *qiancun.ForceRules `json:"rules"`
-	}{r.Version, f, fr}, "", "  ")
-	return string(b), err
 }
 
 func checkForcePeriod(f qiancun.Force, period string) (qiancun.ForceInfo, qiancun.Period, error) {
@@ -535,8 +519,7 @@ func (s *Service) Scorecard(ctx context.Context, p *qiancun.Publication, key str
 	sc := &qiancun.Scorecard{Force: p.Force, Period: p.Period, RulesVersion: p.RulesVersion, CohortSize: len(p.Members),
 		MissingMonths: nonNil(p.Missing), Member: m}
 	for j, in := range p.Indicators {
-		line := qiancun.ScoreLine{Indicator: in.Name, Value: qiancun.Hundredths(m.Values[j]), Best: in.Best, Weight: in.Weight,
-			Points: qiancun.Hundredths(m.PointValues[j]), Sources: []qiancun.Source{}}
+		line := qiancun.NewScoreLine(in, &m, j)
 		for _, f := range facts {
 			if f.Indicator == in.Name {
 				line.Sources = append(line.Sources, f.Source)

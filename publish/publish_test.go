@@ -86,7 +86,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := queries.LoadRules("", packs.Indicators())
+	rules, err := queries.LoadRules("", ts.ForceIndicators())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +159,23 @@ func TestResubmissionAfterPublication(t *testing.T) {
 	}
 	if got := rankJSON(t, live0); got != before {
 		t.Fatalf("the publication differs from the ranking it froze:\n%s\n%s", got, before)
+	}
+	// The indicators with their benchmarks, and the quota's scope, as frozen.
+	if diff := cmp.Diff(live0.Indicators, frozen.Indicators); diff != "" || live0.QuotaScope != frozen.QuotaScope || frozen.QuotaScope == "" {
+		t.Errorf("indicators (-live +frozen):\n%s\nquota scope %q, frozen %q", diff, live0.QuotaScope, frozen.QuotaScope)
+	}
+	// The rules in force, read back from the frozen text (Money comes from the template,
+	// not the rules text).
+	inForce := *f.eng.Rules().Forces[qiancun.FirstSecretary]
+	inForce.Indicators = append([]qiancun.Weighted{}, inForce.Indicators...)
+	for i := range inForce.Indicators {
+		inForce.Indicators[i].Money = false
+	}
+	if diff := cmp.Diff(&inForce, frozen.Ranking().Rules); diff != "" {
+		t.Errorf("frozen rules (-in force +read back):\n%s", diff)
+	}
+	if frozen.Indicators[0].BenchmarkRule == "" || frozen.Indicators[0].Benchmark == "" {
+		t.Errorf("no benchmark frozen: %+v", frozen.Indicators[0])
 	}
 
 	// C's 化解矛盾纠纷数 drops from 1 to 0: C loses that indicator's 10 points; A keeps the

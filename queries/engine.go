@@ -171,11 +171,15 @@ func (e *Engine) RankOn(ctx context.Context, q Querier, force qiancun.Force, per
 
 func (e *Engine) rank(ctx context.Context, q Querier, fi qiancun.ForceInfo, per qiancun.Period) (*qiancun.Ranking, error) {
 	fr := e.rules.Forces[fi.Slug]
-	p := e.packs.ForForce(fi.Slug)
+	p := e.packs.Get(appraisalPack)
 	if p == nil || fr == nil {
 		return nil, fmt.Errorf("force %s has no appraisal pack or rules", fi.Slug)
 	}
-	c, err := p.scanCohort(ctx, q, per.String())
+	names := make([]string, len(fr.Indicators))
+	for i, in := range fr.Indicators {
+		names[i] = in.Name
+	}
+	c, err := p.scanCohort(ctx, q, fi.Slug, per.String(), names)
 	if err != nil {
 		return nil, err
 	}
@@ -187,12 +191,9 @@ func (e *Engine) rank(ctx context.Context, q Querier, fi qiancun.ForceInfo, per 
 	if err != nil {
 		return nil, err
 	}
-	for i := range infos {
-		infos[i].Money = slices.ContainsFunc(p.Columns, func(c OutColumn) bool { return c.Name == infos[i].Name && c.Type == "money" })
-	}
 	return &qiancun.Ranking{
 		Force: fi.Slug, ForceName: fi.Name, Period: per.String(), Months: per.MonthStrings(),
-		MissingMonths: missing, RulesVersion: e.rules.Version, Rules: fr, Indicators: infos,
+		MissingMonths: missing, RulesVersion: e.rules.Version, QuotaScope: fr.QuotaScope, Rules: fr, Indicators: infos,
 		Members: members, ComputedAt: time.Now().UTC(), KeyKind: fi.Key,
 	}, nil
 }

@@ -9,10 +9,11 @@ import (
 )
 
 // RankingPackSHA256 is the hex SHA-256 of the packs a ranking of force is computed with:
-// its appraisal pack and months_received (the missing months), each as Pack.SHA256. A
-// publication records it, so that a change to the SQL behind a result is seen.
+// the appraisal pack (one for every force, driven by the rules) and months_received (the
+// missing months), each as Pack.SHA256. A publication records it, so that a change to the
+// SQL behind a result is seen.
 func (e *Engine) RankingPackSHA256(force qiancun.Force) (string, error) {
-	p := e.packs.ForForce(force)
+	p := e.packs.Get(appraisalPack)
 	m := e.packs.Get("months_received")
 	if p == nil || m == nil {
 		return "", fmt.Errorf("force %s has no appraisal pack", force)

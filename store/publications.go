@@ -108,13 +108,14 @@ func (t *PubTx) Insert(ctx context.Context, p *qiancun.Publication, first qiancu
 	c := t.conn
 	if _, err := c.ExecContext(ctx, pubQuery("insert_publication"),
 		p.ID, string(p.Force), p.Period, p.Until, p.CreatedAt, p.CreatedBy, p.Note, corrects, p.Reason, p.Program,
-		p.RulesVersion, p.RulesText, p.RulesSHA256, p.PackSHA256, string(p.KeyKind), nonNil(p.Months), nonNil(p.Missing),
+		p.RulesVersion, p.RulesText, p.RulesSHA256, p.PackSHA256, string(p.KeyKind), p.QuotaScope, nonNil(p.Months), nonNil(p.Missing),
 		len(p.Members), p.PrevHash, p.Hash); err != nil {
 		return fmt.Errorf("record publication: %w", err)
 	}
 	for i, in := range p.Indicators {
 		if _, err := c.ExecContext(ctx, pubQuery("insert_indicator"),
-			p.ID, i+1, in.Name, in.Weight, in.Best, in.Money); err != nil {
+			p.ID, i+1, in.Name, in.Weight, in.BenchmarkRule, in.BenchmarkMode, in.Benchmark, in.BenchmarkPosition,
+			in.BenchmarkFallback, in.Best, in.Money, in.Missing); err != nil {
 			return fmt.Errorf("record indicator: %w", err)
 		}
 	}
@@ -124,9 +125,9 @@ func (t *PubTx) Insert(ctx context.Context, p *qiancun.Publication, first qiancu
 	// One statement for every member row: lists of columns, unnested together.
 	n := len(p.Members)
 	cols := struct {
-		pos, months, rank, drank                                      []int64
-		key, name, dcode, dist, vals, points, total, grade, vr, rhash []string
-		vetoed                                                        []bool
+		pos, months, rank, drank                                            []int64
+		key, name, dcode, dist, vals, points, total, grade, vr, miss, rhash []string
+		vetoed                                                              []bool
 	}{}
 	for i := range p.Members {
 		m := &p.Members[i]
@@ -143,13 +144,14 @@ func (t *PubTx) Insert(ctx context.Context, p *qiancun.Publication, first qiancu
 		cols.total = append(cols.total, qiancun.Hundredths(m.ScoreHundredths))
 		cols.grade = append(cols.grade, m.Grade)
 		cols.vr = append(cols.vr, m.VetoReason)
+		cols.miss = append(cols.miss, textList(m.Missing))
 		cols.rhash = append(cols.rhash, p.RowHashes[i])
 		cols.vetoed = append(cols.vetoed, m.Vetoed)
 	}
 	if n > 0 {
 		if _, err := c.ExecContext(ctx, pubQuery("insert_members"),
 			p.ID, cols.pos, cols.key, cols.name, cols.dcode, cols.dist, cols.months, cols.vals, cols.points,
-			cols.total, cols.rank, cols.drank, cols.grade, cols.vetoed, cols.vr, cols.rhash); err != nil {
+			cols.total, cols.rank, cols.drank, cols.grade, cols.vetoed, cols.vr, cols.miss, cols.rhash); err != nil {
 			return fmt.Errorf("record members: %w", err)
 		}
 	}
@@ -174,6 +176,12 @@ func hundredthsList(vs []int64) string {
 	}
 	b.WriteByte(']')
 	return b.String()
+}
+
+// textList writes names as a DuckDB list literal of strings, cast on insert. Indicator
+// names are standard headers: no comma, bracket or quote in them.
+func textList(names []string) string {
+	return "[" + strings.Join(names, ",") + "]"
 }
 
 func nonNil(s []string) []string {
@@ -222,7 +230,7 @@ func publications(ctx context.Context, q querier, f PublicationFilter, id int64)
 		var force, kk, state string
 		var months, missing []any
 		if err := rows.Scan(&p.ID, &force, &p.Period, &p.Until, &p.CreatedAt, &p.CreatedBy, &p.Note, &p.Corrects,
-			&p.Reason, &p.Program, &p.RulesVersion, &p.RulesText, &p.RulesSHA256, &p.PackSHA256, &kk, &months,
+			&p.Reason, &p.Program, &p.RulesVersion, &p.RulesText, &p.RulesSHA256, &p.PackSHA256, &kk, &p.QuotaScope, &months,
 			&missing, &p.MemberCount, &p.PrevHash, &p.Hash, &state, &p.SupersededBy); err != nil {
 			return nil, err
 		}
@@ -287,7 +295,8 @@ func readIndicators(ctx context.Context, q querier, p *qiancun.Publication) erro
 	p.Indicators = []qiancun.IndicatorInfo{}
 	for rows.Next() {
 		var in qiancun.IndicatorInfo
-		if err := rows.Scan(&in.Name, &in.Weight, &in.Best, &in.Money); err != nil {
+		if err := rows.Scan(&in.Name, &in.Weight, &in.BenchmarkRule, &in.BenchmarkMode, &in.Benchmark,
+			&in.BenchmarkPosition, &in.BenchmarkFallback, &in.Best, &in.Money, &in.Missing); err != nil {
 			return err
 		}
 		p.Indicators = append(p.Indicators, in)
@@ -318,11 +327,14 @@ func readMemberRows(ctx context.Context, q querier, query string, p *qiancun.Pub
 	p.Members, p.RowHashes = make([]qiancun.Member, 0, p.MemberCount), make([]string, 0, p.MemberCount)
 	for rows.Next() {
 		var m qiancun.Member
-		var vals, points []any
+		var vals, points, missing []any
 		var total, rh string
 		if err := rows.Scan(&m.Key, &m.Name, &m.DistrictCode, &m.District, &m.Months, &vals, &points, &total,
-			&m.Rank, &m.DistrictRank, &m.Grade, &m.Vetoed, &m.VetoReason, &rh); err != nil {
+			&m.Rank, &m.DistrictRank, &m.Grade, &m.Vetoed, &m.VetoReason, &missing, &rh); err != nil {
 			return err
+		}
+		if len(missing) > 0 {
+			m.Missing = strs(missing)
 		}
 		if m.Values, err = parseHundredthsList(vals); err != nil {
 			return fmt.Errorf("member %d: %w", len(p.Members)+1, err)
@@ -571,7 +583,8 @@ func (s *Store) ReadBundle(ctx context.Context, dir string) (*qiancun.Publicatio
 	}
 	for rows.Next() {
 		var in qiancun.IndicatorInfo
-		if err := rows.Scan(&in.Name, &in.Weight, &in.Best, &in.Money); err != nil {
+		if err := rows.Scan(&in.Name, &in.Weight, &in.BenchmarkRule, &in.BenchmarkMode, &in.Benchmark,
+			&in.BenchmarkPosition, &in.BenchmarkFallback, &in.Best, &in.Money, &in.Missing); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -27,6 +27,7 @@ CREATE TABLE publications (
     rules_sha256  VARCHAR NOT NULL,
     pack_sha256   VARCHAR NOT NULL,
     key_kind      VARCHAR NOT NULL,
+    quota_scope   VARCHAR NOT NULL,      -- city or district: where the 优秀 quota was counted
     months        VARCHAR[] NOT NULL,
     missing       VARCHAR[] NOT NULL,    -- months with no accepted submission
     members       INTEGER NOT NULL,
@@ -39,8 +40,14 @@ CREATE TABLE publication_indicators (
     seq            INTEGER NOT NULL,
     name           VARCHAR NOT NULL,
     weight         VARCHAR NOT NULL,
+    benchmark_rule VARCHAR NOT NULL,     -- as the rules write it: max, p80, target:20
+    benchmark_mode VARCHAR NOT NULL,     -- max, percentile or target
+    benchmark      VARCHAR NOT NULL,     -- the value that earned the full weight
+    benchmark_pos  INTEGER NOT NULL,     -- a percentile's 1-based position; 0 otherwise
+    fallback       BOOLEAN NOT NULL,     -- a percentile ≤ 0 fell back to the highest value
     best           VARCHAR NOT NULL,     -- the cohort's highest value
-    money          BOOLEAN NOT NULL
+    money          BOOLEAN NOT NULL,
+    missing        INTEGER NOT NULL      -- members with no value in a month they were present in
 );
 
 CREATE TABLE publication_members (
@@ -59,6 +66,7 @@ CREATE TABLE publication_members (
     grade          VARCHAR NOT NULL,
     vetoed         BOOLEAN NOT NULL,
     veto_reason    VARCHAR NOT NULL,
+    missing        VARCHAR[] NOT NULL,   -- indicators with no value in a month the member was present in
     row_hash       VARCHAR NOT NULL
 );
 

@@ -2,7 +2,7 @@
 --
 -- Parameters: publication_id.
 SELECT position, member_key, name, district_code, district, months, vals, points, total,
-       rank, district_rank, grade, vetoed, veto_reason, row_hash
+       rank, district_rank, grade, vetoed, veto_reason, missing, row_hash
 FROM publication_members
 WHERE publication_id = ?
 ORDER BY position

@@ -3,7 +3,7 @@
 --
 -- Parameters: publication_id.
 SELECT member_key, name, district_code, district, months, vals::VARCHAR[], points::VARCHAR[], total::VARCHAR,
-       rank, district_rank, grade, vetoed, veto_reason, row_hash
+       rank, district_rank, grade, vetoed, veto_reason, missing, row_hash
 FROM publication_members
 WHERE publication_id = ?
 ORDER BY position

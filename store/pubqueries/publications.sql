@@ -3,7 +3,7 @@
 --
 -- Parameters: 1–2 id (0 for any), 3–4 force, 5–6 period, 7–8 state ('' for any).
 SELECT p.id, p.force, p.period, p.until, p.created_at, p.created_by, p.note, coalesce(p.corrects, 0),
-       p.reason, p.program, p.rules_version, p.rules_text, p.rules_sha256, p.pack_sha256, p.key_kind, p.months,
+       p.reason, p.program, p.rules_version, p.rules_text, p.rules_sha256, p.pack_sha256, p.key_kind, p.quota_scope, p.months,
        p.missing, p.members, p.prev_hash, p.hash, coalesce(st.state, ''),
        coalesce((SELECT max(c.id) FROM publications c WHERE c.corrects = p.id), 0)
 FROM publications p

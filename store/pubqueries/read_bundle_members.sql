@@ -3,6 +3,6 @@
 --
 -- Parameters: the file's path.
 SELECT member_key, name, district_code, district, months, vals::VARCHAR[], points::VARCHAR[], total::VARCHAR,
-       rank, district_rank, grade, vetoed, veto_reason, row_hash
+       rank, district_rank, grade, vetoed, veto_reason, missing, row_hash
 FROM read_parquet(?)
 ORDER BY position

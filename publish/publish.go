@@ -105,7 +105,8 @@ type Request struct {
 // It is refused while the force and period has a publication in 公示 or a final one (which
 // only a correction may replace), and when the cohort is empty. The ranking and the list of
 // submissions it used are read in one transaction, so they agree even while a submission
-// commits.
+// commits. When Options.Bundles is set and the bundle cannot be written, the publication
+// stands: it is returned together with the error.
 func (s *Service) Publish(ctx context.Context, r Request) (*qiancun.Publication, error) {
 	fi, per, err := checkForcePeriod(r.Force, r.Period)
 	if err != nil {
@@ -162,7 +163,8 @@ func (s *Service) Publish(ctx context.Context, r Request) (*qiancun.Publication,
 }
 
 // Correct publishes a correction of final publication id from the live data, with a
-// reason: a new publication, final at once, that supersedes id (which stays readable).
+// reason: a new publication, final at once, that supersedes id (which stays readable). As
+// with Publish, a bundle that cannot be written returns the correction with the error.
 func (s *Service) Correct(ctx context.Context, id int64, by, reason, note string) (*qiancun.Publication, error) {
 	if strings.TrimSpace(reason) == "" {
 		return nil, qiancun.Refusef("更正须说明理由（--reason）")

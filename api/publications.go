@@ -208,6 +208,11 @@ func (s *Server) publication(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	grade, err := gradeParam(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	limit, offset, err := pageParams(c, 50, 1000)
 	if err != nil {
 		s.fail(c, err)
@@ -228,7 +233,7 @@ func (s *Server) publication(c *gin.Context) {
 	p.State, p.SupersededBy, p.Events = now.State, now.SupersededBy, now.Events
 	rv := frozen.rv
 	full := cl.admin()
-	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: c.Query("grade"), Query: c.Query("q"), MatchKey: full, Limit: limit, Offset: offset})
+	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: grade, Query: c.Query("q"), MatchKey: full, Limit: limit, Offset: offset})
 	members := make([]memberJSON, len(idx))
 	for n, i := range idx {
 		members[n] = rv.member(i, full)

@@ -203,6 +203,22 @@ func TestPublishedRankingViews(t *testing.T) {
 	env.run(t, scenario{method: http.MethodPost, path: fmt.Sprintf("/api/v1/objections/%d/resolve", obj.ID), as: asEval, want: 403})
 	env.run(t, scenario{method: http.MethodPost, path: fmt.Sprintf("/api/v1/publications/%d/finalize", pub.ID), as: asAdmin, want: 409, check: wantError("refused", "")})
 
+	// Bad requests.
+	for _, sc := range []scenario{
+		{path: fmt.Sprintf("/api/v1/publications/%d?grade=甲", pub.ID), as: asEval, want: 400, check: wantError("bad_parameter", "grade")},
+		{path: "/api/v1/publications/x", as: asEval, want: 400, check: wantError("bad_parameter", "id")},
+		{path: "/api/v1/publications/999", as: asEval, want: 404, check: wantError("not_found", "")},
+		{path: fmt.Sprintf("/api/v1/publications/%d/diff?against=0", pub.ID), as: asEval, want: 400, check: wantError("bad_parameter", "against")},
+		{path: "/api/v1/publications?status=x", as: asEval, want: 400, check: wantError("bad_parameter", "status")},
+		{method: http.MethodPost, path: "/api/v1/publications", as: asAdmin, want: 400, body: jsonBody(`{"force":"first_secretary","period":"2024-Q2","x":1}`), check: wantError("bad_parameter", "body")},
+		{method: http.MethodPost, path: "/api/v1/publications", as: asAdmin, want: 409, body: jsonBody(`{"force":"tech","period":"2023-01"}`), check: wantError("refused", "")},
+		{method: http.MethodPost, path: fmt.Sprintf("/api/v1/publications/%d/objections", pub.ID), as: asEval, want: 404, body: jsonBody(`{"member":"m-0000000000000000","reason":"x"}`)},
+		{method: http.MethodPost, path: "/api/v1/objections/999/resolve", as: asAdmin, want: 404, body: jsonBody(`{"resolution":"维持","note":"x"}`)},
+		{method: http.MethodPost, path: fmt.Sprintf("/api/v1/objections/%d/resolve", obj.ID), as: asAdmin, want: 409, body: jsonBody(`{"resolution":"驳回","note":"x"}`), check: wantError("refused", "")},
+	} {
+		t.Run(sc.method+sc.path, func(t *testing.T) { env.run(t, sc) })
+	}
+
 	// Withdrawn: the leader is back on live figures.
 	env.run(t, scenario{method: http.MethodPost, path: fmt.Sprintf("/api/v1/publications/%d/withdraw", pub.ID), as: asAdmin, want: 200, body: jsonBody(`{"reason":"六月数据已到，重新发布"}`)})
 	if p := get(q2, asLeader, 200); p.Source != "live" || p.Publication != nil {

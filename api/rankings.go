@@ -223,11 +223,9 @@ func (s *Server) ranking(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	grade := c.Query("grade")
-	switch grade {
-	case "", qiancun.GradeExcellent, qiancun.GradeCompetent, qiancun.GradeBasic, qiancun.GradeIncompetent:
-	default:
-		s.fail(c, errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", grade))
+	grade, err := gradeParam(c)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	limit, offset, err := pageParams(c, 50, 1000)
@@ -436,4 +434,14 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
 		return 0, errParam(name, "%s must be a whole number from %d to %d", name, lo, hi)
 	}
 	return n, nil
+}
+
+// gradeParam reads the grade query parameter: one of the four grades, or "" for all.
+func gradeParam(c *gin.Context) (string, error) {
+	grade := c.Query("grade")
+	switch grade {
+	case "", qiancun.GradeExcellent, qiancun.GradeCompetent, qiancun.GradeBasic, qiancun.GradeIncompetent:
+		return grade, nil
+	}
+	return "", errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", grade)
 }

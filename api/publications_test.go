@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -225,4 +228,62 @@ func TestPublishedRankingViews(t *testing.T) {
 		t.Errorf("after withdrawal the leader sees %s %+v", p.Source, p.Publication)
 	}
 	env.run(t, scenario{method: http.MethodPost, path: fmt.Sprintf("/api/v1/publications/%d/correct", pub.ID), as: asAdmin, want: 409, body: jsonBody(`{"reason":"x"}`), check: wantError("refused", "")})
+}
+
+// TestFinalAndCorrection moves the clock past 公示: the publication is finalized, then
+// corrected; a leader follows the latest (the correction), the old one stays readable as
+// 已更正, and the leader's appraisal workbook is the correction's.
+func TestFinalAndCorrection(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2024, 5, 6, 2, 0, 0, 0, time.UTC) // Monday 6 May, 10:00 in Jinan
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	env := newEnv(t, envOptions{files: []string{registryFile, "第一书记工作情况表_2024-04.xlsx"}, now: clock})
+	post := func(path, body string, want int) []byte {
+		t.Helper()
+		sc := scenario{method: http.MethodPost, path: path, as: asAdmin, want: want}
+		if body != "" {
+			sc.body = jsonBody(body)
+		}
+		return env.run(t, sc).Body.Bytes()
+	}
+	type pubJSON struct {
+		ID           int64  `json:"id"`
+		Status       string `json:"status"`
+		Kind         string `json:"kind"`
+		Until        string `json:"until"`
+		Corrects     int64  `json:"corrects"`
+		SupersededBy int64  `json:"superseded_by"`
+	}
+	p := decode[pubJSON](t, post("/api/v1/publications", `{"force":"first_secretary","period":"2024-04"}`, 201))
+	if p.Until != "2024-05-13" {
+		t.Errorf("until %s, want 2024-05-13 (five working days)", p.Until)
+	}
+	post(fmt.Sprintf("/api/v1/publications/%d/finalize", p.ID), "", 409)
+	mu.Lock()
+	now = now.AddDate(0, 0, 7) // Monday 13 May: the last day of 公示
+	mu.Unlock()
+	f := decode[pubJSON](t, post(fmt.Sprintf("/api/v1/publications/%d/finalize", p.ID), "", 200))
+	if f.Status != "已发布" || f.Kind != "正式稿" {
+		t.Fatalf("finalized: %+v", f)
+	}
+	post(fmt.Sprintf("/api/v1/publications/%d/withdraw", p.ID), `{"reason":"x"}`, 409)
+	c := decode[pubJSON](t, post(fmt.Sprintf("/api/v1/publications/%d/correct", p.ID), `{"reason":"组织部重报四月数据"}`, 201))
+	if c.Status != "已发布" || c.Kind != "更正稿" || c.Corrects != p.ID {
+		t.Fatalf("correction: %+v", c)
+	}
+	page := decode[sourcedPage](t, env.get(t, "/api/v1/rankings/first_secretary?period=2024-04&limit=1", asLeader, 200))
+	if page.Publication == nil || page.Publication.ID != c.ID || page.Publication.Status != "已发布" {
+		t.Errorf("the leader is served %+v, want the correction %d", page.Publication, c.ID)
+	}
+	old := decode[struct {
+		Publication pubJSON `json:"publication"`
+	}](t, env.get(t, fmt.Sprintf("/api/v1/publications/%d?limit=1", p.ID), asLeader, 200))
+	if old.Publication.Status != "已更正" || old.Publication.SupersededBy != c.ID {
+		t.Errorf("the corrected publication: %+v", old.Publication)
+	}
+	rec := env.run(t, scenario{path: "/api/v1/reports/appraisal.xlsx?force=first_secretary&period=2024-04", as: asLeader, want: 200})
+	if cd := rec.Header().Get("Content-Disposition"); !strings.Contains(cd, url.PathEscape("更正稿")) {
+		t.Errorf("the leader's workbook is %s, want the correction's", cd)
+	}
 }

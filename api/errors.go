@@ -33,6 +33,7 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTooLarge         = "too_large"
 	codeUnavailable      = "unavailable"
+	codeRefused          = "refused" // a publication rule refused the request (409)
 	codeInternal         = "internal"
 )
 
@@ -71,9 +72,9 @@ type errorBody struct {
 }
 
 // ErrorOf classifies err as fail answers it: an *Error as it is; a bad parameter 400; a
-// missing member or submission 404; an upload over the limit 413; a template out of an
-// uploader's scope 403; anything else 500 with a generic message, logged here, once, with
-// its cause. It returns nil when the client has gone (nobody reads an answer; 499 is what
+// refusal of the publication rules 409; a missing member or submission 404; an upload over
+// the limit 413; a template out of an uploader's scope 403; anything else 500 with a
+// generic message, logged here, once, with its cause. It returns nil when the client has gone (nobody reads an answer; 499 is what
 // the logs and metrics show). The pages render what it returns as HTML.
 func (s *Server) ErrorOf(c *gin.Context, err error) *Error {
 	var (
@@ -82,9 +83,12 @@ func (s *Server) ErrorOf(c *gin.Context, err error) *Error {
 		mbe *http.MaxBytesError
 		oos errOutOfScope
 		uf  qiancun.ErrUnknownForce
+		pr  *qiancun.PublicationError
 	)
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &pr):
+		ae = &Error{Status: http.StatusConflict, Code: codeRefused, Message: pr.Message}
 	case errors.As(err, &pe):
 		ae = errParam(pe.Param, "%s", pe.Msg)
 	case errors.As(err, &uf):

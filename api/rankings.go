@@ -218,6 +218,7 @@ var pagePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return 
 // empty.
 type RankingQuery struct {
 	Force, Period, District, Grade, Q string
+	Source                            string // "", live or published: see rankingSource
 	Limit, Offset                     int
 }
 
@@ -229,6 +230,9 @@ type RankingPage struct {
 	Total    int    // members matching the filter
 	Limit    int
 	Offset   int
+	// Source is live or published; Publication is the publication served, or nil.
+	Source      string
+	Publication *qiancun.Publication
 
 	rv   *rankView
 	idx  []int
@@ -256,10 +260,8 @@ func (s *Server) RankingPage(ctx context.Context, who *Token, q RankingQuery) (*
 	if err != nil {
 		return nil, err
 	}
-	switch q.Grade {
-	case "", qiancun.GradeExcellent, qiancun.GradeCompetent, qiancun.GradeBasic, qiancun.GradeIncompetent:
-	default:
-		return nil, errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", q.Grade)
+	if err := checkGrade(q.Grade); err != nil {
+		return nil, err
 	}
 	if q.Limit == 0 {
 		q.Limit = 50
@@ -270,31 +272,57 @@ func (s *Server) RankingPage(ctx context.Context, who *Token, q RankingQuery) (*
 	if q.Offset < 0 {
 		return nil, errParam("offset", "offset must be a whole number from 0 to %d", 1<<30)
 	}
-	version := s.st.Version()
-	r, err := s.eng.Rank(ctx, fi.Slug, period)
+	pub, err := s.rankingSource(ctx, who, fi.Slug, period, q.Source)
 	if err != nil {
 		return nil, err
 	}
-	rv := s.views.get(r, version)
+	var rv *rankView
+	source := sourceLive
+	if pub != nil {
+		if rv, err = s.pubView(ctx, pub.ID); err != nil {
+			return nil, err
+		}
+		source = sourcePublished
+	} else {
+		version := s.st.Version()
+		r, err := s.eng.Rank(ctx, fi.Slug, period)
+		if err != nil {
+			return nil, err
+		}
+		rv = s.views.get(r, version)
+	}
 	full := who.Admin()
 	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: q.Grade, Query: q.Q, MatchKey: full, Limit: q.Limit, Offset: q.Offset})
-	return &RankingPage{Ranking: r, District: district, Total: total, Limit: q.Limit, Offset: q.Offset, rv: rv, idx: idx, full: full}, nil
+	return &RankingPage{Ranking: rv.r, District: district, Total: total, Limit: q.Limit, Offset: q.Offset,
+		Source: source, Publication: pub, rv: rv, idx: idx, full: full}, nil
 }
 
-// Ranks returns every member's city rank in force's ranking for period, by the member's
-// opaque id (which is the same in every period): what a rank change is measured against.
-// A period without data gives an empty map. The map is shared: do not change it.
-func (s *Server) Ranks(ctx context.Context, force qiancun.Force, period string) (map[string]int, error) {
-	version := s.st.Version()
-	r, err := s.eng.Rank(ctx, force, period)
+// Ranks returns every member's city rank in force's ranking for period, from the source
+// who would be shown (see rankingSource), by the member's opaque id (which is the same in
+// every period): what a rank change is measured against. A period without data gives an
+// empty map. The map is shared: do not change it.
+func (s *Server) Ranks(ctx context.Context, who *Token, force qiancun.Force, period, source string) (map[string]int, error) {
+	pub, err := s.rankingSource(ctx, who, force, period, source)
 	if err != nil {
 		return nil, err
 	}
-	rv := s.views.get(r, version)
+	var rv *rankView
+	if pub != nil {
+		if rv, err = s.pubView(ctx, pub.ID); err != nil {
+			return nil, err
+		}
+	} else {
+		version := s.st.Version()
+		r, err := s.eng.Rank(ctx, force, period)
+		if err != nil {
+			return nil, err
+		}
+		rv = s.views.get(r, version)
+	}
 	rv.ranksOnce.Do(func() {
 		rv.ranks = make(map[string]int, len(rv.ids))
 		for i, id := range rv.ids {
-			rv.ranks[id] = r.Members[i].Rank
+			rv.ranks[id] = rv.r.Members[i].Rank
 		}
 	})
 	return rv.ranks, nil
@@ -310,34 +338,13 @@ func (s *Server) ranking(c *gin.Context) {
 	}
 	p, err := s.RankingPage(c.Request.Context(), cl.tok, RankingQuery{
 		Force: c.Param("force"), Period: c.Query("period"), District: c.Query("district"), Grade: c.Query("grade"),
-		Q: c.Query("q"), Limit: limit, Offset: offset,
+		Q: c.Query("q"), Source: c.Query("source"), Limit: limit, Offset: offset,
 	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	rv, idx, total, full := p.rv, p.idx, p.Total, p.full
-	enc := rv.members(full)
-
-	bp := pagePool.Get().(*[]byte)
-	b := append((*bp)[:0], rv.head...)
-	b = append(b, `,"total":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	b = append(b, `,"limit":`...)
-	b = strconv.AppendInt(b, int64(limit), 10)
-	b = append(b, `,"offset":`...)
-	b = strconv.AppendInt(b, int64(offset), 10)
-	b = append(b, `,"members":[`...)
-	for n, i := range idx {
-		if n > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, enc[i]...)
-	}
-	b = append(b, "]}"...)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
-	*bp = b
-	pagePool.Put(bp)
+	writePage(c, p.rv, p.Source, p.Publication, p.full, p.idx, p.Total, limit, offset)
 }
 
 // ScorecardView is a scorecard as the API shows it: the member as in the ranking.
@@ -350,12 +357,17 @@ type ScorecardView struct {
 	MissingMonths []string            `json:"missing_months"`
 	Member        MemberView          `json:"member"`
 	Lines         []qiancun.ScoreLine `json:"lines"`
+	Source        string              `json:"source"`      // live or published
+	Publication   *pubRef             `json:"publication"` // the publication served, or null
 }
 
 // Scorecard returns the scorecard of the member of force that key names (see
 // rankView.resolve) in period. A leader limited to a district gets 404 for another
 // district's member, as if it did not exist.
-func (s *Server) Scorecard(ctx context.Context, who *Token, force, key, period string) (*ScorecardView, error) {
+//
+// source ("", live or published) chooses as for the ranking: a leader sees a published
+// member as published.
+func (s *Server) Scorecard(ctx context.Context, who *Token, force, key, period, source string) (*ScorecardView, error) {
 	fi, ok := qiancun.LookupForce(force)
 	if !ok {
 		return nil, errParam("force", "unknown force %q: want one of %s", force, forceSlugs())
@@ -365,11 +377,25 @@ func (s *Server) Scorecard(ctx context.Context, who *Token, force, key, period s
 		return nil, err
 	}
 	version := s.st.Version()
-	r, err := s.eng.Rank(ctx, fi.Slug, period)
+	pub, err := s.rankingSource(ctx, who, fi.Slug, period, source)
 	if err != nil {
 		return nil, err
 	}
-	rv := s.views.get(r, version)
+	var rv *rankView
+	var frozen pubView
+	if pub != nil {
+		if frozen, err = s.frozen(ctx, pub.ID); err != nil {
+			return nil, err
+		}
+		rv = frozen.rv
+	} else {
+		r, err := s.eng.Rank(ctx, fi.Slug, period)
+		if err != nil {
+			return nil, err
+		}
+		rv = s.views.get(r, version)
+	}
+	r := rv.r
 	i, err := rv.resolve(key, who.Admin())
 	if err != nil {
 		return nil, err
@@ -377,13 +403,21 @@ func (s *Server) Scorecard(ctx context.Context, who *Token, force, key, period s
 	if d := who.District; d != "" && r.Members[i].DistrictCode != d {
 		return nil, errNotFound("no such member in the cohort of this force and period")
 	}
-	sc, err := s.eng.Scorecard(ctx, fi.Slug, r.Period, r.Members[i].Key)
+	var sc *qiancun.Scorecard
+	src := sourceLive
+	if pub != nil {
+		sc, err = s.cfg.Publish.Scorecard(ctx, frozen.p, r.Members[i].Key)
+		src = sourcePublished
+	} else {
+		sc, err = s.eng.Scorecard(ctx, fi.Slug, r.Period, r.Members[i].Key)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &ScorecardView{
-		Force: sc.Force, ForceName: r.ForceName, Period: sc.Period, RulesVersion: sc.RulesVersion, CohortSize: sc.CohortSize,
+		Force: sc.Force, ForceName: fi.Name, Period: sc.Period, RulesVersion: sc.RulesVersion, CohortSize: sc.CohortSize,
 		MissingMonths: sc.MissingMonths, Member: rv.member(i, who.Admin()), Lines: sc.Lines,
+		Source: src, Publication: refOf(pub),
 	}, nil
 }
 
@@ -391,7 +425,7 @@ func (s *Server) Scorecard(ctx context.Context, who *Token, force, key, period s
 // its key as the caller sees it in the ranking (masked, when that is unambiguous), or for an
 // administrator the key itself.
 func (s *Server) scorecard(c *gin.Context) {
-	sc, err := s.Scorecard(c.Request.Context(), callerOf(c).tok, c.Param("force"), c.Param("key"), c.Query("period"))
+	sc, err := s.Scorecard(c.Request.Context(), callerOf(c).tok, c.Param("force"), c.Param("key"), c.Query("period"), c.Query("source"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -507,4 +541,13 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
 		return 0, errParam(name, "%s must be a whole number from %d to %d", name, lo, hi)
 	}
 	return n, nil
+}
+
+// checkGrade accepts one of the four grades, or "" for all.
+func checkGrade(grade string) error {
+	switch grade {
+	case "", qiancun.GradeExcellent, qiancun.GradeCompetent, qiancun.GradeBasic, qiancun.GradeIncompetent:
+		return nil
+	}
+	return errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", grade)
 }

@@ -26,8 +26,10 @@ type Workbook struct {
 // AppraisalWorkbook returns the appraisal workbook of a force for a period, of the city or
 // of a district. A leader limited to a district gets that district's (another is 403).
 // 身份证号 are masked for every role; only an administrator may ask for them unmasked, and
-// anyone else asking is 403.
-func (s *Server) AppraisalWorkbook(ctx context.Context, who *Token, force, period, district string, unmasked bool) (*Workbook, error) {
+// anyone else asking is 403. source ("", live or published) chooses as for rankings: a
+// leader gets the latest publication once there is one, and so do the others unless they
+// ask for live.
+func (s *Server) AppraisalWorkbook(ctx context.Context, who *Token, force, period, district, source string, unmasked bool) (*Workbook, error) {
 	if force == "" {
 		return nil, errParam("force", "force is required: one of %s", forceSlugs())
 	}
@@ -42,23 +44,33 @@ func (s *Server) AppraisalWorkbook(ctx context.Context, who *Token, force, perio
 	if unmasked && !who.Admin() {
 		return nil, errForbidden("only an administrator may see 身份证号 unmasked")
 	}
-	in, err := reportdata.Appraisal(ctx, s.eng, s.st, reportdata.AppraisalRequest{
-		Force: string(fi.Slug), Period: period, District: district, Unmasked: unmasked,
-	})
+	// The same source as the ranking: a leader gets the publication once there is one.
+	pub, err := s.rankingSource(ctx, who, fi.Slug, period, source)
+	if err != nil {
+		return nil, err
+	}
+	var in reports.AppraisalInput
+	if pub != nil {
+		in, err = reportdata.PublishedAppraisal(ctx, s.cfg.Publish, s.st, pub.ID, district, unmasked)
+	} else {
+		in, err = reportdata.Appraisal(ctx, s.eng, s.st, reportdata.AppraisalRequest{
+			Force: string(fi.Slug), Period: period, District: district, Unmasked: unmasked,
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &Workbook{in.Filename(), func(w io.Writer) error { return reports.WriteAppraisal(w, in) }}, nil
 }
 
-// appraisalBook answers GET /reports/appraisal.xlsx?force=&period=&district=[&unmasked=true].
+// appraisalBook answers GET /reports/appraisal.xlsx?force=&period=&district=&source=[&unmasked=true].
 func (s *Server) appraisalBook(c *gin.Context) {
 	unmasked, ok := parseBool(c.Query("unmasked"))
 	if !ok {
 		s.fail(c, errParam("unmasked", "unmasked must be true or false"))
 		return
 	}
-	wb, err := s.AppraisalWorkbook(c.Request.Context(), callerOf(c).tok, c.Query("force"), c.Query("period"), c.Query("district"), unmasked)
+	wb, err := s.AppraisalWorkbook(c.Request.Context(), callerOf(c).tok, c.Query("force"), c.Query("period"), c.Query("district"), c.Query("source"), unmasked)
 	if err != nil {
 		s.fail(c, err)
 		return

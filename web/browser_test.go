@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -98,8 +99,8 @@ func newBrowser(t *testing.T) *browser {
 	return &browser{ctx: ctx, shot: shot}
 }
 
-// tab is one signed-in visitor: its own browser context (cookies), and what its pages
-// wrote to the console and fetched.
+// tab is one signed-in visitor: its own tab, and what its pages wrote to the console and
+// fetched. Tabs share the browser's cookies, so one role at a time: a new tab clears them.
 type tab struct {
 	t    *testing.T
 	b    *browser
@@ -510,6 +511,142 @@ func testBrowser(t *testing.T, s *service, x ids) {
 		tb.open(fmt.Sprintf("/submissions/%d", x.lawSub))
 		tb.checkHosts()
 	})
+
+	t.Run("publications", func(t *testing.T) { testPublications(t, b, s) })
+}
+
+// testPublications publishes the first secretaries' 2024-05 ranking from the page, as an
+// administrator; an evaluator objects to a member; the administrator answers; the leader
+// sees the banner and the published figures; the evaluator reads the diff against the live
+// data; the administrator withdraws it.
+func testPublications(t *testing.T, b *browser, s *service) {
+	admin := b.tab(t, s, asAdmin)
+	admin.signIn()
+	admin.open("/publications")
+	admin.screenshots("publications")
+	admin.run(
+		chromedp.SetValue(`#publish-form select[name=force]`, "first_secretary", chromedp.ByQuery),
+		chromedp.SetValue(`#publish-form select[name=period]`, "2024-05", chromedp.ByQuery),
+		chromedp.Submit("#publish-form", chromedp.ByID),
+		chromedp.WaitVisible("#pub-state", chromedp.ByID),
+	)
+	admin.quiet("the new publication")
+	if st := admin.text("#pub-state"); st != "公示" {
+		t.Fatalf("the new publication's state %q, want 公示", st)
+	}
+	var loc string
+	admin.run(chromedp.Location(&loc))
+	pubPath := strings.TrimPrefix(loc, s.url)
+	admin.screenshots("publication")
+
+	// The API's page of the publication is the page's, member for member.
+	var api struct {
+		Members []apiMember `json:"members"`
+	}
+	s.api(t, asEval, "/api/v1"+pubPath+"?limit=50", &api)
+	ev := b.tab(t, s, asEval)
+	ev.signIn()
+	ev.open(pubPath)
+	var ids []string
+	ev.run(chromedp.Evaluate(`[...document.querySelectorAll('#publication-table tbody tr[data-id]')].map(tr => tr.dataset.id)`, &ids))
+	var want []string
+	for _, m := range api.Members {
+		want = append(want, m.ID)
+	}
+	if d := cmp.Diff(want, ids); d != "" || len(ids) == 0 {
+		t.Errorf("the publication's table differs from the API's page (-api +page):\n%s", d)
+	}
+	// An objection, by the evaluator.
+	ev.run(
+		chromedp.SetValue(`#objection-form input[name=member]`, ids[1], chromedp.ByQuery),
+		chromedp.SetValue(`#objection-form input[name=reason]`, "驻村天数漏报一天", chromedp.ByQuery),
+		chromedp.Submit("#objection-form", chromedp.ByID),
+		chromedp.WaitVisible("#objection-table", chromedp.ByID),
+	)
+	ev.quiet("the objection")
+	if txt := ev.text("#objection-table tbody"); !strings.Contains(txt, "驻村天数漏报一天") || !strings.Contains(txt, "待处理") {
+		t.Errorf("the objection is not listed as open: %q", txt)
+	}
+	ev.open(pubPath + "/diff")
+	if n := ev.count("#diff-changed"); n != 1 {
+		t.Error("no diff table")
+	}
+	ev.screenshots("diff")
+	ev.checkHosts()
+
+	// The administrator answers it. (Tabs share the browser's cookies: each role signs in
+	// again in a fresh tab.)
+	admin = b.tab(t, s, asAdmin)
+	admin.signIn()
+	admin.open(pubPath)
+	admin.run(
+		chromedp.SetValue(`#objection-table select[name=resolution]`, "维持", chromedp.ByQuery),
+		chromedp.SetValue(`#objection-table input[name=note]`, "核实无误", chromedp.ByQuery),
+		chromedp.Submit(`#objection-table form`, chromedp.ByQuery),
+		chromedp.WaitVisible("#pub-state", chromedp.ByID),
+	)
+	if txt := admin.text("#objection-table tbody"); !strings.Contains(txt, "维持") || !strings.Contains(txt, "核实无误") {
+		t.Errorf("the answer is not shown: %q", txt)
+	}
+
+	// The leader: a banner on the overview, the published figures in the ranking.
+	ld := b.tab(t, s, asLeaderLC)
+	ld.signIn()
+	if txt := ld.text(".banner"); !strings.Contains(txt, "公示中") || !strings.Contains(txt, "第一书记") {
+		t.Errorf("the overview's banner: %q", txt)
+	}
+	ld.open("/rankings/first_secretary?period=2024-05")
+	if src := ld.text("#source"); !strings.Contains(src, "公示稿") || !strings.Contains(src, "公示期至") {
+		t.Errorf("the leader's ranking states its source as %q", src)
+	}
+	var lapi apiPage
+	s.api(t, asLeaderLC, "/api/v1/rankings/first_secretary?period=2024-05&limit=50", &lapi)
+	rows := ld.rankingRows()
+	if len(rows) == 0 || len(rows) != len(lapi.Members) || rows[0].ID != lapi.Members[0].ID {
+		t.Errorf("the leader's published ranking: %d rows, the API's %d", len(rows), len(lapi.Members))
+	}
+	if code := ld.open(pubPath + "/diff"); code != 403 {
+		t.Errorf("a leader opens the diff: %d, want 403", code)
+	}
+	// Who may act: a leader may not object, an evaluator may not withdraw, an uploader sees
+	// no publication.
+	for _, x := range []struct {
+		role, method, path string
+		want               int
+	}{
+		{asLeaderLC, http.MethodPost, pubPath + "/objections", 403},
+		{asEval, http.MethodPost, pubPath + "/withdraw", 403},
+		{asEval, http.MethodPost, "/publications", 403},
+		{asUploader, http.MethodGet, "/publications", 403},
+		{asUploader, http.MethodGet, pubPath, 403},
+		{asLeader, http.MethodGet, pubPath, 200},
+	} {
+		c := s.client(t)
+		c.signIn("tok-" + x.role)
+		var form url.Values
+		if x.method == http.MethodPost {
+			_, _, home := c.do(http.MethodGet, "/login", nil, "")
+			form = url.Values{"csrf": {csrf(t, home)}, "reason": {"x"}, "member": {"x"}}
+		}
+		if code, _, _ := c.do(x.method, x.path, form, s.url); code != x.want {
+			t.Errorf("%s %s as %s: %d, want %d", x.method, x.path, x.role, code, x.want)
+		}
+	}
+	ld.checkHosts()
+
+	// Withdrawn, it says so.
+	admin = b.tab(t, s, asAdmin)
+	admin.signIn()
+	admin.open(pubPath)
+	admin.run(
+		chromedp.SetValue(`form[action$="/withdraw"] input[name=reason]`, "数据有误", chromedp.ByQuery),
+		chromedp.Submit(`form[action$="/withdraw"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#pub-state", chromedp.ByID),
+	)
+	if st := admin.text("#pub-state"); st != "已撤回" {
+		t.Errorf("after withdrawal the state is %q", st)
+	}
+	admin.checkHosts()
 }
 
 // checkHosts fails the test for any request the pages made to a host but the service.

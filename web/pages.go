@@ -134,6 +134,10 @@ func (s *Server) overview(c *gin.Context) {
 	}
 	v := s.newView(c, "总览")
 	v.Overview = ov
+	if v.Notices, err = s.api.Publications(ctx, api.PublicationQuery{Status: string(qiancun.Notice)}); err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, "overview", v)
 }
 
@@ -157,7 +161,10 @@ type rankingView struct {
 	GradeCounts []int
 	Prev, Next  string // query strings of the neighbouring pages, "" at the ends
 	Download    string
-	Source      string
+	Source      string               // where the figures come from, in words
+	SourceParam string               // source= as asked ("", live or published)
+	Publication *qiancun.Publication // the publication shown, or nil for live data
+	MayChoose   bool                 // evaluators and administrators choose live or published
 }
 
 type rankRow struct {
@@ -192,7 +199,7 @@ func (s *Server) ranking(c *gin.Context) {
 		}
 	}
 	q := api.RankingQuery{Force: c.Param("force"), Period: period, District: c.Query("district"), Grade: c.Query("grade"),
-		Q: c.Query("q"), Limit: pageSize, Offset: (page - 1) * pageSize}
+		Q: c.Query("q"), Source: c.Query("source"), Limit: pageSize, Offset: (page - 1) * pageSize}
 	p, err := s.api.RankingPage(ctx, who, q)
 	if err != nil {
 		s.fail(c, err)
@@ -216,7 +223,12 @@ func (s *Server) ranking(c *gin.Context) {
 	// The rank change: against the same member's city rank in the previous period of the
 	// same length, matched by the opaque member id (stable across periods).
 	per, _ := qiancun.ParsePeriod(r.Period)
-	prev, err := s.api.Ranks(ctx, fi.Slug, per.Previous().String())
+	// Live against live; published (or, without a publication, live) otherwise.
+	prevSource := ""
+	if p.Source == "live" && !who.Is(auth.RoleLeader) {
+		prevSource = "live"
+	}
+	prev, err := s.api.Ranks(ctx, who, fi.Slug, per.Previous().String(), prevSource)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -252,7 +264,7 @@ func (s *Server) ranking(c *gin.Context) {
 		rv.GradeCounts = append(rv.GradeCounts, counts[g])
 	}
 	base := url.Values{}
-	for k, v := range map[string]string{"period": r.Period, "district": c.Query("district"), "grade": q.Grade, "q": q.Q} {
+	for k, v := range map[string]string{"period": r.Period, "district": c.Query("district"), "grade": q.Grade, "q": q.Q, "source": q.Source} {
 		if v != "" {
 			base.Set(k, v)
 		}
@@ -271,8 +283,21 @@ func (s *Server) ranking(c *gin.Context) {
 	if p.District != "" {
 		dl.Set("district", p.District)
 	}
+	if q.Source != "" {
+		dl.Set("source", q.Source)
+	}
 	rv.Download = "/rankings/" + string(fi.Slug) + "/appraisal.xlsx?" + dl.Encode()
-	rv.Source = "实时数据（未公示，仅供考核人员参考）"
+	rv.SourceParam = q.Source
+	rv.Publication = p.Publication
+	if pub := p.Publication; pub != nil {
+		rv.Source = string(pub.Kind())
+		if pub.State == qiancun.Notice {
+			rv.Source += "（公示期至 " + pub.Until + "）"
+		}
+	} else {
+		rv.Source = "实时数据（未公示，仅供考核人员参考）"
+	}
+	rv.MayChoose = who.Is(auth.RoleAdmin, auth.RoleEvaluator)
 	v := s.newView(c, fi.Name+"排名")
 	v.Ranking = rv
 	s.render(c, http.StatusOK, "ranking", v)
@@ -289,7 +314,7 @@ func cloneValues(v url.Values) url.Values {
 // appraisalBook answers GET /rankings/{force}/appraisal.xlsx: the appraisal workbook, as
 // GET /api/v1/reports/appraisal.xlsx makes it.
 func (s *Server) appraisalBook(c *gin.Context) {
-	wb, err := s.api.AppraisalWorkbook(c.Request.Context(), whoOf(c), c.Param("force"), c.Query("period"), c.Query("district"), false)
+	wb, err := s.api.AppraisalWorkbook(c.Request.Context(), whoOf(c), c.Param("force"), c.Query("period"), c.Query("district"), c.Query("source"), false)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -327,7 +352,7 @@ func (s *Server) member(c *gin.Context) {
 	}
 	var sc *api.ScorecardView
 	for _, f := range forces {
-		sc, err = s.api.Scorecard(c.Request.Context(), who, f, c.Param("id"), period)
+		sc, err = s.api.Scorecard(c.Request.Context(), who, f, c.Param("id"), period, c.Query("source"))
 		var ae *api.Error
 		if err == nil || !errors.As(err, &ae) || ae.Status != http.StatusNotFound {
 			break

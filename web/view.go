@@ -33,6 +33,11 @@ type view struct {
 	District *districtView
 	Upload   *uploadView
 	Receipt  *receiptView
+
+	Publications *publicationsView
+	Publication  *publicationView
+	Diff         *diffView
+	Notices      []api.PublicationView // publications in 公示, for the banner
 }
 
 type navItem struct {
@@ -71,6 +76,7 @@ func (s *Server) newView(c *gin.Context, title string) *view {
 		if d := v.Who.District; d != "" {
 			add("本区县", "/districts/"+d, "/districts/")
 		}
+		add("公示", "/publications", "/publications")
 	}
 	if v.Who.Is(auth.RoleAdmin, auth.RoleUploader) {
 		add("上报", "/upload", "/upload")
@@ -211,7 +217,22 @@ var funcs = template.FuncMap{
 		}
 		return false
 	},
-	"thousands":  thousands,
+	"thousands": thousands,
+	"forceName": func(slug string) string {
+		if f, ok := qiancun.LookupForce(slug); ok {
+			return f.Name
+		}
+		return slug
+	},
+	"pubClass": func(state string) string {
+		switch qiancun.PublicationState(state) {
+		case qiancun.Final:
+			return "ok"
+		case qiancun.Notice:
+			return "warn"
+		}
+		return "bad"
+	},
 	"sub":        func(a, b int) int { return a - b },
 	"add":        func(a, b int) int { return a + b },
 	"submission": func(x store.Submission) store.Submission { return x },

@@ -109,7 +109,7 @@ func (s *Server) Mount(e *gin.Engine) {
 		readers   = s.allow(auth.RoleAdmin, auth.RoleEvaluator, auth.RoleLeader)
 		uploaders = s.allow(auth.RoleAdmin, auth.RoleUploader)
 		history   = s.allow(auth.RoleAdmin, auth.RoleEvaluator, auth.RoleUploader)
-		files     = s.allow(auth.RoleAdmin, auth.RoleEvaluator)
+		files     = s.allow(auth.RoleAdmin, auth.RoleEvaluator) // raw files, diffs, objections
 		anyone    = s.allow(auth.RoleAdmin, auth.RoleEvaluator, auth.RoleLeader, auth.RoleUploader)
 	)
 	g := e.Group("", s.headers)
@@ -129,6 +129,17 @@ func (s *Server) Mount(e *gin.Engine) {
 	p.GET("/submissions/:id", history, s.receipt)
 	p.GET("/submissions/:id/receipt.xlsx", history, s.receiptBook)
 	p.GET("/files/:id", files, s.rawFile)
+
+	admins := s.allow(auth.RoleAdmin)
+	p.GET("/publications", readers, s.publications)
+	p.POST("/publications", admins, s.checkCSRF, s.publish)
+	p.GET("/publications/:id", readers, s.publication)
+	p.GET("/publications/:id/diff", files, s.publicationDiff)
+	p.POST("/publications/:id/objections", files, s.checkCSRF, s.object)
+	p.POST("/publications/:id/finalize", admins, s.checkCSRF, s.move("finalize"))
+	p.POST("/publications/:id/withdraw", admins, s.checkCSRF, s.move("withdraw"))
+	p.POST("/publications/:id/correct", admins, s.checkCSRF, s.move("correct"))
+	p.POST("/objections/:id/resolve", admins, s.checkCSRF, s.resolve)
 }
 
 // csp is the pages' Content-Security-Policy: nothing but the service itself, no inline
@@ -208,6 +219,8 @@ func errorTitle(status int) string {
 		return "未找到"
 	case http.StatusRequestEntityTooLarge:
 		return "文件过大"
+	case http.StatusConflict:
+		return "操作未执行"
 	}
 	return "服务器内部错误"
 }
@@ -233,6 +246,8 @@ func errorDetail(ae *api.Error) string {
 		return "上传的文件超过了大小上限。"
 	case http.StatusUnauthorized:
 		return "请使用令牌登录。"
+	case http.StatusConflict:
+		return ae.Message // the publication rules' refusal, in Chinese
 	}
 	return "请稍后再试；如仍出错，请把请求编号告知管理员。"
 }

@@ -31,6 +31,7 @@ import (
 //	session_idle = "30m"        # a page session unused this long ends
 //	session_max_age = "12h"     # a page session ends this long after sign-in
 //	secure_cookies = false      # Secure cookies even on plain HTTP (a TLS proxy in front)
+//	bundles = "bundles"         # every new publication's bundle is written under it; empty: none
 //
 //	[[token]]                   # one per token, made by `qiancun token`
 //	name = "市委组织部"
@@ -53,6 +54,7 @@ type serverConfig struct {
 	SessionIdle string        `toml:"session_idle"`
 	SessionMax  string        `toml:"session_max_age"`
 	Secure      bool          `toml:"secure_cookies"`
+	Bundles     string        `toml:"bundles"`
 	Tokens      []tokenConfig `toml:"token"`
 }
 
@@ -81,7 +83,7 @@ func loadConfig(path string) (*serverConfig, error) {
 		return nil, fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
 	}
 	dir := filepath.Dir(path)
-	for _, p := range []*string{&c.DB, &c.Rules, &c.Packs, &c.Templates} {
+	for _, p := range []*string{&c.DB, &c.Rules, &c.Packs, &c.Templates, &c.Bundles} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/qiancun/qiancun"
@@ -143,10 +142,11 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 	var fe *FileError
 	switch {
 	case errors.As(err, &fe):
-		rc.Issues = append(rc.Issues, qiancun.Issue{Rule: qiancun.BadFile, Severity: qiancun.Error, Message: fe.Message})
+		rc.Add(qiancun.Issue{Rule: qiancun.BadFile, Severity: qiancun.Error, Message: fe.Message})
 	case err != nil:
 		return nil, err
 	}
+	rc.Seal() // every value masked, the issues past the limits counted
 	if sub.Template != nil {
 		rc.Template = sub.Template.Slug
 	}
@@ -326,7 +326,7 @@ func (in *Ingester) read(ctx context.Context, name string, data []byte, forced *
 			msg = fmt.Sprintf("未找到模板「%s」的表头行", forced.Title)
 			sub.Template = forced
 		}
-		rc.Issues = append(rc.Issues, qiancun.Issue{Rule: qiancun.UnknownTemplate, Severity: qiancun.Error, Message: msg})
+		rc.Add(qiancun.Issue{Rule: qiancun.UnknownTemplate, Severity: qiancun.Error, Message: msg})
 		if forced != nil {
 			rc.Issues[len(rc.Issues)-1].Rule = qiancun.MissingColumn
 		}
@@ -446,7 +446,7 @@ func ruleMessage(rule qiancun.Rule, col *Column, detail string) string {
 // maskValue masks a 身份证号 wherever a receipt would show it.
 func maskValue(col *Column, v string) string {
 	if col != nil && col.Type == IDType {
-		return qiancun.MaskID(strings.TrimSpace(v))
+		return qiancun.MaskID(qiancun.FoldID(v))
 	}
 	return v
 }

@@ -53,7 +53,7 @@ func (v *validator) issue(col *Column, cell, value string, rule qiancun.Rule, se
 	if col != nil {
 		h = col.Header
 	}
-	v.sub.Receipt.Issues = append(v.sub.Receipt.Issues, qiancun.Issue{
+	v.sub.Receipt.Add(qiancun.Issue{
 		Sheet: v.sheet, Cell: cell, Column: h, Value: maskValue(col, value),
 		Rule: rule, Severity: sev, Message: ruleMessage(rule, col, detail),
 	})
@@ -71,7 +71,7 @@ func (v *validator) checkHeader() {
 		}
 	}
 	for _, j := range v.l.extra {
-		v.sub.Receipt.Issues = append(v.sub.Receipt.Issues, qiancun.Issue{
+		v.sub.Receipt.Add(qiancun.Issue{
 			Sheet: v.sheet, Cell: cellName(j, v.headerRow()), Column: v.l.headers[j], Value: v.l.headers[j],
 			Rule: qiancun.ExtraColumn, Severity: qiancun.Warning, Message: ruleMessage(qiancun.ExtraColumn, nil, ""),
 		})
@@ -94,7 +94,7 @@ func (v *validator) row(num int, cells []string) {
 	}
 	if isTotals(cells) || isFooter(cells) {
 		j := firstCell(cells)
-		v.sub.Receipt.Issues = append(v.sub.Receipt.Issues, qiancun.Issue{
+		v.sub.Receipt.Add(qiancun.Issue{
 			Sheet: v.sheet, Cell: cellName(j, num), Value: cleanCell(cells[j]),
 			Rule: qiancun.SkippedRow, Severity: qiancun.Warning, Message: ruleMessage(qiancun.SkippedRow, nil, ""),
 		})

@@ -105,7 +105,7 @@ func WriteReceipt(w io.Writer, in ReceiptInput) error {
 	defer b.f.Close()
 	title := rc.File + " 数据报送回执"
 	desc := fmt.Sprintf("文件 %s（SHA-256 %s），模板 %s，报告期 %s，状态 %s：错误 %d 个，警告 %d 个。",
-		rc.File, rc.SHA256, orNone(rc.Template), orNone(rc.Period), statusText(rc.Status), rc.Errors(), len(rc.Issues)-rc.Errors())
+		rc.File, rc.SHA256, orNone(rc.Template), orNone(rc.Period), statusText(rc.Status), rc.Errors(), rc.Warnings())
 	if err := b.save(w, docProps(title, "数据报送回执", desc, "回执,"+rc.Template+","+rc.Period, made)); err != nil {
 		return fmt.Errorf("receipt workbook: %w", err)
 	}

@@ -100,6 +100,7 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	if !*unmasked {
 		for i := range members {
 			members[i].Key = qiancun.MaskKey(r.KeyKind, members[i].Key)
+			members[i].Name = qiancun.MaskText(members[i].Name)
 		}
 	}
 	if *asJSON {

@@ -32,6 +32,9 @@ const (
 	SkippedRow    Rule = "skipped_row"    // a totals row or a footer line left out
 	ExtraColumn   Rule = "extra_column"   // a column no template declares
 	UnitConverted Rule = "unit_converted" // money given in 万元 or with a unit in the cell
+	// NotStored says that the file was checked but not kept: over the size limit, or
+	// rejected while its uploader's rejected files exceed their storage quota.
+	NotStored Rule = "not_stored"
 )
 
 // Severity says whether an Issue blocks its row.

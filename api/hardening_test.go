@@ -2,11 +2,16 @@ package api_test
 
 import (
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/api"
 )
 
 // twinIDs returns two valid 身份证号 of district that mask alike (same first 6 and last 4).
@@ -92,4 +97,94 @@ func TestHardenedAnswers(t *testing.T) {
 			t.Errorf("openapi.json: X-Content-Type-Options %q", got)
 		}
 	})
+}
+
+// TestSlowUploadHoldsNoSlot: with one upload slot, an upload whose body trickles in does not
+// keep another from being answered.
+func TestSlowUploadHoldsNoSlot(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, envOptions{config: api.Config{MaxConcurrentUploads: 1}})
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	mw := multipart.NewWriter(pw)
+	slowDone := make(chan int, 1)
+	go func() {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/submissions", pr)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer tok-"+asAdmin)
+		rec := httptest.NewRecorder()
+		env.srv.Handler().ServeHTTP(rec, req)
+		slowDone <- rec.Code
+	}()
+	fw, err := mw.CreateFormFile("file", "帮扶村名册.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Once this write returns, the slow upload's handler is reading its body.
+	if _, err := fw.Write([]byte("村代码,区县,镇街,村名\n")); err != nil {
+		t.Fatal(err)
+	}
+
+	fast := make(chan int, 1)
+	go func() {
+		b, ctype := multipartBody("帮扶村名册.csv", []byte("村代码,区县,镇街,村名\n370112001001,历城区,港沟街道,东村\n"), nil)()
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/submissions", b)
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("Authorization", "Bearer tok-"+asAdmin)
+		rec := httptest.NewRecorder()
+		env.srv.Handler().ServeHTTP(rec, req)
+		fast <- rec.Code
+	}()
+	select {
+	case code := <-fast:
+		if code != http.StatusOK {
+			t.Errorf("the other upload: status %d", code)
+		}
+	case <-time.After(60 * time.Second): // a bound on a hang, not a measure of speed
+		t.Fatal("the other upload waited for the slow one")
+	}
+	// The slow upload finishes when its body does.
+	if _, err := fw.Write([]byte("370124002001,平阴县,东阿镇,南村\n")); err != nil {
+		t.Fatal(err)
+	}
+	mw.Close()
+	pw.Close()
+	if code := <-slowDone; code != http.StatusOK {
+		t.Errorf("the slow upload: status %d", code)
+	}
+}
+
+// TestRejectedQuota: once an uploader's rejected files fill the quota, a rejected upload is
+// answered with its receipt but not stored; a good one still is.
+func TestRejectedQuota(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, envOptions{config: api.Config{RejectedQuotaBytes: 200}})
+	junk := func(i int) func() (io.Reader, string) {
+		return multipartBody(fmt.Sprintf("junk%d.csv", i), []byte(fmt.Sprintf("这不是模板,%d\n%s\n", i, strings.Repeat("x", 150))), nil)
+	}
+	post := func(body func() (io.Reader, string)) qiancun.Receipt {
+		rec := env.run(t, scenario{method: http.MethodPost, path: "/api/v1/submissions", as: asUploader, want: 200, body: body})
+		return decode[qiancun.Receipt](t, rec.Body.Bytes())
+	}
+	stored := func() int {
+		var n int
+		if err := env.st.DB().QueryRow("SELECT count(*) FROM submissions WHERE status = 'rejected'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if rc := post(junk(1)); rc.Status != qiancun.Rejected || rc.SubmissionID == 0 {
+		t.Fatalf("first junk file: %+v", rc)
+	}
+	rc := post(junk(2))
+	if rc.Status != qiancun.Rejected || rc.SubmissionID != 0 || rc.Issues[len(rc.Issues)-1].Rule != qiancun.NotStored {
+		t.Errorf("junk over the quota: %+v", rc)
+	}
+	if n := stored(); n != 1 {
+		t.Errorf("%d rejected submissions stored, want 1", n)
+	}
+	good := post(multipartBody("帮扶村名册.csv", []byte("村代码,区县,镇街,村名\n370112001001,历城区,港沟街道,东村\n"), nil))
+	if good.Status != qiancun.Accepted || good.SubmissionID == 0 {
+		t.Errorf("a good file over the quota: %+v", good)
+	}
 }

@@ -37,6 +37,8 @@ type Store interface {
 	Submissions(ctx context.Context, f store.SubmissionFilter) ([]store.Submission, int, error)
 	MemberCounts(ctx context.Context) (map[qiancun.Force]int64, error)
 	RawFile(ctx context.Context, sha string) ([]byte, error) // for the receipt workbook
+	// RejectedBytes is the size of the raw files of uploader's rejected submissions.
+	RejectedBytes(ctx context.Context, uploader string) (int64, error)
 }
 
 // Config is how the server behaves.
@@ -48,9 +50,17 @@ type Config struct {
 	// Limits bound what the readers take from an uploaded file (rows, columns, unpacked
 	// size); zero fields take ingest's defaults, and MaxFileBytes is MaxUploadBytes.
 	Limits ingest.Limits
-	// MaxConcurrentUploads bounds the uploads read at once (each holds its file in
-	// memory); more wait their turn. Default 2.
+	// MaxConcurrentUploads bounds the uploads checked at once (each holds its file in
+	// memory); more wait their turn. An upload's body is first spooled to a file in
+	// Limits.TempDir, without a turn, so a slow sender keeps no one waiting. Default 2.
 	MaxConcurrentUploads int
+	// UploadReadTimeout bounds the time an upload's body may take to arrive. Default 10
+	// minutes.
+	UploadReadTimeout time.Duration
+	// RejectedQuotaBytes bounds the raw files of rejected submissions kept per uploader:
+	// past it, an upload that would be rejected is checked and answered but not stored.
+	// Default 1 GiB; negative: no quota.
+	RejectedQuotaBytes int64
 	// MemberIDKey keys the opaque member ids (HMAC-SHA256). Give a fixed key to keep ids
 	// stable across restarts; when empty a random one is made and ids change on restart.
 	MemberIDKey []byte
@@ -86,6 +96,12 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 	}
 	if cfg.MaxConcurrentUploads <= 0 {
 		cfg.MaxConcurrentUploads = 2
+	}
+	if cfg.UploadReadTimeout <= 0 {
+		cfg.UploadReadTimeout = 10 * time.Minute
+	}
+	if cfg.RejectedQuotaBytes == 0 {
+		cfg.RejectedQuotaBytes = 1 << 30
 	}
 	cfg.Limits.MaxFileBytes = cfg.MaxUploadBytes
 	if len(cfg.MemberIDKey) == 0 {

@@ -132,6 +132,10 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 			return nil, err
 		}
 	}
+	if lim := in.limits.orDefault(); int64(len(data)) > lim.MaxFileBytes {
+		// Refused for its size: checked no further, and not stored.
+		return TooLarge(name, int64(len(data)), rc.SHA256, lim, rc.ReceivedAt), nil
+	}
 	sub := &Submission{Receipt: rc, Data: data, Uploader: opt.Uploader}
 	w := &writer{sink: in.sink, dry: opt.DryRun}
 	defer w.abort()
@@ -185,6 +189,24 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 	}
 	return rc, nil
 }
+
+// TooLarge is the receipt of a file refused for its size (size bytes, over lim's
+// MaxFileBytes), which is neither read nor stored: rejected, with the reason and a
+// not_stored warning. sha is the file's SHA-256 in hex, when known (a caller that streams
+// the file to hash it); received is when it came.
+func TooLarge(name string, size int64, sha string, lim Limits, received time.Time) *qiancun.Receipt {
+	lim = lim.orDefault()
+	rc := &qiancun.Receipt{
+		File: filepath.Base(name), SHA256: sha, Status: qiancun.Rejected, ReceivedAt: received.UTC(), Issues: []qiancun.Issue{},
+	}
+	rc.Add(qiancun.Issue{Rule: qiancun.BadFile, Severity: qiancun.Error, Message: fmt.Sprintf(msgFileTooBig, sizeText(lim.MaxFileBytes))})
+	rc.Add(qiancun.Issue{Rule: qiancun.NotStored, Severity: qiancun.Warning,
+		Message: fmt.Sprintf("文件大小 %s，超过上限 %s：未读取，也未保存", sizeText(size), sizeText(lim.MaxFileBytes))})
+	return rc
+}
+
+// MaxFileBytes is the largest file the ingester reads; a larger one gets TooLarge.
+func (in *Ingester) MaxFileBytes() int64 { return in.limits.orDefault().MaxFileBytes }
 
 // writer streams valid rows to the sink's transaction in batches, on a goroutine of its own,
 // so that the database writes while the file is still being read.

@@ -81,10 +81,14 @@ func (it *csvRows) Next() (ok bool) {
 			return false
 		}
 		rec = trimEmpty(rec)
+		it.num, _ = it.r.FieldPos(0)
 		if len(rec) == 0 {
+			if it.num > it.lim.MaxRows { // blank lines count against the limit too
+				it.err = checkRow(it.sheet, it.num, 0, it.lim)
+				return false
+			}
 			continue
 		}
-		it.num, _ = it.r.FieldPos(0)
 		if err := checkRow(it.sheet, it.num, len(rec), it.lim); err != nil {
 			it.err = err
 			return false

@@ -329,6 +329,18 @@ func (s *Store) omitted(ctx context.Context, id int64) ([]qiancun.Omitted, error
 	return out, rows.Err()
 }
 
+// RejectedBytes is the size of the distinct raw files of uploader's rejected submissions:
+// what the uploader's quota of stored junk counts.
+func (s *Store) RejectedBytes(ctx context.Context, uploader string) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(size), 0)::BIGINT FROM raw_files WHERE sha256 IN (
+		SELECT sha256 FROM submissions WHERE uploader = ? AND status = 'rejected')`, uploader).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("rejected bytes of %s: %w", uploader, err)
+	}
+	return n, nil
+}
+
 // ErrNotFound is returned when a submission or file does not exist.
 var ErrNotFound = errors.New("not found")
 

@@ -77,6 +77,12 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}
+	// Large sheets and upload bodies go to a directory of our own, swept of what a killed
+	// process left there.
+	if opt.api.Limits.TempDir, err = ownTempDir(cfg.DB); err != nil {
+		st.Close()
+		return fail(e, exitRejected, "%v", err)
+	}
 	opt.packs, opt.rules = cfg.Packs, cfg.Rules
 	return serve(ctx, e, st, ts, opt)
 }
@@ -149,6 +155,12 @@ func (sf *serveFlags) options(cfg *serverConfig, set map[string]bool) (serveOpti
 		mb = 50
 	}
 	o.api.MaxUploadBytes = mb << 20
+	switch {
+	case cfg.RejectedMB < 0:
+		o.api.RejectedQuotaBytes = -1
+	case cfg.RejectedMB > 0:
+		o.api.RejectedQuotaBytes = cfg.RejectedMB << 20
+	}
 	o.api.BenchCeiling = *sf.benchCeiling
 	if o.api.MemberIDKey, err = cfg.memberIDKey(); err != nil {
 		return o, err
@@ -228,9 +240,13 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// A whole request, body included, must arrive within this: an upload of the
+		// largest size at 100 KB/s. A slow upload never holds an upload slot meanwhile
+		// (the body is spooled before the slot is taken).
+		ReadTimeout: 10 * time.Minute,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(h, slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "url %s\n", url)

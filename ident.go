@@ -178,3 +178,21 @@ func Invisible(r rune) bool {
 	}
 	return false
 }
+
+// FormulaLike reports whether a spreadsheet would take text typed as s for a formula: it
+// starts with = + - or @, or a tab or carriage return (which some turn into one). Text from
+// a department that goes back to people is neutralised: a workbook cell carries the quote
+// prefix (Excel's leading apostrophe), a CSV field gets a leading apostrophe (CSVSafe).
+func FormulaLike(s string) bool {
+	return s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0
+}
+
+// CSVSafe is s as a CSV field that a spreadsheet opens as text: a FormulaLike s gets a
+// leading apostrophe, as OWASP advises against CSV injection. Only text fields go through
+// it: a negative number stays a number.
+func CSVSafe(s string) string {
+	if FormulaLike(s) {
+		return "'" + s
+	}
+	return s
+}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/width"
+
+	"github.com/qiancun/qiancun"
 )
 
 // Every table sheet has the same layout: a title row, a row saying what the table covers and
@@ -312,19 +314,11 @@ func (r *sheetRows) cell(k kind, bold bool, v any) excelize.Cell {
 	return excelize.Cell{StyleID: id, Value: v}
 }
 
-// FormulaLike reports whether a spreadsheet would take text typed as s for a formula: it
-// starts with = + - or @ (or a tab or carriage return, which some turn into one). Such text
-// from a department is written as text with the quote prefix (Excel's leading apostrophe),
-// so that editing the cell never brings it to life.
-func FormulaLike(s string) bool {
-	return s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0]))
-}
-
 // textStyle is style for a text cell of value v: the same style with the quote prefix
-// when v is FormulaLike. excelize's Style has no quote prefix, so the cell format is copied
+// when v is qiancun.FormulaLike, so that editing the cell never brings it to life. excelize's Style has no quote prefix, so the cell format is copied
 // and the attribute set on the copy.
 func (b *book) textStyle(style int, v string) int {
-	if !FormulaLike(v) {
+	if !qiancun.FormulaLike(v) {
 		return style
 	}
 	if id, ok := b.quoted[style]; ok {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 )
 
@@ -74,5 +76,28 @@ func TestTempDirSwept(t *testing.T) {
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("the stale temporary file is still there (%v)", err)
+	}
+}
+
+// TestQueryCSVNeutralised: text that a spreadsheet would run as a formula gets a leading
+// apostrophe in `query --csv`; numbers, negative ones included, stay as they are.
+func TestQueryCSVNeutralised(t *testing.T) {
+	t.Parallel()
+	res := &queries.Result{
+		Columns: []queries.OutColumn{{Name: "name"}, {Name: "n"}, {Name: "list"}, {Name: "plain"}},
+		Rows: [][]any{
+			{`=HYPERLINK("http://evil.example/","x")`, int64(-5), []any{"@SUM(1)", "b"}, "张三"},
+			{"+1", -2.5, []any{"a"}, "-"},
+		},
+	}
+	var buf bytes.Buffer
+	if code := writeCSV(&buf, res); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	want := "name,n,list,plain\n" +
+		`"'=HYPERLINK(""http://evil.example/"",""x"")",-5,'@SUM(1)、b,张三` + "\n" +
+		"'+1,-2.5,a,'-\n"
+	if got := buf.String(); got != want {
+		t.Errorf("csv:\n%s\nwant:\n%s", got, want)
 	}
 }

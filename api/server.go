@@ -54,6 +54,9 @@ type Config struct {
 	// memory); more wait their turn. An upload's body is first spooled to a file in
 	// Limits.TempDir, without a turn, so a slow sender keeps no one waiting. Default 2.
 	MaxConcurrentUploads int
+	// MaxConcurrentWorkbooks bounds the workbooks made at once (each is made in memory;
+	// a receipt workbook copies at most 100,000 rows of a sheet). Default 2.
+	MaxConcurrentWorkbooks int
 	// UploadReadTimeout bounds the time an upload's body may take to arrive. Default 10
 	// minutes.
 	UploadReadTimeout time.Duration
@@ -85,6 +88,7 @@ type Server struct {
 	engine  *gin.Engine
 	views   *views
 	uploads chan struct{}
+	books   chan struct{} // a turn to make a workbook
 	reqSeq  atomic.Uint64
 	reqPfx  string
 }
@@ -96,6 +100,9 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 	}
 	if cfg.MaxConcurrentUploads <= 0 {
 		cfg.MaxConcurrentUploads = 2
+	}
+	if cfg.MaxConcurrentWorkbooks <= 0 {
+		cfg.MaxConcurrentWorkbooks = 2
 	}
 	if cfg.UploadReadTimeout <= 0 {
 		cfg.UploadReadTimeout = 10 * time.Minute
@@ -130,6 +137,7 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 		log: logger, st: st, eng: eng, ts: ts, metrics: m, cfg: cfg, tokens: cfg.Tokens,
 		views:   newViews(cfg.MemberIDKey),
 		uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
+		books:   make(chan struct{}, cfg.MaxConcurrentWorkbooks),
 		reqPfx:  hex.EncodeToString(pfx[:]),
 	}
 	s.in = ingest.New(ts, guardedSink{st}, cfg.Limits)

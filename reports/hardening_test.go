@@ -6,11 +6,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/reports"
 )
 
 // ingestReceipt validates data as the service does (nothing stored) and returns its
@@ -149,4 +151,32 @@ func testdataFile(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestReceiptRowsBounded: past MaxRows, only the rows with a problem are copied.
+func TestReceiptRowsBounded(t *testing.T) {
+	t.Parallel()
+	src := map[int][]string{}
+	for r := 1; r <= 200; r++ {
+		src[r] = []string{"行" + strconv.Itoa(r), strconv.Itoa(r)}
+	}
+	rc := &qiancun.Receipt{File: "大.csv", Sheet: "大", Status: qiancun.Rejected, ReceivedAt: made, Issues: []qiancun.Issue{
+		{Sheet: "大", Cell: "B150", Column: "数", Value: "150", Rule: qiancun.BadInteger, Severity: qiancun.Error, Message: "坏"},
+	}}
+	f := open(t, writeReceipt(t, reports.ReceiptInput{Receipt: rc, Made: made, MaxRows: 100,
+		Sheets: []reports.Sheet{{Name: "大", Rows: rowsOf(src)}}}))
+	rows, err := f.GetRows("大")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []int
+	for i, r := range rows {
+		if len(r) > 0 {
+			kept = append(kept, i+1)
+		}
+	}
+	if len(kept) != 101 || kept[99] != 100 || kept[100] != 150 {
+		t.Errorf("rows kept: %v", kept)
+	}
+	stringCell(t, f, "大", "B150", "150")
 }

@@ -33,6 +33,9 @@ type ReceiptInput struct {
 	Unmasked bool
 	// Made is the time of making shown in 问题清单; zero means now.
 	Made time.Time
+	// MaxRows bounds the rows of each sheet copied; past it only the rows with a problem
+	// are. Zero means 100,000.
+	MaxRows int
 }
 
 // Sheet is a sheet of an upload read back as rows.
@@ -69,9 +72,9 @@ const (
 	maxHyperlinks = 10_000
 )
 
-// maxSheetRows bounds the rows of an upload's sheet copied into its receipt: past it, only
-// the rows with a problem are (problems are at most qiancun.MaxIssues). A receipt of a
-// million-row file thus costs what one of a hundred thousand rows costs.
+// maxSheetRows is ReceiptInput.MaxRows by default: past it, only the rows with a problem
+// are copied (problems are at most qiancun.MaxIssues). A receipt of a million-row file thus
+// costs what one of a hundred thousand rows costs.
 const maxSheetRows = 100_000
 
 // The sheet of the problems, first in the workbook.
@@ -203,7 +206,7 @@ func rebuild(in ReceiptInput, made time.Time) (*book, error) {
 	}
 	comments := 0
 	for _, sh := range in.Sheets {
-		if err := rebuildSheet(b, names[sh.Name], sh, all[names[sh.Name]], !in.Unmasked, &comments); err != nil {
+		if err := rebuildSheet(b, names[sh.Name], sh, all[names[sh.Name]], !in.Unmasked, cmp.Or(in.MaxRows, maxSheetRows), &comments); err != nil {
 			b.f.Close()
 			return nil, fmt.Errorf("sheet %q: %w", sh.Name, err)
 		}
@@ -214,7 +217,7 @@ func rebuild(in ReceiptInput, made time.Time) (*book, error) {
 // rebuildSheet writes an upload's sheet from its rows, as text cells at their own
 // addresses, with ms marked. Rows with a mark that the reader does not yield (a blank row)
 // are written with their marked cells alone.
-func rebuildSheet(b *book, name string, sh Sheet, ms []*mark, mask bool, comments *int) error {
+func rebuildSheet(b *book, name string, sh Sheet, ms []*mark, mask bool, maxRows int, comments *int) error {
 	f := b.f
 	if _, err := f.NewSheet(name); err != nil {
 		return err
@@ -332,7 +335,7 @@ func rebuildSheet(b *book, name string, sh Sheet, ms []*mark, mask bool, comment
 			werr = flushHead()
 			return werr == nil
 		}
-		if written >= maxSheetRows && (next >= len(ms) || ms[next].row > num) {
+		if written >= maxRows && (next >= len(ms) || ms[next].row > num) {
 			return true // past the limit, only the rows with a problem are copied
 		}
 		werr = writeRow(num, cells)

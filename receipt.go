@@ -22,6 +22,10 @@ const (
 	BadPeriod      Rule = "bad_period"
 	BadDate        Rule = "bad_date"
 	NoData         Rule = "no_data"
+	// BadEncoding is a cell of a CSV with bytes that are not text in the file's encoding
+	// (an invalid GBK sequence, a stray byte in UTF-8). It is an error: the value is not
+	// what was typed. The rest of the file is read as usual.
+	BadEncoding Rule = "bad_encoding"
 	// BadFile is a file the program cannot read at all: not a spreadsheet, truncated,
 	// encrypted, too large when unpacked.
 	BadFile Rule = "bad_file"

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
@@ -94,4 +95,51 @@ func TestIssueValuesMasked(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBadEncoding: bytes that are not text in the file's encoding are bad_encoding at their
+// cell; the rest of the file reads as usual.
+func TestBadEncoding(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := string(fsCSV(fsRow("张三", id1), fsRow("李四", id2), fsRow("王五", id3)))
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		// 李四's name: its first byte replaced by one that starts no GBK character.
+		{"invalid GBK", []byte(strings.Replace(gbk, mustGBK(t, "李四"), "\xFF"+mustGBK(t, "四"), 1))},
+		// A stray byte in 李四's name in a UTF-8 file.
+		{"stray byte in UTF-8", []byte(strings.Replace(body, "李四", "李\xA0四", 1))},
+		{"stray byte in UTF-8 with a BOM", []byte("\xEF\xBB\xBF" + strings.Replace(body, "李四", "李\xA0四", 1))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := e.ingest(t, "第一书记_2024-05.csv", tt.data, ingest.Options{DryRun: true, AcceptValid: true})
+			want := []issueKey{{Cell: "A3", Column: "姓名", Value: "", Rule: qiancun.BadEncoding}}
+			got := errorsOf(rc)
+			for i := range got {
+				got[i].Value = "" // the value as decoded, with U+FFFD
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			if rc.Status != qiancun.Partial || rc.Accepted != 2 {
+				t.Errorf("status %s, %d accepted; want partial with the two good rows", rc.Status, rc.Accepted)
+			}
+		})
+	}
+}
+
+func mustGBK(t *testing.T, s string) string {
+	t.Helper()
+	b, err := simplifiedchinese.GBK.NewEncoder().String(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -452,6 +452,8 @@ func ruleMessage(rule qiancun.Rule, col *Column, detail string) string {
 		m = h + "不是有效日期"
 	case qiancun.NoData:
 		m = "文件中没有数据行"
+	case qiancun.BadEncoding:
+		m = h + "含有无法识别的字符（文件编码错误或有乱码），请检查此单元格并重新输入"
 	case qiancun.SkippedRow:
 		m = "已跳过合计行或表尾说明行"
 	case qiancun.ExtraColumn:

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qiancun/qiancun"
 )
@@ -156,6 +157,10 @@ func (r cellRef) String() string { return cellName(r.col, r.row) }
 // cell validates the cell of template column i and stores its value in f.
 func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 	c := &v.t.Columns[i]
+	if strings.ContainsRune(raw, utf8.RuneError) {
+		v.issue(c, at.String(), raw, qiancun.BadEncoding, qiancun.Error, "")
+		return
+	}
 	s := cleanCell(raw)
 	if isNil(s) && (c.Numeric() || s == "") {
 		if c.Required {

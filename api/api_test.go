@@ -145,12 +145,13 @@ type testEnv struct {
 type envOptions struct {
 	files  []string // demo files ingested before serving, in order
 	config api.Config
+	db     string // the database file; in memory when empty
 }
 
 func newEnv(t testing.TB, o envOptions) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "")
+	st, err := store.Open(ctx, o.db)
 	if err != nil {
 		t.Fatal(err)
 	}

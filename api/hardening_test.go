@@ -1,17 +1,23 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/api"
+	"github.com/qiancun/qiancun/internal/testtool"
+	"github.com/qiancun/qiancun/store"
 )
 
 // twinIDs returns two valid 身份证号 of district that mask alike (same first 6 and last 4).
@@ -186,5 +192,98 @@ func TestRejectedQuota(t *testing.T) {
 	good := post(multipartBody("帮扶村名册.csv", []byte("村代码,区县,镇街,村名\n370112001001,历城区,港沟街道,东村\n"), nil))
 	if good.Status != qiancun.Accepted || good.SubmissionID == 0 {
 		t.Errorf("a good file over the quota: %+v", good)
+	}
+}
+
+// smallDisk mounts a tmpfs of size bytes on a new directory (the test runs as root in CI),
+// and unmounts it at the end. Where mounting is not allowed, the test is skipped, and fails
+// under QIANCUN_REQUIRE_TOOLS=1.
+func smallDisk(t *testing.T, size int) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput(); err != nil {
+		msg := fmt.Sprintf("cannot mount a small tmpfs to fill (run as root): %v %s", err, out)
+		if testtool.Required() {
+			t.Fatal(msg + " (QIANCUN_REQUIRE_TOOLS=1)")
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// fill writes a file into dir until the disk is full, and returns a function that removes it.
+func fill(t *testing.T, dir string) func() {
+	t.Helper()
+	p := filepath.Join(dir, "filler")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64<<10)
+	for i := 0; i < 1<<16; i++ { // bounded: 4 GiB at most
+		if _, err := f.Write(buf); err != nil {
+			break
+		}
+	}
+	f.Close()
+	return func() { os.Remove(p) }
+}
+
+// TestDiskFull: a disk that fills while the database writes makes DuckDB fail fatally; the
+// server says so (OnFatal, so that serve exits and its supervisor restarts it), readyz answers
+// 503 and keeps to it after the space is back, and the database opened again has every
+// submission committed before the failure.
+func TestDiskFull(t *testing.T) {
+	t.Parallel()
+	dir := smallDisk(t, 24<<20)
+	db := filepath.Join(dir, "q.db")
+	fatal := make(chan error, 4)
+	env := newEnv(t, envOptions{db: db, config: api.Config{OnFatal: func(err error) { fatal <- err }}})
+	registry := "村代码,区县,镇街,村名\n370112001001,历城区,港沟街道,东村\n"
+	env.run(t, scenario{method: http.MethodPost, path: "/api/v1/submissions", as: asAdmin, want: 200,
+		body: multipartBody("帮扶村名册.csv", []byte(registry), nil)})
+	env.get(t, "/readyz", asNone, 200)
+
+	// Every commit now checkpoints, and the checkpoint cannot be written.
+	if _, err := env.st.DB().Exec("SET checkpoint_threshold = '1KB'"); err != nil {
+		t.Fatal(err)
+	}
+	free := fill(t, dir)
+	var rows []string
+	for i := range 2000 {
+		rows = append(rows, fmt.Sprintf("3701120010%02d,历城区,港沟街道,村%d", i%100, i))
+	}
+	big := "村代码,区县,镇街,村名\n" + strings.Join(rows, "\n")
+	for i := 0; i < 5 && len(fatal) == 0; i++ {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/submissions", nil)
+		b, ctype := multipartBody(fmt.Sprintf("帮扶村名册%d.csv", i), []byte(big), nil)()
+		req.Body = io.NopCloser(b)
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("Authorization", "Bearer tok-"+asAdmin)
+		env.srv.Handler().ServeHTTP(httptest.NewRecorder(), req)
+	}
+	select {
+	case err := <-fatal:
+		if !store.IsFatal(err) {
+			t.Errorf("OnFatal(%v): not the fatal error", err)
+		}
+	default:
+		t.Fatal("the disk filled and OnFatal was never called")
+	}
+	env.get(t, "/readyz", asNone, 503)
+	free()
+	env.get(t, "/readyz", asNone, 503) // the truth: this process's database stays unusable
+
+	// The supervisor's restart: the file opens again with what was committed.
+	env.st.Close()
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatalf("reopen after the space is back: %v", err)
+	}
+	defer st.Close()
+	var n int
+	if err := st.DB().QueryRow("SELECT count(*) FROM submissions WHERE status = 'accepted'").Scan(&n); err != nil || n < 1 {
+		t.Errorf("accepted submissions after the restart: %d (%v), want the registry", n, err)
 	}
 }

@@ -67,6 +67,10 @@ type Config struct {
 	// MemberIDKey keys the opaque member ids (HMAC-SHA256). Give a fixed key to keep ids
 	// stable across restarts; when empty a random one is made and ids change on restart.
 	MemberIDKey []byte
+	// OnFatal is called, once, when the database fails fatally (store.IsFatal: DuckDB
+	// refuses every statement until it is opened again). serve then exits, so that its
+	// supervisor restarts it on the intact file; meanwhile readyz answers 503.
+	OnFatal func(error)
 	// Gatherer is served at /metrics; nil serves nothing but an empty page.
 	Gatherer prometheus.Gatherer
 	// BenchCeiling adds GET /bench/ceiling, a fixed body of ?bytes=N behind the same
@@ -91,6 +95,22 @@ type Server struct {
 	books   chan struct{} // a turn to make a workbook
 	reqSeq  atomic.Uint64
 	reqPfx  string
+	fatal   atomic.Pointer[error] // the database's fatal error, once seen
+}
+
+// noteFatal records err when it is the database's fatal error, and tells OnFatal the
+// first time. It reports whether err was fatal.
+func (s *Server) noteFatal(err error) bool {
+	if !store.IsFatal(err) {
+		return false
+	}
+	if s.fatal.CompareAndSwap(nil, &err) {
+		s.log.Error("the database failed fatally: it refuses every statement until the service restarts", "err", err)
+		if s.cfg.OnFatal != nil {
+			s.cfg.OnFatal(err)
+		}
+	}
+	return true
 }
 
 // New returns the server. It does not listen: serve Handler with an http.Server.

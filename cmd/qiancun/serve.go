@@ -87,6 +87,27 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 	return serve(ctx, e, st, ts, opt)
 }
 
+// watchdog pings the database every 15 seconds until ctx ends, and calls stop with the
+// error of a ping that finds it failed fatally.
+func watchdog(ctx context.Context, st *store.Store, stop context.CancelCauseFunc) {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := st.Ping(pctx)
+			cancel()
+			if store.IsFatal(err) {
+				stop(err)
+				return
+			}
+		}
+	}
+}
+
 // serveFlags are the flags serve and demo share.
 type serveFlags struct {
 	addr         *string
@@ -226,6 +247,15 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	}
 	o.api.Gatherer = reg
 
+	// A fatal failure of the database (a checkpoint on a full disk) leaves DuckDB refusing
+	// every statement until it is opened again: the server then shuts down and exits 1, so
+	// that its supervisor (systemd's Restart=on-failure) starts it again on the intact file.
+	// The API reports it when a request meets it; a watchdog pings meanwhile.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	o.api.OnFatal = func(err error) { stop(err) }
+	go watchdog(ctx, st, stop)
+
 	srv, err := api.New(logger, st, eng, ts, m, o.api)
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
@@ -262,6 +292,10 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 		return fail(e, exitRejected, "serve: %v", err)
 	case <-ctx.Done():
 	}
+	fatal := store.IsFatal(context.Cause(ctx))
+	if fatal {
+		logger.Error("the database failed fatally: exiting so that the supervisor restarts the service", "err", context.Cause(ctx))
+	}
 	logger.Info("shutting down: finishing the requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -274,5 +308,8 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 		return exitRejected
 	}
 	logger.Info("stopped")
+	if fatal {
+		return exitRejected
+	}
 	return exitOK
 }

@@ -85,7 +85,14 @@ const issuesSheet = "问题清单"
 // then the department's own sheets with each cell that has a problem filled (red for an
 // error, yellow for a warning) and commented with the rule and the message. Problems with
 // no cell (no period, no data, an unreadable file) are in 问题清单 only.
-func WriteReceipt(w io.Writer, in ReceiptInput) error {
+func WriteReceipt(w io.Writer, in ReceiptInput) (err error) {
+	defer func() {
+		// excelize is not meant to panic, but a receipt is made of a stranger's file: a
+		// panic is an error of this workbook, never a crash of the service or the CLI.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("receipt workbook: excelize panicked: %v", p)
+		}
+	}()
 	rc := in.Receipt
 	if rc == nil {
 		return errors.New("receipt workbook: no receipt")

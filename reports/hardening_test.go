@@ -180,3 +180,32 @@ func TestReceiptRowsBounded(t *testing.T) {
 	}
 	stringCell(t, f, "大", "B150", "150")
 }
+
+// TestAppraisalNamesMasked: a 身份证号 typed into a name is masked in the appraisal workbook
+// unless it is asked for unmasked; a name that reads as a formula carries the quote prefix.
+func TestAppraisalNamesMasked(t *testing.T) {
+	t.Parallel()
+	id := qiancun.MakeID("37010219660606006")
+	for _, unmasked := range []bool{false, true} {
+		r := smallRanking()
+		r.Members[0].Name = "张三" + id
+		var buf bytes.Buffer
+		if err := reports.WriteAppraisal(&buf, reports.AppraisalInput{Ranking: r, Unmasked: unmasked, Made: made}); err != nil {
+			t.Fatal(err)
+		}
+		f := open(t, buf.Bytes())
+		want := "张三" + qiancun.MaskID(id)
+		if unmasked {
+			want = "张三" + id
+		}
+		if got := get(t, f, "排名", "D4"); got != want {
+			t.Errorf("unmasked=%v: D4 = %q, want %q", unmasked, got, want)
+		}
+		if !unmasked && len(idLeaks(t, buf.Bytes())) > 0 {
+			t.Errorf("the masked workbook holds 身份证号: %q", idLeaks(t, buf.Bytes()))
+		}
+		if !quotePrefixed(t, nil, f, "排名", "D5") {
+			t.Errorf("D5 %q has no quote prefix", get(t, f, "排名", "D5"))
+		}
+	}
+}

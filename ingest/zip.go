@@ -38,15 +38,19 @@ import (
 // maxCellsPerRow cells is refused at that point, before any reader parses it.
 
 // SweepTemp makes dir, the temporary directory of Limits.TempDir, and removes the files a
-// reader left there when its process was killed (excelize-*). Call it at start, while no
-// reader uses dir.
+// killed process left there: a reader's unpacked sheets (excelize-*) and the API's spooled
+// upload bodies (upload-*). Call it at start, while nothing uses dir.
 func SweepTemp(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("temporary directory: %w", err)
 	}
-	stale, err := filepath.Glob(filepath.Join(dir, "excelize-*"))
-	if err != nil {
-		return err
+	var stale []string
+	for _, pattern := range []string{"excelize-*", "upload-*"} {
+		m, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return err
+		}
+		stale = append(stale, m...)
 	}
 	for _, p := range stale {
 		if err := os.RemoveAll(p); err != nil {

@@ -67,15 +67,20 @@ func TestTempDirSwept(t *testing.T) {
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	stale := filepath.Join(tmp, "excelize-123456")
-	if err := os.WriteFile(stale, []byte("left by kill -9"), 0o600); err != nil {
-		t.Fatal(err)
+	var stale []string
+	for _, n := range []string{"excelize-123456", "upload-789"} {
+		stale = append(stale, filepath.Join(tmp, n))
+		if err := os.WriteFile(stale[len(stale)-1], []byte("left by kill -9"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if code, _, errOut := runCLI(t, "ingest", "--db", db, filepath.Join(dir, "帮扶村名册.csv")); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("the stale temporary file is still there (%v)", err)
+	for _, p := range stale {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("the stale temporary file %s is still there (%v)", filepath.Base(p), err)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -158,4 +159,34 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// TestTempDir: a sheet too large to unpack in memory is unpacked into Limits.TempDir, and
+// removed from it when the book is closed.
+func TestTempDir(t *testing.T) {
+	t.Parallel()
+	var body strings.Builder
+	body.WriteString(sheetHead)
+	for r := 1; body.Len() < 17<<20; r++ {
+		fmt.Fprintf(&body, `<row r="%d"><c r="A%d" t="inlineStr"><is><t>济南市第一书记工作情况统计表</t></is></c></row>`, r, r)
+	}
+	body.WriteString(sheetTail)
+	data := withSheetXML(t, xlsxFile(t, func(f *excelize.File) {}), body.String())
+	dir := t.TempDir()
+	b, err := Open("a.xlsx", data, Limits{TempDir: dir})
+	check(t, err)
+	it, err := b.Rows(b.Sheets()[0].Name)
+	check(t, err)
+	if !it.Next() {
+		t.Fatalf("no row: %v", it.Err())
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "excelize-*"))
+	if len(files) == 0 {
+		t.Error("the large sheet was not unpacked into Limits.TempDir")
+	}
+	check(t, it.Close())
+	check(t, b.Close())
+	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
+		t.Errorf("left behind: %q", files)
+	}
 }

@@ -75,6 +75,13 @@ func TestHardenedAnswers(t *testing.T) {
 		if body := string(env.get(t, ranking, asAdmin, 200)); !strings.Contains(body, nameID) {
 			t.Errorf("the administrator does not see the name as typed: %.400s", body)
 		}
+		// Nor can a search for the number tell whether it hides in a name.
+		if p := decode[rankingPage](t, env.get(t, ranking+"&q="+nameID[8:14], asEval, 200)); p.Total != 0 {
+			t.Errorf("q= of the masked digits finds %d members", p.Total)
+		}
+		if p := decode[rankingPage](t, env.get(t, ranking+"&q="+nameID[8:14], asAdmin, 200)); p.Total != 1 {
+			t.Errorf("the administrator's q= finds %d members, want 1", p.Total)
+		}
 	})
 	t.Run("a district's leader probing another district's shared masked key gets 404", func(t *testing.T) {
 		path := "/api/v1/members/first_secretary/" + masked + "/scorecard?period=2024-05"

@@ -143,3 +143,14 @@ func mustGBK(t *testing.T, s string) string {
 	}
 	return b
 }
+
+// TestInvisibleAroundAValue: a BOM or a zero-width space pasted before or after a value is
+// not part of it.
+func TestInvisibleAroundAValue(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rc := e.ingest(t, "第一书记_2024-05.csv", fsCSV(fsRow("张三", "\u200B"+id1+"\u200D"), fsRow("李四\u2060", "\uFEFF"+id2)), ingest.Options{DryRun: true})
+	if rc.Status != qiancun.Accepted {
+		t.Errorf("status %s: %+v", rc.Status, rc.Issues)
+	}
+}

@@ -84,9 +84,12 @@ func TestIssueValuesMasked(t *testing.T) {
 		"注：联系人 "+other+"，电话 0531-1234567",
 		"\uFEFF"+strings.Replace(fsRow("李四", "３７０１１２１９８５０２０２００２"), "李四", "", 1),
 	)
-	rc := e.ingest(t, "第一书记_2024-05.csv", data, ingest.Options{DryRun: true})
+	rc := e.ingest(t, "第一书记_2024-05_"+other+".csv", data, ingest.Options{DryRun: true})
 	if len(rc.Issues) == 0 {
 		t.Fatal("no issues")
+	}
+	if strings.Contains(rc.File, other) {
+		t.Errorf("the receipt names the file %q", rc.File)
 	}
 	for _, is := range rc.Issues {
 		for _, id := range []string{other, id1, id2, "３７０１１２"} {

@@ -114,7 +114,7 @@ const maxAttempts = 8
 func (in *Ingester) ingest(ctx context.Context, name string, data []byte, forced *Template, opt Options) (*qiancun.Receipt, error) {
 	sum := sha256.Sum256(data)
 	rc := &qiancun.Receipt{
-		File:       filepath.Base(name),
+		File:       fileName(name),
 		SHA256:     hex.EncodeToString(sum[:]),
 		ReceivedAt: in.now().UTC(),
 		Issues:     []qiancun.Issue{},
@@ -183,13 +183,17 @@ func (in *Ingester) ingest(ctx context.Context, name string, data []byte, forced
 func TooLarge(name string, size int64, sha string, lim Limits, received time.Time) *qiancun.Receipt {
 	lim = lim.orDefault()
 	rc := &qiancun.Receipt{
-		File: filepath.Base(name), SHA256: sha, Status: qiancun.Rejected, ReceivedAt: received.UTC(), Issues: []qiancun.Issue{},
+		File: fileName(name), SHA256: sha, Status: qiancun.Rejected, ReceivedAt: received.UTC(), Issues: []qiancun.Issue{},
 	}
 	rc.Add(qiancun.Issue{Rule: qiancun.BadFile, Severity: qiancun.Error, Message: fmt.Sprintf(msgFileTooBig, sizeText(lim.MaxFileBytes))})
 	rc.Add(qiancun.Issue{Rule: qiancun.NotStored, Severity: qiancun.Warning,
 		Message: fmt.Sprintf("文件大小 %s，超过上限 %s：未读取，也未保存", sizeText(size), sizeText(lim.MaxFileBytes))})
 	return rc
 }
+
+// fileName is the name a receipt gives a file: its base name, with anything shaped like a
+// 身份证号 masked (an office may name a file after a person).
+func fileName(name string) string { return qiancun.MaskText(filepath.Base(name)) }
 
 // MaxFileBytes is the largest file the ingester reads; a larger one gets TooLarge.
 func (in *Ingester) MaxFileBytes() int64 { return in.limits.orDefault().MaxFileBytes }

@@ -183,7 +183,7 @@ func writeReceipts(e *env, dir string, files []string, receipts []*qiancun.Recei
 		}
 		var rc *qiancun.Receipt
 		for _, r := range receipts {
-			if r.SHA256 == sha && r.File == filepath.Base(path) {
+			if r.SHA256 == sha && r.File == qiancun.MaskText(filepath.Base(path)) {
 				rc = r
 				break
 			}

@@ -237,8 +237,8 @@ func fill(t *testing.T, dir string) func() {
 	return func() { os.Remove(p) }
 }
 
-// TestDiskFull: a disk that fills while the database writes makes DuckDB fail fatally; the
-// server says so (OnFatal, so that serve exits and its supervisor restarts it), readyz answers
+// TestDiskFull: a commit that fails on a full disk is a 500, and writes work again once space
+// is back. A checkpoint that fails on a full disk makes DuckDB fail fatally; the server says so (OnFatal, so that serve exits and its supervisor restarts it), readyz answers
 // 503 and keeps to it after the space is back, and the database opened again has every
 // submission committed before the failure.
 func TestDiskFull(t *testing.T) {
@@ -252,16 +252,30 @@ func TestDiskFull(t *testing.T) {
 		body: multipartBody("帮扶村名册.csv", []byte(registry), nil)})
 	env.get(t, "/readyz", asNone, 200)
 
-	// Every commit now checkpoints, and the checkpoint cannot be written.
-	if _, err := env.st.DB().Exec("SET checkpoint_threshold = '1KB'"); err != nil {
-		t.Fatal(err)
-	}
-	free := fill(t, dir)
 	var rows []string
 	for i := range 2000 {
 		rows = append(rows, fmt.Sprintf("3701120010%02d,历城区,港沟街道,村%d", i%100, i))
 	}
 	big := "村代码,区县,镇街,村名\n" + strings.Join(rows, "\n")
+
+	// A write that fails for want of space is not fatal: once space is back, writes work.
+	free := fill(t, dir)
+	env.run(t, scenario{method: http.MethodPost, path: "/api/v1/submissions", as: asAdmin, want: 500,
+		body: multipartBody("帮扶村名册1.csv", []byte(big), nil)})
+	if len(fatal) > 0 {
+		t.Fatalf("a failed commit on a full disk was taken as fatal: %v", <-fatal)
+	}
+	env.get(t, "/readyz", asNone, 200)
+	free()
+	registry2 := registry + "370124002001,平阴县,东阿镇,南村\n"
+	env.run(t, scenario{method: http.MethodPost, path: "/api/v1/submissions", as: asAdmin, want: 200,
+		body: multipartBody("帮扶村名册2.csv", []byte(registry2), nil)})
+
+	// Every commit now checkpoints, and the checkpoint cannot be written.
+	if _, err := env.st.DB().Exec("SET checkpoint_threshold = '1KB'"); err != nil {
+		t.Fatal(err)
+	}
+	free = fill(t, dir)
 	for i := 0; i < 5 && len(fatal) == 0; i++ {
 		req := httptest.NewRequest(http.MethodPost, "/api/v1/submissions", nil)
 		b, ctype := multipartBody(fmt.Sprintf("帮扶村名册%d.csv", i), []byte(big), nil)()

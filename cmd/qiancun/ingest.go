@@ -23,7 +23,7 @@ import (
 )
 
 func runIngest(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "ingest", "--db PATH [--template SLUG] [--period YYYY-MM] [--accept-valid] [--json] [--receipt-dir DIR] FILE...",
+	fs := newFlags(e, "ingest", "--db PATH [--template SLUG] [--period YYYY-MM] [--accept-valid] [--json] [--receipt-dir DIR] [--max-file-mb N] FILE...",
 		`Reads departmental files (.xlsx, .xls, .csv in UTF-8 or GBK) into the database and prints a
 receipt per file, in the order given, naming every bad cell. A village registry among the
 files is read first, so that the other files can be checked against it.

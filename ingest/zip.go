@@ -91,6 +91,9 @@ func kindOf(name string) partKind {
 	case n == "xl/workbook.xml", strings.HasPrefix(n, "xl/theme/") && path.Ext(n) == ".xml",
 		strings.HasPrefix(n, "docprops/") && path.Ext(n) == ".xml":
 		return partSmall
+	case path.Ext(n) == ".xml" && (strings.HasPrefix(n, "xl/chartsheets/") || strings.HasPrefix(n, "xl/dialogsheets/") ||
+		strings.HasPrefix(n, "xl/macrosheets/")):
+		return partSmall // sheets the workbook lists, that hold no rows: kept, so that listing them works as before
 	}
 	return partDrop
 }

@@ -190,3 +190,26 @@ func TestTempDir(t *testing.T) {
 		t.Errorf("left behind: %q", files)
 	}
 }
+
+// TestChartSheetKept: a workbook with a chart sheet beside its data reads as before: the
+// chart's drawing is dropped, the chart sheet itself is kept.
+func TestChartSheetKept(t *testing.T) {
+	t.Parallel()
+	data := xlsxFile(t, func(f *excelize.File) {
+		check(t, f.SetSheetRow("Sheet1", "A1", &[]any{"月", "数"}))
+		check(t, f.SetSheetRow("Sheet1", "A2", &[]any{"五月", 3}))
+		check(t, f.AddChartSheet("图表", &excelize.Chart{Type: excelize.Col,
+			Series: []excelize.ChartSeries{{Name: "Sheet1!$B$1", Categories: "Sheet1!$A$2", Values: "Sheet1!$B$2"}}}))
+	})
+	sheets, err := readAll("a.xlsx", data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range sheets {
+		names = append(names, s.Info.Name)
+	}
+	if len(names) != 2 || len(sheets[0].Rows) != 2 {
+		t.Errorf("sheets %q, rows %v", names, sheets)
+	}
+}

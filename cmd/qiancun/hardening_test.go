@@ -3,13 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/api"
+	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/internal/testtool"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 )
@@ -104,5 +113,102 @@ func TestQueryCSVNeutralised(t *testing.T) {
 		"'+1,-2.5,a,'-\n"
 	if got := buf.String(); got != want {
 		t.Errorf("csv:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestServeExitsOnFatalDatabase: when the database fails fatally (a checkpoint that cannot
+// be written to a full disk), serve shuts down and exits 1, for its supervisor to restart it.
+func TestServeExitsOnFatalDatabase(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", dir).CombinedOutput(); err != nil {
+		msg := fmt.Sprintf("cannot mount a small tmpfs to fill (run as root): %v %s", err, out)
+		if testtool.Required() {
+			t.Fatal(msg + " (QIANCUN_REQUIRE_TOOLS=1)")
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := store.Open(ctx, filepath.Join(dir, "q.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec("SET checkpoint_threshold = '1KB'"); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := ingest.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: stdout, stderr: stderr}
+	token := "fatal-admin"
+	o := serveOptions{addr: "127.0.0.1:0", api: api.Config{Tokens: []api.Token{{Name: "admin", Role: api.RoleAdmin, Hash: sha256.Sum256([]byte(token))}}}}
+	code := make(chan int, 1)
+	go func() { code <- serve(ctx, e, st, ts, o) }()
+	var url string
+	for i := 0; i < 600 && url == ""; i++ { // bounded: 60 s
+		if u, ok := strings.CutPrefix(strings.SplitN(stdout.String(), "\n", 2)[0], "url "); ok {
+			url = u
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if url == "" {
+		t.Fatalf("no url line\n%s", stderr.String())
+	}
+	// Fill the disk, then write until a checkpoint fails.
+	f, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64<<10)
+	for i := 0; i < 1<<16; i++ {
+		if _, err := f.Write(buf); err != nil {
+			break
+		}
+	}
+	f.Close()
+	var rows []string
+	for i := range 2000 {
+		rows = append(rows, fmt.Sprintf("3701120010%02d,历城区,港沟街道,村%d", i%100, i))
+	}
+	// send answers the request's status, or 0 once the server no longer answers.
+	send := func(method, path string, body io.Reader, ctype string) int {
+		req, err := http.NewRequest(method, url+path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 10; i++ {
+		body, ctype := form(fmt.Sprintf("帮扶村名册%d.csv", i), []byte("村代码,区县,镇街,村名\n"+strings.Join(rows, "\n")), nil)
+		if status := send(http.MethodPost, "/api/v1/submissions", body, ctype); status != 0 && status != http.StatusInternalServerError {
+			continue
+		}
+		if send(http.MethodGet, "/readyz", nil, "") != http.StatusOK {
+			break // failed fatally (503), or already gone (0)
+		}
+	}
+	select {
+	case got := <-code:
+		if got != exitRejected {
+			t.Errorf("serve exited %d, want %d", got, exitRejected)
+		}
+		if !strings.Contains(stderr.String(), "failed fatally") {
+			t.Errorf("the log does not say why:\n%s", stderr.String())
+		}
+	case <-time.After(60 * time.Second): // a bound on a hang
+		t.Fatalf("serve did not exit after the database failed\n%s", stderr.String())
 	}
 }

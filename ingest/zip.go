@@ -207,34 +207,44 @@ type sheetScan struct {
 }
 
 func (s *sheetScan) Write(p []byte) (int, error) {
-	for i := 0; i < len(p); i++ {
-		c := p[i]
+	n := len(p)
+	for len(p) > 0 {
 		if !s.inTag {
-			j := bytes.IndexByte(p[i:], '<')
+			j := bytes.IndexByte(p, '<')
 			if j < 0 {
 				break
 			}
-			i += j
+			p = p[j+1:]
+			if len(p) > 0 && (p[0] == '/' || p[0] == '?' || p[0] == '!') {
+				continue // a closing tag, a declaration or a comment: half of all tags
+			}
 			s.inTag, s.name = true, s.name[:0]
-			continue
 		}
-		switch c {
-		case ' ', '\t', '\r', '\n', '/', '>':
-			s.inTag = false
-			if err := s.tag(); err != nil {
-				return i, err
-			}
-		default:
-			if len(s.name) < 16 {
-				s.name = append(s.name, c)
-			}
+		k := 0
+		for k < len(p) && !nameEnd(p[k]) {
+			k++
 		}
+		name := p[:k]
+		if len(s.name) > 0 || k == len(p) { // the name spans two writes
+			s.name = append(s.name, name[:min(len(name), 16-min(len(s.name), 16))]...)
+			name = s.name
+		}
+		if k == len(p) {
+			break
+		}
+		s.inTag = false
+		if err := s.tag(name); err != nil {
+			return n - len(p), err
+		}
+		p = p[k:]
 	}
-	return len(p), nil
+	return n, nil
 }
 
-func (s *sheetScan) tag() error {
-	n := s.name
+// nameEnd reports whether c ends an element's name.
+func nameEnd(c byte) bool { return c == ' ' || c == '>' || c == '/' || c == '\t' || c == '\r' || c == '\n' }
+
+func (s *sheetScan) tag(n []byte) error {
 	if k := bytes.IndexByte(n, ':'); k >= 0 {
 		n = n[k+1:]
 	}

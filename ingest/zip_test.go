@@ -213,3 +213,65 @@ func TestChartSheetKept(t *testing.T) {
 		t.Errorf("sheets %q, rows %v", names, sheets)
 	}
 }
+
+// TestSheetScanSplit: the scan counts the same however the XML is cut into writes.
+func TestSheetScanSplit(t *testing.T) {
+	t.Parallel()
+	xml := []byte(sheetHead + `<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><c r="B1" t="inlineStr"><is><t>a</t></is></c></x:row>` +
+		`<row r="2"><c r="A2"/><c r="B2"></c><cols><col min="1"/></cols></row><row r="3"/>` + sheetTail)
+	for _, step := range []int{1, 2, 3, 7, len(xml)} {
+		sc := &sheetScan{maxRows: 100, maxCells: 100}
+		for i := 0; i < len(xml); i += step {
+			if _, err := sc.Write(xml[i:min(i+step, len(xml))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if sc.rows != 3 || sc.cells != 0 {
+			t.Errorf("step %d: %d rows, %d cells in the last; want 3 and 0", step, sc.rows, sc.cells)
+		}
+		sc = &sheetScan{maxRows: 100, maxCells: 1}
+		var err error
+		for i := 0; i < len(xml) && err == nil; i += step {
+			_, err = sc.Write(xml[i:min(i+step, len(xml))])
+		}
+		if err == nil || sc.rows != 1 {
+			t.Errorf("step %d: a row of two cells passed a limit of one (row %d, err %v)", step, sc.rows, err)
+		}
+	}
+}
+
+// BenchmarkSheetScan compares inflating a 100,000-row sheet to nowhere (the floor: what the
+// package check cost before it counted rows and cells) with inflating it through the scan.
+func BenchmarkSheetScan(b *testing.B) {
+	data := xlsxFile(b, func(f *excelize.File) {
+		sw, err := f.NewStreamWriter("Sheet1")
+		check2(b, err)
+		for r := 1; r <= 100_000; r++ {
+			row := []any{r, "张三", "370112198503121236", "市委组织部", "370112001001", 22, 12.5, -3.5, 45415}
+			check2(b, sw.SetRow(fmt.Sprintf("A%d", r), row))
+		}
+		check2(b, sw.Flush())
+	})
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	check2(b, err)
+	var sheet *zip.File
+	for _, zf := range zr.File {
+		if zf.Name == "xl/worksheets/sheet1.xml" {
+			sheet = zf
+		}
+	}
+	run := func(b *testing.B, w func() io.Writer) {
+		b.SetBytes(int64(sheet.UncompressedSize64))
+		for b.Loop() {
+			rc, err := sheet.Open()
+			check2(b, err)
+			_, err = io.Copy(w(), rc)
+			check2(b, err)
+			rc.Close()
+		}
+	}
+	b.Run("discard", func(b *testing.B) { run(b, func() io.Writer { return io.Discard }) })
+	b.Run("scan", func(b *testing.B) {
+		run(b, func() io.Writer { return &sheetScan{maxRows: 1 << 30, maxCells: maxCellsPerRow} })
+	})
+}

@@ -242,7 +242,9 @@ func (s *sheetScan) Write(p []byte) (int, error) {
 }
 
 // nameEnd reports whether c ends an element's name.
-func nameEnd(c byte) bool { return c == ' ' || c == '>' || c == '/' || c == '\t' || c == '\r' || c == '\n' }
+func nameEnd(c byte) bool {
+	return c == ' ' || c == '>' || c == '/' || c == '\t' || c == '\r' || c == '\n'
+}
 
 func (s *sheetScan) tag(n []byte) error {
 	if k := bytes.IndexByte(n, ':'); k >= 0 {

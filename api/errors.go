@@ -109,6 +109,7 @@ func (s *Server) ErrorOf(c *gin.Context, err error) *Error {
 	default:
 		s.log.Error("request failed", "route", routeOf(c), "method", c.Request.Method, "request_id", requestID(c), "err", err)
 		ae = errInternal(c)
+		s.noteFatal(err) // the service restarts: see Config.OnFatal
 	}
 	return ae
 }

@@ -434,7 +434,7 @@ func (s *Server) AddObjection(ctx context.Context, who *Token, id int64, member,
 	if err != nil {
 		return nil, err
 	}
-	i, err := rv.resolve(member, who.Admin())
+	i, err := rv.resolve(member, who.Admin(), who.District)
 	if err != nil {
 		return nil, err
 	}

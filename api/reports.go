@@ -136,12 +136,21 @@ func (s *Server) receiptBook(c *gin.Context) {
 	s.SendWorkbook(c, wb)
 }
 
-// SendWorkbook makes the workbook in memory and only then answers with it, so that a
-// failure half-way is a clean error and never half a file. The name goes into
+// SendWorkbook makes the workbook in memory, at most MaxConcurrentWorkbooks at once, and
+// only then answers with it, so that a failure half-way is a clean error and never half a
+// file. The name goes into
 // Content-Disposition as RFC 6266/5987 asks, so that Chinese names survive (gin's
 // FileAttachment would mangle them). Workbooks hold names and districts' figures: no cache
 // may keep them. A failure goes to fail, whose answer is JSON.
 func (s *Server) SendWorkbook(c *gin.Context, wb *Workbook) {
+	// A workbook is made in memory: a few at a time, the others wait their turn.
+	select {
+	case s.books <- struct{}{}:
+		defer func() { <-s.books }()
+	case <-c.Request.Context().Done():
+		s.fail(c, c.Request.Context().Err())
+		return
+	}
 	var buf bytes.Buffer
 	if err := wb.Write(&buf); err != nil {
 		s.fail(c, err)

@@ -592,7 +592,9 @@ func testPublications(t *testing.T, b *browser, s *service) {
 	// The leader: a banner on the overview, the published figures in the ranking.
 	ld := b.tab(t, s, asLeaderLC)
 	ld.signIn()
-	if txt := ld.text(".banner"); !strings.Contains(txt, "公示中") || !strings.Contains(txt, "第一书记") {
+	if ld.count(".banner") == 0 {
+		t.Error("the overview has no banner for the publication in 公示")
+	} else if txt := ld.text(".banner"); !strings.Contains(txt, "公示中") || !strings.Contains(txt, "第一书记") {
 		t.Errorf("the overview's banner: %q", txt)
 	}
 	ld.open("/rankings/first_secretary?period=2024-05")

@@ -597,7 +597,9 @@ func testPublications(t *testing.T, b *browser, s *service) {
 	} else if txt := ld.text(".banner"); !strings.Contains(txt, "公示中") || !strings.Contains(txt, "第一书记") {
 		t.Errorf("the overview's banner: %q", txt)
 	}
+	ld.screenshots("overview-notice")
 	ld.open("/rankings/first_secretary?period=2024-05")
+	ld.screenshots("ranking-published")
 	if src := ld.text("#source"); !strings.Contains(src, "公示稿") || !strings.Contains(src, "公示期至") {
 		t.Errorf("the leader's ranking states its source as %q", src)
 	}

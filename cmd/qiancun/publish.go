@@ -533,12 +533,13 @@ func pubBundle(ctx context.Context, e *env, args []string) int {
 }
 
 const objectionUsage = `Usage:
-  qiancun objection add     --db PATH PUBLICATION --key KEY --reason TEXT [--by NAME] [--json]
-  qiancun objection resolve --db PATH ID --resolution 维持|更正 --note TEXT [--by NAME] [--json]
+  qiancun objection add     --db PATH PUBLICATION --key KEY --reason TEXT [--by NAME] [--json] [--unmasked]
+  qiancun objection resolve --db PATH ID --resolution 维持|更正 --note TEXT [--by NAME] [--json] [--unmasked]
   qiancun objection list    --db PATH [--publication ID] [--open] [--json] [--unmasked]
 
 An objection (异议) is recorded against one member of a publication during its 公示, and
 answered once: 维持 (the figure stands) or 更正 (it will be corrected), with a note.
+Keys (身份证号) are printed masked unless --unmasked.
 `
 
 func runObjection(ctx context.Context, e *env, args []string) int {
@@ -556,7 +557,8 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	var key, reason, resolution, note *string
 	var pubID *int64
-	var open, unmasked *bool
+	var open *bool
+	unmasked := fs.Bool("unmasked", false, "show 身份证号 in full (administrators only)")
 	switch sub {
 	case "add":
 		key = fs.String("key", "", "the member's key (身份证号 or 统一社会信用代码), required")
@@ -567,7 +569,6 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 	case "list":
 		pubID = fs.Int64("publication", 0, "only this publication's")
 		open = fs.Bool("open", false, "only those not yet answered")
-		unmasked = fs.Bool("unmasked", false, "show 身份证号 in full (administrators only)")
 	default:
 		fmt.Fprintf(e.stderr, "qiancun objection: unknown subcommand %q\n\n%s", sub, objectionUsage)
 		return exitUsage
@@ -597,6 +598,9 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return pubFail(e, "objection add", err)
 		}
+		if !*unmasked {
+			maskObjection(o)
+		}
 		if *asJSON {
 			return writeJSON(e, o)
 		}
@@ -605,6 +609,9 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 		o, err := svc.Resolve(ctx, id, qiancun.Resolution(*resolution), *pf.by, *note)
 		if err != nil {
 			return pubFail(e, "objection resolve", err)
+		}
+		if !*unmasked {
+			maskObjection(o)
 		}
 		if *asJSON {
 			return writeJSON(e, o)
@@ -617,9 +624,7 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 		}
 		if !*unmasked {
 			for i := range obs {
-				if qiancun.ValidID(obs[i].MemberKey) { // a 身份证号; credit codes are public
-					obs[i].MemberKey = qiancun.MaskID(obs[i].MemberKey)
-				}
+				maskObjection(&obs[i])
 			}
 		}
 		if *asJSON {
@@ -635,4 +640,11 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	return exitOK
+}
+
+// maskObjection masks the objection's key when it is a 身份证号; credit codes are public.
+func maskObjection(o *qiancun.Objection) {
+	if qiancun.ValidID(o.MemberKey) {
+		o.MemberKey = qiancun.MaskID(o.MemberKey)
+	}
 }

@@ -163,15 +163,16 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 }
 
 func runQuery(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "query", "--db PATH PACK [--param k=v ...] [--json|--csv]",
+	fs := newFlags(e, "query", "--db PATH PACK [--param k=v ...] [--json|--csv] [--unmasked]",
 		`Runs a query pack and prints its result. 'qiancun query --list' lists the packs, their
-parameters and columns.`)
+parameters and columns. 身份证号 in the result are masked unless --unmasked.`)
 	ef := addEngineFlags(fs)
 	var params paramFlags
 	fs.Var(&params, "param", "a pack parameter as name=value (repeatable)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	asCSV := fs.Bool("csv", false, "print CSV")
 	list := fs.Bool("list", false, "list the packs and exit")
+	unmasked := fs.Bool("unmasked", false, "show 身份证号 in full (administrators only)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return usageCode(err)
@@ -205,6 +206,9 @@ parameters and columns.`)
 	if err != nil {
 		return fail(e, exitFor(err), "query: %v", err)
 	}
+	if !*unmasked {
+		maskIDCells(res.Rows)
+	}
 	switch {
 	case *asJSON:
 		return writeJSON(e, res)
@@ -224,6 +228,18 @@ parameters and columns.`)
 		return fail(e, exitRejected, "%v", err)
 	}
 	return exitOK
+}
+
+// maskIDCells masks every cell of rows that is a 身份证号 (a pack's key column, whatever its
+// name), as rank and the API do for everyone but an administrator. Credit codes are public.
+func maskIDCells(rows [][]any) {
+	for _, row := range rows {
+		for i, v := range row {
+			if s, ok := v.(string); ok && qiancun.ValidID(s) {
+				row[i] = qiancun.MaskID(s)
+			}
+		}
+	}
 }
 
 func cellTexts(row []any) []string {

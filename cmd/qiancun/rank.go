@@ -101,6 +101,7 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	}
 	defer st.Close()
 	var r *qiancun.Ranking
+	var pub *qiancun.Publication // the publication read, if any: its text output says so
 	if *publication != 0 {
 		p, err := publish.New(st, eng, publish.Options{Now: e.now}).Get(ctx, *publication)
 		if err != nil {
@@ -109,7 +110,7 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 		if *force != "" && *force != string(p.Force) || *period != "" && *period != p.Period {
 			return fail(e, exitUsage, "rank: publication %d is of %s %s", p.ID, p.Force, p.Period)
 		}
-		r = p.Ranking()
+		r, pub = p.Ranking(), p
 	} else if r, err = eng.Rank(ctx, qiancun.Force(*force), *period); err != nil {
 		return fail(e, exitFor(err), "rank: %v", err)
 	}
@@ -135,6 +136,9 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s %s · rules %s · %d members\n", r.ForceName, r.Period, r.RulesVersion, page.Total)
+	if pub != nil { // a frozen ranking says which, and in what state: a withdrawn one is no result
+		fmt.Fprintf(tw, "publication %d · %s（%s）· 公示至 %s · hash %s\n", pub.ID, pub.State, pub.Kind(), orDash(pub.Until), pub.Hash)
+	}
 	// How each indicator's points were given: weight × min(1, value / benchmark).
 	bench := make([]string, len(r.Indicators))
 	for i, in := range r.Indicators {

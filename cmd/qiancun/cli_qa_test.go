@@ -55,3 +55,34 @@ func TestCLIMasksKeysUnlessUnmasked(t *testing.T) {
 		}
 	}
 }
+
+// TestRankPublicationSaysWhich: rank --publication prints, above the table, which publication
+// it is, its state and its hash, so that a withdrawn or superseded ranking is never taken for
+// the result in force; its JSON stays the live ranking's form.
+func TestRankPublicationSaysWhich(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{
+		"帮扶村名册.csv":        cliRegistry,
+		"第一书记_2024-06.csv": pubFS("2024年6月", juneRows),
+	})
+	db := filepath.Join(dir, "q.db")
+	tue := time.Date(2024, 7, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	if code, _, errOut := runAt(t, tue, "ingest", "--db", db, filepath.Join(dir, "帮扶村名册.csv"), filepath.Join(dir, "第一书记_2024-06.csv")); code != exitOK {
+		t.Fatalf("ingest: %d %s", code, errOut)
+	}
+	code, hash, errOut := runAt(t, tue, "publish", "--db", db, "--force", "first_secretary", "--period", "2024-06", "--json")
+	if code != exitOK {
+		t.Fatalf("publish: %d %s", code, errOut)
+	}
+	if code, _, errOut := runAt(t, tue, "publication", "withdraw", "--db", db, "1", "--reason", "数据有误"); code != exitOK {
+		t.Fatalf("withdraw: %d %s", code, errOut)
+	}
+	_, out, _ := runAt(t, tue, "rank", "--db", db, "--publication", "1")
+	head, _, _ := strings.Cut(out, "\nbenchmarks:")
+	if !strings.Contains(head, "publication 1 · 已撤回（公示稿）· 公示至 2024-07-09 · hash ") || !strings.Contains(hash, head[strings.LastIndex(head, " ")+1:]) {
+		t.Errorf("rank --publication 1 does not say which publication it is and that it was withdrawn:\n%s", head)
+	}
+	if _, live, _ := runAt(t, tue, "rank", "--db", db, "--force", "first_secretary", "--period", "2024-06"); strings.Contains(live, "publication") {
+		t.Errorf("a live ranking names a publication:\n%s", live)
+	}
+}

@@ -86,3 +86,18 @@ func TestRankPublicationSaysWhich(t *testing.T) {
 		t.Errorf("a live ranking names a publication:\n%s", live)
 	}
 }
+
+// TestUsageLinesNamePublication: the commands that read a publication as well as live data
+// say so in their usage line, the one a user reads first.
+func TestUsageLinesNamePublication(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range [][]string{{"rank"}, {"report", "appraisal"}} {
+		_, out, errOut := runCLI(t, append(cmd, "--help")...)
+		help := out + errOut
+		_, rest, _ := strings.Cut(help, "Usage:\n")
+		usage, _, _ := strings.Cut(rest, "\n")
+		if !strings.Contains(usage, "--publication ID") {
+			t.Errorf("%v --help: the usage line %q does not name --publication", cmd, usage)
+		}
+	}
+}

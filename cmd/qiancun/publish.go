@@ -561,7 +561,7 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 	unmasked := fs.Bool("unmasked", false, "show 身份证号 in full (administrators only)")
 	switch sub {
 	case "add":
-		key = fs.String("key", "", "the member's key (身份证号 or 统一社会信用代码), required")
+		key = fs.String("key", "", "the member's key (身份证号 or 统一社会信用代码), or its masked form as listings show it when only one member has it; required")
 		reason = fs.String("reason", "", "the objection, required")
 	case "resolve":
 		resolution = fs.String("resolution", "", "维持 or 更正, required")

@@ -101,3 +101,30 @@ func TestUsageLinesNamePublication(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishSaysMissingMonths: publishing a period some of whose months no department has
+// sent (a year, in June) says which months count as missing, as rank does.
+func TestPublishSaysMissingMonths(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{
+		"帮扶村名册.csv":        cliRegistry,
+		"第一书记_2024-06.csv": pubFS("2024年6月", juneRows),
+	})
+	db := filepath.Join(dir, "q.db")
+	tue := time.Date(2024, 7, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	if code, _, errOut := runAt(t, tue, "ingest", "--db", db, filepath.Join(dir, "帮扶村名册.csv"), filepath.Join(dir, "第一书记_2024-06.csv")); code != exitOK {
+		t.Fatalf("ingest: %d %s", code, errOut)
+	}
+	for _, c := range []struct {
+		period string
+		note   string
+	}{
+		{"2024-06", ""},
+		{"2024-Q2", "note: publication 2 has no accepted first_secretary submission for 2024-04, 2024-05; those months count as missing, not zero\n"},
+	} {
+		code, _, errOut := runAt(t, tue, "publish", "--db", db, "--force", "first_secretary", "--period", c.period, "--json")
+		if code != exitOK || errOut != c.note {
+			t.Errorf("publish %s: exit %d, stderr %q; want 0 and %q", c.period, code, errOut, c.note)
+		}
+	}
+}

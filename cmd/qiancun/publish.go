@@ -101,6 +101,10 @@ func summaryOf(p *qiancun.Publication) publishedJSON {
 }
 
 func printSummary(e *env, p *qiancun.Publication, asJSON bool) int {
+	if len(p.Missing) > 0 { // as rank says it: a year published in June is not a year's result
+		fmt.Fprintf(e.stderr, "note: publication %d has no accepted %s submission for %s; those months count as missing, not zero\n",
+			p.ID, p.Force, strings.Join(p.Missing, ", "))
+	}
 	if asJSON {
 		return writeJSON(e, summaryOf(p))
 	}

@@ -128,3 +128,39 @@ func TestPublishSaysMissingMonths(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffTextSaysHowMany: publication diff's text starts with the counts, and a diff with
+// nothing in it says so rather than printing an empty table.
+func TestDiffTextSaysHowMany(t *testing.T) {
+	t.Parallel()
+	corrected := make([][]any, len(juneRows))
+	for i := range juneRows {
+		corrected[i] = append([]any{}, juneRows[i]...)
+	}
+	corrected[1][3] = 6 // 乙 was in the village 6 days: vetoed
+	dir := writeFiles(t, map[string]string{
+		"帮扶村名册.csv":           cliRegistry,
+		"第一书记_2024-06.csv":    pubFS("2024年6月", juneRows),
+		"第一书记_2024-06_更正.csv": pubFS("2024年6月", corrected),
+	})
+	db := filepath.Join(dir, "q.db")
+	tue := time.Date(2024, 7, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	if code, _, errOut := runAt(t, tue, "ingest", "--db", db, filepath.Join(dir, "帮扶村名册.csv"), filepath.Join(dir, "第一书记_2024-06.csv")); code != exitOK {
+		t.Fatalf("ingest: %d %s", code, errOut)
+	}
+	if code, _, errOut := runAt(t, tue, "publish", "--db", db, "--force", "first_secretary", "--period", "2024-06"); code != exitOK {
+		t.Fatalf("publish: %d %s", code, errOut)
+	}
+	_, out, _ := runAt(t, tue, "publication", "diff", "--db", db, "1")
+	if want := "first_secretary 2024-06: publication 1 → live\n0 changed, 0 entered, 0 left; submissions: 0 added, 0 removed\n"; out != want {
+		t.Errorf("an empty diff printed\n%s\nwant\n%s", out, want)
+	}
+	if code, _, errOut := runAt(t, tue, "ingest", "--db", db, filepath.Join(dir, "第一书记_2024-06_更正.csv")); code != exitOK {
+		t.Fatalf("resubmit: %d %s", code, errOut)
+	}
+	_, out, _ = runAt(t, tue, "publication", "diff", "--db", db, "1")
+	lines := strings.Split(out, "\n")
+	if len(lines) < 3 || !strings.HasSuffix(lines[1], "entered, 0 left; submissions: 1 added, 1 removed") || !strings.HasPrefix(lines[2], "change ") {
+		t.Errorf("a diff printed\n%s", out)
+	}
+}

@@ -483,6 +483,12 @@ submissions differ. Keys are masked unless --unmasked.`)
 		return writeJSON(e, d)
 	}
 	fmt.Fprintf(e.stdout, "%s %s: publication %d → %s\n", d.Force, d.Period, from, ref)
+	// The counts first: a diff of a thousand lines, or of none, says so before its table.
+	fmt.Fprintf(e.stdout, "%d changed, %d entered, %d left; submissions: %d added, %d removed\n", len(d.Changed), len(d.Entered),
+		len(d.Left), len(d.Submissions.Added), len(d.Submissions.Removed))
+	if len(d.Changed)+len(d.Entered)+len(d.Left)+len(d.Submissions.Added)+len(d.Submissions.Removed) == 0 {
+		return exitOK
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "change\tkey\tname\ttotal\trank\tgrade")
 	for _, c := range d.Changed {

@@ -171,8 +171,8 @@ const publicationUsage = `Usage:
 
 finalize is allowed once the end of 公示 has come (today ≥ until) and every objection is
 answered; withdraw only during 公示; correct publishes a correction from the live data that
-supersedes a final publication. verify recomputes every hash and chain link and exits 1
-naming the first bad publication and row, 0 when all hold.
+supersedes a final publication. verify recomputes every hash and chain link, replays
+every state log, and exits 1 naming the first bad publication and row, 0 when all hold.
 `
 
 func runPublication(ctx context.Context, e *env, args []string) int {
@@ -391,7 +391,8 @@ final at once, that supersedes it. The old one stays readable.`)
 
 func pubVerify(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "publication verify", "--db PATH [--json] | --bundle DIR [--json]",
-		`Recomputes every publication's row hashes, hash and chain link, and exits 1 naming the
+		`Recomputes every publication's row hashes, hash and chain link, replays its state log
+against the rules (a forged finalize, withdrawal or supersede), and exits 1 naming the
 first bad publication and row, 0 when all hold. With --bundle, checks one bundle directory
 on its own (no database needed): its files against the manifest, its rows and its hash.`)
 	pf := addPubFlags(fs, e, false)
@@ -437,7 +438,7 @@ on its own (no database needed): its files against the manifest, its rows and it
 		return fail(e, exitRejected, "publication verify: %v", rep.Problem)
 	}
 	if !*asJSON {
-		fmt.Fprintf(e.stdout, "ok: %d publications, %d member rows, every hash and chain link holds\n", rep.Publications, rep.Rows)
+		fmt.Fprintf(e.stdout, "ok: %d publications, %d member rows, every hash, chain link and state log holds\n", rep.Publications, rep.Rows)
 	}
 	return exitOK
 }

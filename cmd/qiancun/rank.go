@@ -235,13 +235,14 @@ parameters and columns. 身份证号 in the result are masked unless --unmasked.
 	return exitOK
 }
 
-// maskIDCells masks every cell of rows that is a 身份证号 (a pack's key column, whatever its
-// name), as rank and the API do for everyone but an administrator. Credit codes are public.
+// maskIDCells masks every 身份证号 in the text cells of rows (a pack's key column, whatever its
+// name, or one typed into a name), with qiancun.MaskText, as rank and the API do for everyone
+// but an administrator. Credit codes are public.
 func maskIDCells(rows [][]any) {
 	for _, row := range rows {
 		for i, v := range row {
-			if s, ok := v.(string); ok && qiancun.ValidID(s) {
-				row[i] = qiancun.MaskID(s)
+			if s, ok := v.(string); ok {
+				row[i] = qiancun.MaskText(s)
 			}
 		}
 	}

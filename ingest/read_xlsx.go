@@ -3,9 +3,11 @@ package ingest
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -20,7 +22,23 @@ type xlsxBook struct {
 	lim    Limits
 }
 
-func openXLSX(data []byte, lim Limits) (b Book, err error) {
+// openXLSX opens an .xlsx with the fast reader (read_xlsx_fast.go), or with excelize
+// when the fast reader declines the file, which it says in a debug log.
+func openXLSX(data []byte, lim Limits, log *slog.Logger) (Book, error) {
+	b, err := openFastXLSX(data, lim, log)
+	var d *declined
+	switch {
+	case err == nil:
+		return b, nil
+	case !errors.As(err, &d):
+		return nil, err
+	}
+	log.LogAttrs(context.Background(), slog.LevelDebug, "fast xlsx reader steps aside", slog.String("reason", d.reason))
+	return openExcelize(data, lim)
+}
+
+// openExcelize opens an .xlsx with excelize.
+func openExcelize(data []byte, lim Limits) (b Book, err error) {
 	var f *excelize.File
 	defer func() {
 		if p := recover(); p != nil {

@@ -3,7 +3,6 @@ package qiancun
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -77,6 +76,8 @@ type Ranking struct {
 	Members       []Member        `json:"members"`
 	ComputedAt    time.Time       `json:"computed_at"`
 	KeyKind       KeyKind         `json:"key_kind"`
+
+	index *rankIndex // see BuildIndex; nil: Select scans
 }
 
 // IndicatorInfo describes one scored indicator of a ranking.
@@ -199,36 +200,63 @@ type Filter struct {
 }
 
 // Select returns the members that f selects, in rank order, and how many matched. It reads
-// the ranking in memory only.
+// the ranking in memory only (see Positions).
 func (r *Ranking) Select(f Filter) Page {
-	if f.District == "" && f.Grade == "" && f.Query == "" {
-		// No filter: the page is a window of the ranking.
-		lo := min(max(f.Offset, 0), len(r.Members))
-		hi := len(r.Members)
+	idx, total := r.Positions(f)
+	out := make([]Member, len(idx))
+	for i, p := range idx {
+		out[i] = r.Members[p]
+	}
+	return Page{Total: total, Members: out}
+}
+
+// Positions returns the positions in Members of the members that f selects, in rank order
+// (the page f.Limit and f.Offset ask for), and how many matched. A ranking with an index
+// (BuildIndex) finds them in it: a district's or a grade's members are a list of their
+// own, and a query is matched only against the names that hold all its characters;
+// otherwise the members are scanned.
+func (r *Ranking) Positions(f Filter) ([]int, int) {
+	window := func(n int, at func(int) int) ([]int, int) {
+		lo, hi := min(max(f.Offset, 0), n), n
 		if f.Limit > 0 {
 			hi = min(lo+f.Limit, hi)
 		}
-		return Page{Total: len(r.Members), Members: append([]Member{}, r.Members[lo:hi]...)}
+		idx := make([]int, hi-lo)
+		for i := range idx {
+			idx[i] = at(lo + i)
+		}
+		return idx, n
 	}
-	var out []Member
+	if f.District == "" && f.Grade == "" && f.Query == "" {
+		return window(len(r.Members), func(i int) int { return i })
+	}
+	idx := make([]int, 0, min(max(f.Limit, 0), 64))
 	total := 0
-	for i := range r.Members {
-		m := &r.Members[i]
-		if f.District != "" && m.DistrictCode != f.District ||
-			f.Grade != "" && m.Grade != f.Grade ||
-			f.Query != "" && !strings.Contains(m.Name, f.Query) && !(f.MatchKey && strings.Contains(m.Key, f.Query)) {
-			continue
+	take := func(p int) {
+		if !f.matches(&r.Members[p]) {
+			return
 		}
 		total++
-		if total <= f.Offset || f.Limit > 0 && len(out) >= f.Limit {
-			continue
+		if total > f.Offset && (f.Limit <= 0 || len(idx) < f.Limit) {
+			idx = append(idx, p)
 		}
-		out = append(out, *m)
 	}
-	if out == nil {
-		out = []Member{}
+	if r.index != nil {
+		if list, ok := r.index.candidates(f); ok {
+			if f.Query == "" {
+				// Every member of a district's or grade's list matches.
+				return window(len(list), func(i int) int { return int(list[i]) })
+			}
+			for _, p := range list {
+				take(int(p))
+			}
+			return idx, total
+		}
 	}
-	return Page{Total: total, Members: out}
+	for p := range r.Members {
+		take(p)
+	}
+	return idx, total
 }
 
 // Member returns the member with key, or nil.

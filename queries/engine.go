@@ -169,11 +169,13 @@ func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Per
 	for i := range infos {
 		infos[i].Money = slices.ContainsFunc(p.Columns, func(c OutColumn) bool { return c.Name == infos[i].Name && c.Type == "money" })
 	}
-	return &qiancun.Ranking{
+	r := &qiancun.Ranking{
 		Force: fi.Slug, ForceName: fi.Name, Period: per.String(), Months: per.MonthStrings(),
 		MissingMonths: missing, RulesVersion: e.rules.Version, Rules: fr, Indicators: infos,
 		Members: members, ComputedAt: time.Now().UTC(), KeyKind: fi.Key,
-	}, nil
+	}
+	r.BuildIndex() // once per cached ranking: filtered pages then need no scan
+	return r, nil
 }
 
 // missingMonths lists the months of per with no accepted submission of force's template.

@@ -212,9 +212,9 @@ func (r *Ranking) Select(f Filter) Page {
 
 // Positions returns the positions in Members of the members that f selects, in rank order
 // (the page f.Limit and f.Offset ask for), and how many matched. A ranking with an index
-// (BuildIndex) finds them in it: a district's or a grade's members are a list of their
-// own, and a query is matched only against the names that hold all its characters;
-// otherwise the members are scanned.
+// (BuildIndex) finds them in it: a district's, a grade's and a character's members are a
+// list of their own, and a query is matched only against the names that hold all its
+// characters; otherwise the members are scanned.
 func (r *Ranking) Positions(f Filter) ([]int, int) {
 	window := func(n int, at func(int) int) ([]int, int) {
 		lo, hi := min(max(f.Offset, 0), n), n
@@ -242,9 +242,8 @@ func (r *Ranking) Positions(f Filter) ([]int, int) {
 		}
 	}
 	if r.index != nil {
-		if list, ok := r.index.candidates(f); ok {
-			if f.Query == "" {
-				// Every member of a district's or grade's list matches.
+		if list, ok, exact := r.index.candidates(f); ok {
+			if exact {
 				return window(len(list), func(i int) int { return int(list[i]) })
 			}
 			for _, p := range list {

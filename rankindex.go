@@ -8,13 +8,14 @@ import (
 
 // rankIndex serves filtered pages of a ranking without scanning it: for each district,
 // each grade, and each district and grade together, the positions of their members in
-// rank order; and for each character of the members' names, the positions of the names
-// that hold it.
+// rank order; and for each character, and each pair of adjacent characters, of the
+// members' names, the positions of the names that hold it.
 type rankIndex struct {
 	district map[string][]int32
 	grade    map[string][]int32
 	both     map[[2]string][]int32
 	chars    map[rune][]int32
+	pairs    map[[2]rune][]int32
 }
 
 // BuildIndex indexes the ranking's members for Select. The engine calls it once, before
@@ -26,8 +27,10 @@ func (r *Ranking) BuildIndex() {
 		grade:    map[string][]int32{},
 		both:     map[[2]string][]int32{},
 		chars:    map[rune][]int32{},
+		pairs:    map[[2]rune][]int32{},
 	}
 	var seen []rune
+	var seenPairs [][2]rune
 	for i := range r.Members {
 		m := &r.Members[i]
 		p := int32(i)
@@ -35,42 +38,85 @@ func (r *Ranking) BuildIndex() {
 		x.grade[m.Grade] = append(x.grade[m.Grade], p)
 		k := [2]string{m.DistrictCode, m.Grade}
 		x.both[k] = append(x.both[k], p)
-		seen = seen[:0]
+		seen, seenPairs = seen[:0], seenPairs[:0]
+		prev := rune(-1)
 		for _, c := range m.Name {
 			if !slices.Contains(seen, c) {
 				seen = append(seen, c)
 				x.chars[c] = append(x.chars[c], p)
 			}
+			if pr := [2]rune{prev, c}; prev >= 0 && !slices.Contains(seenPairs, pr) {
+				seenPairs = append(seenPairs, pr)
+				x.pairs[pr] = append(x.pairs[pr], p)
+			}
+			prev = c
 		}
 	}
 	r.index = x
 }
 
-// candidates returns the positions, in rank order, of the members that can match f (a
-// superset of those that do), and whether the index could narrow them at all.
-func (x *rankIndex) candidates(f Filter) ([]int32, bool) {
-	var best []int32
-	found := false
-	take := func(list []int32) {
-		if !found || len(list) < len(best) {
-			best, found = list, true
-		}
-	}
+// candidates returns the positions, in rank order, of the members that can match f: the
+// intersection of the lists of f's district, grade and the characters of its query. ok is
+// false when the index cannot narrow the members at all; exact is true when every
+// candidate matches (no query, or a query of one character that may not match keys).
+func (x *rankIndex) candidates(f Filter) (list []int32, ok, exact bool) {
+	var lists [][]int32
 	switch {
 	case f.District != "" && f.Grade != "":
-		take(x.both[[2]string{f.District, f.Grade}])
+		lists = append(lists, x.both[[2]string{f.District, f.Grade}])
 	case f.District != "":
-		take(x.district[f.District])
+		lists = append(lists, x.district[f.District])
 	case f.Grade != "":
-		take(x.grade[f.Grade])
+		lists = append(lists, x.grade[f.Grade])
 	}
+	exact = f.Query == ""
 	// A query that may match keys cannot be narrowed by the names' characters.
 	if f.Query != "" && !f.MatchKey && utf8.ValidString(f.Query) {
+		// A name that holds the query holds each of its characters and each pair of
+		// adjacent ones.
+		var seen []rune
+		prev := rune(-1)
 		for _, c := range f.Query {
-			take(x.chars[c])
+			if !slices.Contains(seen, c) {
+				seen = append(seen, c)
+				lists = append(lists, x.chars[c])
+			}
+			if prev >= 0 {
+				lists = append(lists, x.pairs[[2]rune{prev, c}])
+			}
+			prev = c
 		}
+		exact = utf8.RuneCountInString(f.Query) == 1
 	}
-	return best, found
+	if len(lists) == 0 {
+		return nil, false, false
+	}
+	return intersect(lists), true, exact
+}
+
+// intersect returns the positions in every one of lists, each in ascending order. The
+// shortest list is walked, and each of its positions looked up in the others by galloping
+// search from where the last lookup ended.
+func intersect(lists [][]int32) []int32 {
+	slices.SortFunc(lists, func(a, b []int32) int { return len(a) - len(b) })
+	if len(lists) == 1 || len(lists[0]) == 0 {
+		return lists[0]
+	}
+	out := make([]int32, 0, len(lists[0]))
+	rest := make([][]int32, len(lists)-1)
+	copy(rest, lists[1:])
+walk:
+	for _, p := range lists[0] {
+		for i, l := range rest {
+			j := gallop(l, p)
+			rest[i] = l[j:]
+			if j == len(l) || l[j] != p {
+				continue walk
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // matches reports whether member m passes filter f (its limit and offset aside).
@@ -78,4 +124,17 @@ func (f *Filter) matches(m *Member) bool {
 	return (f.District == "" || m.DistrictCode == f.District) &&
 		(f.Grade == "" || m.Grade == f.Grade) &&
 		(f.Query == "" || strings.Contains(m.Name, f.Query) || f.MatchKey && strings.Contains(m.Key, f.Query))
+}
+
+// gallop returns the index of the first element of the ascending list l that is at least
+// p: it steps 1, 2, 4, ... from the start, then searches the last step by halves.
+func gallop(l []int32, p int32) int {
+	hi := 1
+	for hi < len(l) && l[hi-1] < p {
+		hi *= 2
+	}
+	lo := hi / 2
+	hi = min(hi, len(l))
+	j, _ := slices.BinarySearch(l[lo:hi], p)
+	return lo + j
 }

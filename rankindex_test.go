@@ -64,4 +64,10 @@ func TestSelect(t *testing.T) {
 			}
 		}
 	}
+	// A name can hold every character and every pair of a query without holding it.
+	r := &Ranking{Members: []Member{{Key: "a", Name: "明王明"}, {Key: "b", Name: "王明王"}}}
+	r.BuildIndex()
+	if p := r.Select(Filter{Query: "王明王"}); p.Total != 1 || len(p.Members) != 1 || p.Members[0].Key != "b" {
+		t.Errorf("王明王: %+v, want b alone", p)
+	}
 }

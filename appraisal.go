@@ -210,11 +210,16 @@ func (r *Ranking) Select(f Filter) Page {
 	return Page{Total: total, Members: out}
 }
 
-// Positions returns the positions in Members of the members that f selects, in rank order
-// (the page f.Limit and f.Offset ask for), and how many matched. A ranking with an index
-// (BuildIndex) finds them in it: a district's, a grade's and a character's members are a
-// list of their own, and a query is matched only against the names that hold all its
-// characters; otherwise the members are scanned.
+// Positions returns the indexes in r.Members of the members that f selects, in rank order,
+// and how many matched before Offset and Limit: a member matches when it is in District,
+// has Grade, and its name (or, with MatchKey, its key) contains Query; of the matches, Limit
+// are kept (all when 0) after skipping Offset (a negative Offset is 0). It is the one
+// definition of a ranking page, which Select, the API and the pages share.
+//
+// A ranking with an index (BuildIndex) finds them in it: a district's, a grade's and a
+// character's members are a list of their own, and a query is matched only against the
+// names that hold all its characters and pairs of adjacent characters; otherwise the
+// members are scanned.
 func (r *Ranking) Positions(f Filter) ([]int, int) {
 	window := func(n int, at func(int) int) ([]int, int) {
 		lo, hi := min(max(f.Offset, 0), n), n

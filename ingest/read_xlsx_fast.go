@@ -1040,6 +1040,16 @@ func (it *fastRows) Cells() []string {
 	return it.cells
 }
 
+// Numeric reports whether cell j of the current row was stored as a number (a date
+// serial included), by its type: the fast reader knows every cell's, where excelize's
+// iterator only shows numbers in exponent form.
+func (it *fastRows) Numeric(j int) bool {
+	if it.slow != nil {
+		return it.slow.Numeric(j)
+	}
+	return j >= 0 && j < len(it.kinds) && it.kinds[j].Numeric()
+}
+
 // kinds are the current row's cell kinds, beside Cells; nil once excelize reads the sheet.
 func (it *fastRows) Kinds() []cellKind {
 	if it.slow != nil {

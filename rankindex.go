@@ -9,13 +9,22 @@ import (
 // rankIndex serves filtered pages of a ranking without scanning it: for each district,
 // each grade, and each district and grade together, the positions of their members in
 // rank order; and for each character, and each pair of adjacent characters, of the
-// members' names, the positions of the names that hold it.
+// members' names, the positions of the names that hold it, in the whole ranking and in
+// each district (a district's leader sees that district only, so every query of theirs
+// names it).
 type rankIndex struct {
 	district map[string][]int32
 	grade    map[string][]int32
 	both     map[[2]string][]int32
 	chars    map[rune][]int32
 	pairs    map[[2]rune][]int32
+	inDist   map[distChar][]int32
+}
+
+// distChar is a character of names in one district.
+type distChar struct {
+	district string
+	c        rune
 }
 
 // BuildIndex indexes the ranking's members for Select. The engine calls it once, before
@@ -28,6 +37,7 @@ func (r *Ranking) BuildIndex() {
 		both:     map[[2]string][]int32{},
 		chars:    map[rune][]int32{},
 		pairs:    map[[2]rune][]int32{},
+		inDist:   map[distChar][]int32{},
 	}
 	var seen []rune
 	var seenPairs [][2]rune
@@ -44,6 +54,8 @@ func (r *Ranking) BuildIndex() {
 			if !slices.Contains(seen, c) {
 				seen = append(seen, c)
 				x.chars[c] = append(x.chars[c], p)
+				dc := distChar{m.DistrictCode, c}
+				x.inDist[dc] = append(x.inDist[dc], p)
 			}
 			if pr := [2]rune{prev, c}; prev >= 0 && !slices.Contains(seenPairs, pr) {
 				seenPairs = append(seenPairs, pr)
@@ -61,17 +73,18 @@ func (r *Ranking) BuildIndex() {
 // candidate matches (no query, or a query of one character that may not match keys).
 func (x *rankIndex) candidates(f Filter) (list []int32, ok, exact bool) {
 	var lists [][]int32
+	// A query that may match keys cannot be narrowed by the names' characters.
+	byChars := f.Query != "" && !f.MatchKey && utf8.ValidString(f.Query)
 	switch {
 	case f.District != "" && f.Grade != "":
 		lists = append(lists, x.both[[2]string{f.District, f.Grade}])
-	case f.District != "":
+	case f.District != "" && !byChars: // else the district's character lists say it
 		lists = append(lists, x.district[f.District])
 	case f.Grade != "":
 		lists = append(lists, x.grade[f.Grade])
 	}
 	exact = f.Query == ""
-	// A query that may match keys cannot be narrowed by the names' characters.
-	if f.Query != "" && !f.MatchKey && utf8.ValidString(f.Query) {
+	if byChars {
 		// A name that holds the query holds each of its characters and each pair of
 		// adjacent ones.
 		var seen []rune
@@ -79,7 +92,11 @@ func (x *rankIndex) candidates(f Filter) (list []int32, ok, exact bool) {
 		for _, c := range f.Query {
 			if !slices.Contains(seen, c) {
 				seen = append(seen, c)
-				lists = append(lists, x.chars[c])
+				if f.District != "" {
+					lists = append(lists, x.inDist[distChar{f.District, c}])
+				} else {
+					lists = append(lists, x.chars[c])
+				}
 			}
 			if prev >= 0 {
 				lists = append(lists, x.pairs[[2]rune{prev, c}])

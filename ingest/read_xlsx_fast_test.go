@@ -406,7 +406,7 @@ func TestFastReaderFixtures(t *testing.T) {
 
 // TestFastReaderGenerated: the generator's files at the demo and city scales, clean and
 // messy, are read alike by both readers, and the fast reader takes every .xlsx. (The
-// national scale is checked by BenchmarkIngestNational before it measures.)
+// national scale is BenchmarkDiffNational's.)
 func TestFastReaderGenerated(t *testing.T) {
 	t.Parallel()
 	scales := []synth.Scale{synth.Demo, synth.City}
@@ -465,4 +465,51 @@ func FuzzFastXLSX(f *testing.F) {
 		data := sheetXLSX(t, rows, []string{sst}, "", []int{14})
 		diffRead(t, data, fuzzLimits, true)
 	})
+}
+
+// BenchmarkDiffNational holds the fast reader to excelize on every .xlsx of the national
+// scale, clean and messy (cell values; cell types are checked at the smaller scales, since
+// excelize's GetCellType loads whole sheets). It is a benchmark so that the normal test run
+// does not generate and read half a million rows twice; run it once:
+//
+//	go test ./ingest -run '^$' -bench DiffNational -benchtime 1x -timeout 60m
+func BenchmarkDiffNational(b *testing.B) {
+	dir := os.Getenv("QIANCUN_BENCH_DIR")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	for b.Loop() {
+		for _, messy := range []bool{false, true} {
+			sub := filepath.Join(dir, fmt.Sprintf("diff-national-%s-messy=%v", synth.Version, messy))
+			done := filepath.Join(sub, "complete")
+			var files []string
+			if _, err := os.Stat(done); err != nil {
+				sum, err := synth.Generate(context.Background(), sub, synth.Options{
+					Scale: synth.National, Seed: 1, Messy: messy, Months: []qiancun.Month{{Year: 2024, Month: 5}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := os.WriteFile(done, nil, 0o644); err != nil {
+					b.Fatal(err)
+				}
+				files = sum.Files
+			} else {
+				files, _ = filepath.Glob(filepath.Join(sub, "*.xlsx"))
+			}
+			for _, f := range files {
+				if filepath.Ext(f) != ".xlsx" {
+					continue
+				}
+				data, err := os.ReadFile(f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res := diffRead(b, data, Limits{}, false)
+				if res.declined {
+					b.Errorf("%s: the fast reader declined", filepath.Base(f))
+				}
+				b.Logf("%s (messy %v): %d rows alike", filepath.Base(f), messy, res.rows)
+			}
+		}
+	}
 }

@@ -3,10 +3,14 @@ package reports_test
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,4 +217,77 @@ func (m *measure) stop(b *testing.B) {
 	b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
 	b.ReportMetric(float64(live)/1e6, "peak-live-MB")
 	b.ReportMetric(float64(ms.Sys)/1e6, "sys-MB")
+}
+
+// TestMain lets the test binary act as the child of BenchmarkWorkbookRSS.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("QIANCUN_WORKBOOK_CHILD"); mode != "" {
+		if err := workbookChild(mode); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		status, err := os.ReadFile("/proc/self/status")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(line, "VmHWM:") {
+				fmt.Println(line)
+			}
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// workbookChild builds the 200,000-member ranking and, unless mode is "ranking", writes
+// its appraisal workbook ("workbook") or the floor's ("floor") to io.Discard.
+func workbookChild(mode string) error {
+	r := bigRanking(benchMembers)
+	switch mode {
+	case "ranking":
+		return nil
+	case "workbook":
+		return reports.WriteAppraisal(io.Discard, reports.AppraisalInput{Ranking: r, Made: made})
+	case "floor":
+		return floorWorkbook(io.Discard, r)
+	}
+	return fmt.Errorf("child mode %q", mode)
+}
+
+// BenchmarkWorkbookRSS measures the peak resident memory of writing the appraisal workbook
+// of 200,000 members, each time in a process of its own (this test binary again), beside a
+// process that only builds the ranking and one that writes the floor's workbook.
+// peak-RSS-MB is the child's VmHWM, cpu-ns/op its CPU time.
+//
+//	go test ./reports -run '^$' -bench WorkbookRSS -benchtime 1x
+func BenchmarkWorkbookRSS(b *testing.B) {
+	for _, mode := range []string{"ranking", "floor", "workbook"} {
+		b.Run(mode, func(b *testing.B) {
+			var peak int64
+			var cpu time.Duration
+			for b.Loop() {
+				cmd := exec.Command(os.Args[0], "-test.run=^$")
+				cmd.Env = append(os.Environ(), "QIANCUN_WORKBOOK_CHILD="+mode)
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					b.Fatalf("%v: %s", err, out)
+				}
+				var kb int64
+				for _, line := range strings.Split(string(out), "\n") {
+					if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+						fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb)
+					}
+				}
+				if kb == 0 {
+					b.Fatalf("no VmHWM from the child: %s", out)
+				}
+				peak = max(peak, kb)
+				cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			}
+			b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
 }

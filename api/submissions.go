@@ -49,7 +49,7 @@ func (s *Server) submit(c *gin.Context) {
 	var (
 		name     string
 		data     []byte
-		opt      = ingest.Options{Uploader: cl.tok.Name}
+		opt      = ingest.Options{Uploader: cl.tok.Name, Log: s.log}
 		haveFile bool
 	)
 	if opt.Uploader == "" {

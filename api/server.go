@@ -23,6 +23,7 @@ import (
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 )
@@ -56,6 +57,9 @@ type Config struct {
 	MemberIDKey []byte
 	// Gatherer is served at /metrics; nil serves nothing but an empty page.
 	Gatherer prometheus.Gatherer
+	// Publish publishes and serves publications; when nil, one is made over the store
+	// (which must then be a *store.Store) with the default options.
+	Publish *publish.Service
 	// BenchCeiling adds GET /bench/ceiling, a fixed body of ?bytes=N behind the same
 	// middleware, for the load benchmark in bench/.
 	BenchCeiling bool
@@ -74,6 +78,7 @@ type Server struct {
 
 	engine  *gin.Engine
 	views   *views
+	pubs    pubViews
 	uploads chan struct{}
 	reqSeq  atomic.Uint64
 	reqPfx  string
@@ -115,6 +120,13 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 		views:   newViews(cfg.MemberIDKey),
 		uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
 		reqPfx:  hex.EncodeToString(pfx[:]),
+	}
+	if s.cfg.Publish == nil {
+		ss, ok := st.(*store.Store)
+		if !ok {
+			return nil, fmt.Errorf("api: Config.Publish is required when the store is not a *store.Store")
+		}
+		s.cfg.Publish = publish.New(ss, eng, publish.Options{})
 	}
 	s.in = ingest.New(ts, guardedSink{st}, cfg.Limits)
 	s.engine = s.routes()

@@ -123,7 +123,7 @@ func (e *Engine) Rank(ctx context.Context, force qiancun.Force, period string) (
 		return nil, &ParamError{"period", err.Error()}
 	}
 	x, err := e.cached(ctx, "rank:"+string(force)+"|"+per.String(), func(ctx context.Context) (any, error) {
-		return e.rank(ctx, fi, per)
+		return e.rank(ctx, e.data.DB(), fi, per)
 	})
 	if err != nil {
 		return nil, err
@@ -148,13 +148,38 @@ func (e *Engine) RankAll(ctx context.Context, period string) ([]*qiancun.Ranking
 	return out, g.Wait()
 }
 
-func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Period) (*qiancun.Ranking, error) {
+// Querier runs read queries: the database handle, or one connection inside a transaction,
+// whose snapshot every query of a ranking then reads.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// RankOn appraises force over period reading only through q, never from the cache: given a
+// connection inside a transaction, the ranking is of that transaction's snapshot (what a
+// publication freezes, together with the submissions it lists).
+func (e *Engine) RankOn(ctx context.Context, q Querier, force qiancun.Force, period string) (*qiancun.Ranking, error) {
+	fi, ok := qiancun.LookupForce(string(force))
+	if !ok {
+		return nil, &ParamError{"force", fmt.Sprintf("unknown force %q", force)}
+	}
+	per, err := qiancun.ParsePeriod(period)
+	if err != nil {
+		return nil, &ParamError{"period", err.Error()}
+	}
+	return e.rank(ctx, q, fi, per)
+}
+
+func (e *Engine) rank(ctx context.Context, q Querier, fi qiancun.ForceInfo, per qiancun.Period) (*qiancun.Ranking, error) {
 	fr := e.rules.Forces[fi.Slug]
-	p := e.packs.ForForce(fi.Slug)
+	p := e.packs.Get(appraisalPack)
 	if p == nil || fr == nil {
 		return nil, fmt.Errorf("force %s has no appraisal pack or rules", fi.Slug)
 	}
-	c, err := p.scanCohort(ctx, e.data.DB(), per.String())
+	names := make([]string, len(fr.Indicators))
+	for i, in := range fr.Indicators {
+		names[i] = in.Name
+	}
+	c, err := p.scanCohort(ctx, q, fi.Slug, per.String(), names)
 	if err != nil {
 		return nil, err
 	}
@@ -162,16 +187,13 @@ func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Per
 	if err != nil {
 		return nil, err
 	}
-	missing, err := e.missingMonths(ctx, fi.Slug, per)
+	missing, err := e.missingMonths(ctx, q, fi.Slug, per)
 	if err != nil {
 		return nil, err
 	}
-	for i := range infos {
-		infos[i].Money = slices.ContainsFunc(p.Columns, func(c OutColumn) bool { return c.Name == infos[i].Name && c.Type == "money" })
-	}
 	r := &qiancun.Ranking{
 		Force: fi.Slug, ForceName: fi.Name, Period: per.String(), Months: per.MonthStrings(),
-		MissingMonths: missing, RulesVersion: e.rules.Version, Rules: fr, Indicators: infos,
+		MissingMonths: missing, RulesVersion: e.rules.Version, QuotaScope: fr.QuotaScope, Rules: fr, Indicators: infos,
 		Members: members, ComputedAt: time.Now().UTC(), KeyKind: fi.Key,
 	}
 	r.BuildIndex() // once per cached ranking: filtered pages then need no scan
@@ -179,8 +201,8 @@ func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Per
 }
 
 // missingMonths lists the months of per with no accepted submission of force's template.
-func (e *Engine) missingMonths(ctx context.Context, force qiancun.Force, per qiancun.Period) ([]string, error) {
-	res, err := e.packs.Get("months_received").run(ctx, e.data.DB(), map[string]string{"period": per.String()})
+func (e *Engine) missingMonths(ctx context.Context, q Querier, force qiancun.Force, per qiancun.Period) ([]string, error) {
+	res, err := e.packs.Get("months_received").run(ctx, q, map[string]string{"period": per.String()})
 	if err != nil {
 		return nil, err
 	}

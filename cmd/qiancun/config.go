@@ -27,6 +27,7 @@ import (
 //	templates = ""              # directory of templates overriding the built-in ones
 //	member_id_key = "<64 hex>"  # keys the opaque member ids; random on each start when empty
 //	progress_ttl = "15s"        # how long the progress metrics are cached between scrapes
+//	bundles = "bundles"         # every new publication's bundle is written under it; empty: none
 //
 //	[[token]]                   # one per token, made by `qiancun token`
 //	name = "市委组织部"
@@ -45,6 +46,7 @@ type serverConfig struct {
 	Templates   string        `toml:"templates"`
 	MemberIDKey string        `toml:"member_id_key"`
 	ProgressTTL string        `toml:"progress_ttl"`
+	Bundles     string        `toml:"bundles"`
 	Tokens      []tokenConfig `toml:"token"`
 }
 
@@ -73,7 +75,7 @@ func loadConfig(path string) (*serverConfig, error) {
 		return nil, fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
 	}
 	dir := filepath.Dir(path)
-	for _, p := range []*string{&c.DB, &c.Rules, &c.Packs, &c.Templates} {
+	for _, p := range []*string{&c.DB, &c.Rules, &c.Packs, &c.Templates, &c.Bundles} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

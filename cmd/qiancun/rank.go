@@ -11,22 +11,25 @@ import (
 	"text/tabwriter"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 )
 
 // engineFlags are the flags of every command that runs the engine.
 type engineFlags struct {
-	db, packs, rules *string
+	db, packs, rules, templates *string
 }
 
 func addEngineFlags(fs interface {
 	String(name, value, usage string) *string
 }) engineFlags {
 	return engineFlags{
-		db:    fs.String("db", "", "database file (required)"),
-		packs: fs.String("packs", "", "directory of query packs that override or add to the built-in ones"),
-		rules: fs.String("rules", "", "appraisal rules file (TOML) instead of the built-in default rules"),
+		db:        fs.String("db", "", "database file (required)"),
+		packs:     fs.String("packs", "", "directory of query packs that override or add to the built-in ones"),
+		rules:     fs.String("rules", "", "appraisal rules file (TOML) instead of the built-in default rules"),
+		templates: fs.String("templates", "", "directory of templates that override or add to the built-in ones (the rules are checked against them)"),
 	}
 }
 
@@ -39,7 +42,11 @@ func (f engineFlags) open(ctx context.Context) (*store.Store, *queries.Engine, e
 	if err != nil {
 		return nil, nil, errUsage(err.Error())
 	}
-	rules, err := queries.LoadRules(*f.rules, packs.Indicators())
+	ts, err := ingest.LoadTemplates(*f.templates)
+	if err != nil {
+		return nil, nil, errUsage(err.Error())
+	}
+	rules, err := queries.LoadRules(*f.rules, ts.ForceIndicators())
 	if err != nil {
 		return nil, nil, errUsage(err.Error())
 	}
@@ -65,10 +72,11 @@ func exitFor(err error) int {
 }
 
 func runRank(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "rank", "--db PATH --force SLUG --period P [--district CODE] [--unmasked] [--json]",
+	fs := newFlags(e, "rank", "--db PATH (--force SLUG --period P | --publication ID) [--district CODE] [--unmasked] [--json]",
 		`Prints a force's ranking for an appraisal period (YYYY-MM, YYYY-Qn or YYYY): rank, district
 rank, key, name, district, score, grade, veto and each indicator's value. Keys (身份证号) are
-masked unless --unmasked.
+masked unless --unmasked. With --publication, the frozen ranking of that publication, in
+the same form.
 
 Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	ef := addEngineFlags(fs)
@@ -77,10 +85,11 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	district := fs.String("district", "", "only this district (6-digit code, e.g. 370112)")
 	unmasked := fs.Bool("unmasked", false, "show 身份证号 in full (administrators only)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	publication := fs.Int64("publication", 0, "a publication's frozen ranking instead of the live one")
 	if _, err := parseArgs(fs, args); err != nil {
 		return usageCode(err)
 	}
-	if *force == "" || *period == "" {
+	if *publication == 0 && (*force == "" || *period == "") {
 		return fail(e, exitUsage, "rank: --force and --period are required (see --help)")
 	}
 	if *district != "" && qiancun.DistrictName(*district) == "" {
@@ -91,8 +100,17 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 		return fail(e, exitFor(err), "rank: %v", err)
 	}
 	defer st.Close()
-	r, err := eng.Rank(ctx, qiancun.Force(*force), *period)
-	if err != nil {
+	var r *qiancun.Ranking
+	if *publication != 0 {
+		p, err := publish.New(st, eng, publish.Options{Now: e.now}).Get(ctx, *publication)
+		if err != nil {
+			return pubFail(e, "rank", err)
+		}
+		if *force != "" && *force != string(p.Force) || *period != "" && *period != p.Period {
+			return fail(e, exitUsage, "rank: publication %d is of %s %s", p.ID, p.Force, p.Period)
+		}
+		r = p.Ranking()
+	} else if r, err = eng.Rank(ctx, qiancun.Force(*force), *period); err != nil {
 		return fail(e, exitFor(err), "rank: %v", err)
 	}
 	page := r.Select(qiancun.Filter{District: *district})
@@ -109,8 +127,23 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 		fmt.Fprintf(e.stderr, "note: no accepted %s submission for %s; those months count as missing, not zero\n",
 			r.Force, strings.Join(r.MissingMonths, ", "))
 	}
+	for _, in := range r.Indicators {
+		if in.Missing > 0 {
+			fmt.Fprintf(e.stderr, "note: %d members have no %s value in a month they were present in (a submission made before the template had it); their points count what there is, and --json lists it under missing\n",
+				in.Missing, in.Name)
+		}
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s %s · rules %s · %d members\n", r.ForceName, r.Period, r.RulesVersion, page.Total)
+	// How each indicator's points were given: weight × min(1, value / benchmark).
+	bench := make([]string, len(r.Indicators))
+	for i, in := range r.Indicators {
+		bench[i] = fmt.Sprintf("%s: weight %s, %s = %s", in.Name, in.Weight, in.BenchmarkRule, in.Benchmark)
+		if in.BenchmarkFallback {
+			bench[i] += " (max: the percentile was ≤ 0)"
+		}
+	}
+	fmt.Fprintf(tw, "benchmarks: %s\n", strings.Join(bench, "; "))
 	head := []string{"rank", "district_rank", "key", "name", "district", "score", "grade", "vetoed"}
 	for _, in := range r.Indicators {
 		head = append(head, in.Name)

@@ -18,6 +18,7 @@ import (
 	"github.com/qiancun/qiancun/api"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 )
@@ -37,6 +38,7 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 	rules := fs.String("rules", "", "appraisal rules file (default: the built-in rules)")
 	packs := fs.String("packs", "", "directory of query packs that override or add to the built-in ones")
 	templates := fs.String("templates", "", "directory of templates that override or add to the built-in ones")
+	bundles := fs.String("bundles", "", "directory every new publication's bundle (Parquet + manifest.json) is written under")
 	if _, err := parseArgs(fs, args); err != nil {
 		return usageCode(err)
 	}
@@ -54,7 +56,7 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 		flag string
 		val  *string
 		dst  *string
-	}{{"db", db, &cfg.DB}, {"rules", rules, &cfg.Rules}, {"packs", packs, &cfg.Packs}, {"templates", templates, &cfg.Templates}} {
+	}{{"db", db, &cfg.DB}, {"rules", rules, &cfg.Rules}, {"packs", packs, &cfg.Packs}, {"templates", templates, &cfg.Templates}, {"bundles", bundles, &cfg.Bundles}} {
 		if set[x.flag] {
 			*x.dst = *x.val
 		}
@@ -77,7 +79,7 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}
-	opt.packs, opt.rules = cfg.Packs, cfg.Rules
+	opt.packs, opt.rules, opt.bundles = cfg.Packs, cfg.Rules, cfg.Bundles
 	return serve(ctx, e, st, ts, opt)
 }
 
@@ -108,6 +110,7 @@ type serveOptions struct {
 	dev          bool
 	level        slog.Level
 	packs, rules string
+	bundles      string // where publications' bundles are written; "" for none
 	api          api.Config
 	// announce, when set, prints what a script needs once the server listens (the demo's
 	// tokens); the URL line is always printed first.
@@ -187,7 +190,7 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}
-	rules, err := queries.LoadRules(o.rules, packs.Indicators())
+	rules, err := queries.LoadRules(o.rules, ts.ForceIndicators())
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}
@@ -212,7 +215,9 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	for _, s := range sts {
 		m.SetLastAccepted(s.Template, s.LastAccepted)
 	}
+	reg.MustRegister(metrics.NewPublications(st, nil, logger))
 	o.api.Gatherer = reg
+	o.api.Publish = publish.New(st, eng, publish.Options{Now: e.now, Program: programVersion(), Bundles: o.bundles})
 
 	srv, err := api.New(logger, st, eng, ts, m, o.api)
 	if err != nil {

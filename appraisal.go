@@ -328,6 +328,8 @@ func (r *Ranking) Select(f Filter) Page {
 // are kept (all when 0) after skipping Offset (a negative Offset is 0). It is the one
 // definition of a ranking page, which Select, the API and the pages share.
 //
+// Without MatchKey the name is the one shown, masked by pattern (see Filter.name).
+//
 // A ranking with an index (BuildIndex) finds them in it: a district's, a grade's and a
 // character's members are a list of their own, and a query is matched only against the
 // names that hold all its characters and pairs of adjacent characters; otherwise the
@@ -373,6 +375,15 @@ func (r *Ranking) Positions(f Filter) ([]int, int) {
 		take(p)
 	}
 	return idx, total
+}
+
+// name is m's name as the caller sees it: masked by pattern (MaskText) unless the caller
+// may see keys, so that Query cannot test whether a 身份证号 hides in a name.
+func (f Filter) name(m *Member) string {
+	if f.MatchKey {
+		return m.Name
+	}
+	return MaskText(m.Name)
 }
 
 // Member returns the member with key, or nil.

@@ -9,9 +9,9 @@ import (
 // rankIndex serves filtered pages of a ranking without scanning it: for each district,
 // each grade, and each district and grade together, the positions of their members in
 // rank order; and for each character, and each pair of adjacent characters, of the
-// members' names, the positions of the names that hold it, in the whole ranking and in
-// each district (a district's leader sees that district only, so every query of theirs
-// names it).
+// members' names as shown to those who may not see keys (masked by pattern, MaskText),
+// the positions of the names that hold it, in the whole ranking and in each district (a
+// district's leader sees that district only, so every query of theirs names it).
 type rankIndex struct {
 	district map[string][]int32
 	grade    map[string][]int32
@@ -50,7 +50,9 @@ func (r *Ranking) BuildIndex() {
 		x.both[k] = append(x.both[k], p)
 		seen, seenPairs = seen[:0], seenPairs[:0]
 		prev := rune(-1)
-		for _, c := range m.Name {
+		// Queries by character are those that may not match keys, so they match the
+		// names as shown, masked by pattern (Filter.name).
+		for _, c := range MaskText(m.Name) {
 			if !slices.Contains(seen, c) {
 				seen = append(seen, c)
 				x.chars[c] = append(x.chars[c], p)
@@ -140,7 +142,7 @@ walk:
 func (f *Filter) matches(m *Member) bool {
 	return (f.District == "" || m.DistrictCode == f.District) &&
 		(f.Grade == "" || m.Grade == f.Grade) &&
-		(f.Query == "" || strings.Contains(m.Name, f.Query) || f.MatchKey && strings.Contains(m.Key, f.Query))
+		(f.Query == "" || strings.Contains(f.name(m), f.Query) || f.MatchKey && strings.Contains(m.Key, f.Query))
 }
 
 // gallop returns the index of the first element of the ascending list l that is at least

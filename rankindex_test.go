@@ -67,6 +67,33 @@ func TestSelect(t *testing.T) {
 			}
 		}
 	}
+	// A name with a 身份证号 typed in it is matched as shown: masked (370102********1234,
+	// full-width digits folded), unless the caller may see keys.
+	idName := []Member{{Key: "a", Name: "刘３７０１０２１９９００１０１１２３４", DistrictCode: "370102"}, {Key: "b", Name: "刘一", DistrictCode: "370102"}}
+	for _, tt := range []struct {
+		f     Filter
+		total int
+	}{
+		{Filter{Query: "19900101"}, 0},
+		{Filter{Query: "19900101", MatchKey: true}, 0}, // full-width as typed
+		{Filter{Query: "１９９００１０１", MatchKey: true}, 1},
+		{Filter{Query: "*"}, 1},
+		{Filter{Query: "2***"}, 1},
+		{Filter{Query: "刘370102"}, 1},
+		{Filter{Query: "刘370102", District: "370102"}, 1},
+		{Filter{Query: "1234"}, 1},
+		{Filter{Query: "刘"}, 2},
+	} {
+		for _, indexed := range []bool{false, true} {
+			r := &Ranking{Members: idName}
+			if indexed {
+				r.BuildIndex()
+			}
+			if p := r.Select(tt.f); p.Total != tt.total || len(p.Members) != tt.total {
+				t.Errorf("indexed %v, name with an ID, %+v: %d members, want %d", indexed, tt.f, p.Total, tt.total)
+			}
+		}
+	}
 	// A name can hold every character and every pair of a query without holding it.
 	r := &Ranking{Members: []Member{{Key: "a", Name: "明王明"}, {Key: "b", Name: "王明王"}}}
 	r.BuildIndex()

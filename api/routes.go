@@ -17,7 +17,7 @@ func (s *Server) routes() *gin.Engine {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.ContextWithFallback = true
-	e.Use(s.observe, s.recoverPanic)
+	e.Use(s.observe, secureHeaders, s.recoverPanic)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound("no such route")) })
 	e.NoMethod(func(c *gin.Context) {
 		s.fail(c, &Error{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed, Message: "method not allowed on this route"})

@@ -77,8 +77,9 @@ type fastBook struct {
 	slow    *xlsxBook
 }
 
-// openFastXLSX opens data with the fast reader, or returns a *declined when excelize
-// should read it instead.
+// openFastXLSX opens with the fast reader a package that openPackage returned (so that its
+// parts are within their limits, and its sheets within the rows and cells a sheet may
+// hold), or returns a *declined when excelize should read it instead.
 func openFastXLSX(data []byte, lim Limits, log *slog.Logger) (*fastBook, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -89,7 +90,6 @@ func openFastXLSX(data []byte, lim Limits, log *slog.Logger) (*fastBook, error) 
 	}
 	b := &fastBook{data: data, zr: zr, lim: lim, log: log, parts: map[string]*zip.File{}}
 	files := map[string]*zip.File{}
-	var total uint64
 	for _, zf := range zr.File {
 		name := strings.ToLower(zf.Name)
 		if _, dup := files[name]; dup || strings.Contains(zf.Name, `\`) {
@@ -99,10 +99,6 @@ func openFastXLSX(data []byte, lim Limits, log *slog.Logger) (*fastBook, error) 
 		if zf.Flags&1 != 0 {
 			return nil, decline("part %q encrypted", zf.Name)
 		}
-		total += zf.UncompressedSize64
-	}
-	if total > uint64(lim.MaxUnpackedBytes) {
-		return nil, fileErr(msgUnpacked, fmt.Errorf("parts declare %d bytes unpacked", total))
 	}
 	part := func(name string) *zip.File {
 		zf := files[strings.ToLower(name)]
@@ -716,6 +712,10 @@ func (it *fastRows) Next() bool {
 		}
 		cells, kinds := trimEmptyKinds(it.cells, it.kinds)
 		if len(cells) == 0 {
+			if it.num > it.b.lim.MaxRows { // blank rows count, as in the excelize reader
+				it.err = checkRow(it.sheet, it.num, 0, it.b.lim)
+				return false
+			}
 			continue
 		}
 		if err := checkRow(it.sheet, it.num, len(cells), it.b.lim); err != nil {

@@ -79,8 +79,35 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}
+	// Large sheets and upload bodies go to a directory of our own, swept of what a killed
+	// process left there.
+	if opt.api.Limits.TempDir, err = ownTempDir(cfg.DB); err != nil {
+		st.Close()
+		return fail(e, exitRejected, "%v", err)
+	}
 	opt.packs, opt.rules, opt.bundles = cfg.Packs, cfg.Rules, cfg.Bundles
 	return serve(ctx, e, st, ts, opt)
+}
+
+// watchdog pings the database every 15 seconds until ctx ends, and calls stop with the
+// error of a ping that finds it failed fatally.
+func watchdog(ctx context.Context, st *store.Store, stop context.CancelCauseFunc) {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := st.Ping(pctx)
+			cancel()
+			if store.IsFatal(err) {
+				stop(err)
+				return
+			}
+		}
+	}
 }
 
 // serveFlags are the flags serve and demo share.
@@ -152,6 +179,12 @@ func (sf *serveFlags) options(cfg *serverConfig, set map[string]bool) (serveOpti
 		mb = 50
 	}
 	o.api.MaxUploadBytes = mb << 20
+	switch {
+	case cfg.RejectedMB < 0:
+		o.api.RejectedQuotaBytes = -1
+	case cfg.RejectedMB > 0:
+		o.api.RejectedQuotaBytes = cfg.RejectedMB << 20
+	}
 	o.api.BenchCeiling = *sf.benchCeiling
 	if o.api.MemberIDKey, err = cfg.memberIDKey(); err != nil {
 		return o, err
@@ -219,6 +252,15 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	o.api.Gatherer = reg
 	o.api.Publish = publish.New(st, eng, publish.Options{Now: e.now, Program: programVersion(), Bundles: o.bundles})
 
+	// A fatal failure of the database (a checkpoint on a full disk) leaves DuckDB refusing
+	// every statement until it is opened again: the server then shuts down and exits 1, so
+	// that its supervisor (systemd's Restart=on-failure) starts it again on the intact file.
+	// The API reports it when a request meets it; a watchdog pings meanwhile.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	o.api.OnFatal = func(err error) { stop(err) }
+	go watchdog(ctx, st, stop)
+
 	srv, err := api.New(logger, st, eng, ts, m, o.api)
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
@@ -233,9 +275,13 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// A whole request, body included, must arrive within this: an upload of the
+		// largest size at 100 KB/s. A slow upload never holds an upload slot meanwhile
+		// (the body is spooled before the slot is taken).
+		ReadTimeout: 10 * time.Minute,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(h, slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "url %s\n", url)
@@ -251,6 +297,10 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 		return fail(e, exitRejected, "serve: %v", err)
 	case <-ctx.Done():
 	}
+	fatal := store.IsFatal(context.Cause(ctx))
+	if fatal {
+		logger.Error("the database failed fatally: exiting so that the supervisor restarts the service", "err", context.Cause(ctx))
+	}
 	logger.Info("shutting down: finishing the requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -263,5 +313,8 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 		return exitRejected
 	}
 	logger.Info("stopped")
+	if fatal {
+		return exitRejected
+	}
 	return exitOK
 }

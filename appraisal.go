@@ -160,6 +160,8 @@ type Ranking struct {
 	Members       []Member        `json:"members"`
 	ComputedAt    time.Time       `json:"computed_at"`
 	KeyKind       KeyKind         `json:"key_kind"`
+
+	index *rankIndex // see BuildIndex; nil: Select scans
 }
 
 // IndicatorInfo describes one scored indicator of a ranking: how its points were given, so
@@ -325,35 +327,52 @@ func (r *Ranking) Select(f Filter) Page {
 // has Grade, and its name (or, with MatchKey, its key) contains Query; of the matches, Limit
 // are kept (all when 0) after skipping Offset (a negative Offset is 0). It is the one
 // definition of a ranking page, which Select, the API and the pages share.
+//
+// Without MatchKey the name is the one shown, masked by pattern (see Filter.name).
+//
+// A ranking with an index (BuildIndex) finds them in it: a district's, a grade's and a
+// character's members are a list of their own, and a query is matched only against the
+// names that hold all its characters and pairs of adjacent characters; otherwise the
+// members are scanned.
 func (r *Ranking) Positions(f Filter) ([]int, int) {
-	ms := r.Members
-	off := max(f.Offset, 0)
-	if f.District == "" && f.Grade == "" && f.Query == "" {
-		// No filter: the page is a window of the ranking.
-		lo, hi := min(off, len(ms)), len(ms)
+	window := func(n int, at func(int) int) ([]int, int) {
+		lo, hi := min(max(f.Offset, 0), n), n
 		if f.Limit > 0 {
 			hi = min(lo+f.Limit, hi)
 		}
-		idx := make([]int, 0, hi-lo)
-		for i := lo; i < hi; i++ {
-			idx = append(idx, i)
+		idx := make([]int, hi-lo)
+		for i := range idx {
+			idx[i] = at(lo + i)
 		}
-		return idx, len(ms)
+		return idx, n
+	}
+	if f.District == "" && f.Grade == "" && f.Query == "" {
+		return window(len(r.Members), func(i int) int { return i })
 	}
 	idx := make([]int, 0, min(max(f.Limit, 0), 64))
 	total := 0
-	for i := range ms {
-		m := &ms[i]
-		if f.District != "" && m.DistrictCode != f.District ||
-			f.Grade != "" && m.Grade != f.Grade ||
-			f.Query != "" && !strings.Contains(f.name(m), f.Query) && !(f.MatchKey && strings.Contains(m.Key, f.Query)) {
-			continue
+	take := func(p int) {
+		if !f.matches(&r.Members[p]) {
+			return
 		}
 		total++
-		if total <= off || f.Limit > 0 && len(idx) >= f.Limit {
-			continue
+		if total > f.Offset && (f.Limit <= 0 || len(idx) < f.Limit) {
+			idx = append(idx, p)
 		}
-		idx = append(idx, i)
+	}
+	if r.index != nil {
+		if list, ok, exact := r.index.candidates(f); ok {
+			if exact {
+				return window(len(list), func(i int) int { return int(list[i]) })
+			}
+			for _, p := range list {
+				take(int(p))
+			}
+			return idx, total
+		}
+	}
+	for p := range r.Members {
+		take(p)
 	}
 	return idx, total
 }

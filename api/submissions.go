@@ -62,7 +62,7 @@ func (s *Server) Upload(c *gin.Context, who *Token, check func(fields map[string
 		name     string
 		spool    *os.File
 		size     int64
-		opt      = ingest.Options{Uploader: who.Name}
+		opt      = ingest.Options{Uploader: who.Name, Log: s.log}
 		haveFile bool
 		extra    = map[string]string{}
 	)

@@ -1,14 +1,21 @@
 package ingest_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -54,9 +61,36 @@ func benchFiles(b *testing.B) ([]byte, []byte) {
 	return benchRegistry, benchFile
 }
 
-// BenchmarkReadFloor only iterates the rows of the 100,000-row file with excelize: the floor
-// that BenchmarkIngest is measured against.
+// BenchmarkReadFloor inflates the sheet XML of the 100,000-row file to io.Discard: the
+// least any reader of the file can cost. Compare BenchmarkRead (the reader ingest uses)
+// and BenchmarkReadExcelize.
 func BenchmarkReadFloor(b *testing.B) {
+	_, data := benchFiles(b)
+	b.SetBytes(int64(len(data)))
+	defer reportCPU(b)()
+	for b.Loop() {
+		if _, err := inflateSheets(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRead reads every row of the 100,000-row file through Open, which takes the fast
+// reader.
+func BenchmarkRead(b *testing.B) {
+	_, data := benchFiles(b)
+	b.SetBytes(int64(len(data)))
+	defer reportCPU(b)()
+	for b.Loop() {
+		if n := readAllRows(b, data); n < benchRows {
+			b.Fatalf("%d rows", n)
+		}
+	}
+}
+
+// BenchmarkReadExcelize iterates the rows of the 100,000-row file with excelize's row
+// iterator, as the reader did before the fast one.
+func BenchmarkReadExcelize(b *testing.B) {
 	_, data := benchFiles(b)
 	b.SetBytes(int64(len(data)))
 	defer reportCPU(b)()
@@ -84,8 +118,58 @@ func BenchmarkReadFloor(b *testing.B) {
 	}
 }
 
+// inflateSheets unpacks every worksheet part of an .xlsx to io.Discard and returns the
+// bytes unpacked.
+func inflateSheets(data []byte) (int64, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return n, err
+		}
+		k, err := io.Copy(io.Discard, rc)
+		rc.Close()
+		if n += k; err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// readAllRows reads every row of every sheet through Open and counts them.
+func readAllRows(b *testing.B, data []byte) int {
+	bk, err := ingest.Open("a.xlsx", data, ingest.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bk.Close()
+	n := 0
+	for _, sh := range bk.Sheets() {
+		it, err := bk.Rows(sh.Name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for it.Next() {
+			n++
+		}
+		if err := it.Err(); err != nil {
+			b.Fatal(err)
+		}
+		it.Close()
+	}
+	return n
+}
+
 // BenchmarkIngest reads, validates and stores the 100,000-row file (one transaction, a new
-// month each time so that nothing is unchanged), and reports the peak heap.
+// month each time so that nothing is unchanged). Its peak memory is BenchmarkIngestRSS's,
+// measured in processes of their own.
 func BenchmarkIngest(b *testing.B) {
 	reg, data := benchFiles(b)
 	ctx := context.Background()
@@ -101,8 +185,6 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	b.SetBytes(int64(len(data)))
 	i := 0
-	var peak uint64
-	var ms runtime.MemStats
 	defer reportCPU(b)()
 	for b.Loop() {
 		period := fmt.Sprintf("%04d-%02d", 2000+i/12, i%12+1)
@@ -114,10 +196,7 @@ func BenchmarkIngest(b *testing.B) {
 		if rc.Status != qiancun.Accepted || rc.Accepted != benchRows {
 			b.Fatalf("%s: %d accepted, %d issues", rc.Status, rc.Accepted, len(rc.Issues))
 		}
-		runtime.ReadMemStats(&ms)
-		peak = max(peak, ms.HeapSys)
 	}
-	b.ReportMetric(float64(peak)/(1<<20), "MiB-heap-sys")
 }
 
 // reportCPU reports the process's CPU time (user and system, every thread, DuckDB's
@@ -131,4 +210,290 @@ func reportCPU(b *testing.B) func() {
 		cpu := end.Utime.Nano() + end.Stime.Nano() - start.Utime.Nano() - start.Stime.Nano()
 		b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 	}
+}
+
+// nationalFiles returns the village registry and the 200,000-row first-secretary file of
+// `qiancun gen --scale national --months 2024-05`, generated once into
+// $QIANCUN_BENCH_DIR/ingest-national-<synth.Version> (default: the system temp dir), so
+// that a new generator makes them again.
+func nationalFiles(b *testing.B) (registry, fs string) {
+	b.Helper()
+	dir := os.Getenv("QIANCUN_BENCH_DIR")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "ingest-national-"+synth.Version)
+	registry, fs = filepath.Join(dir, "帮扶村名册.xlsx"), filepath.Join(dir, "第一书记工作情况表_2024-05.xlsx")
+	if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {
+		return registry, fs
+	}
+	b.Logf("generating national data into %s (once)", dir)
+	if _, err := synth.Generate(context.Background(), dir, synth.Options{
+		Scale: synth.National, Seed: 1, Months: []qiancun.Month{{Year: 2024, Month: 5}}}); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "complete"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return registry, fs
+}
+
+// nationalBase returns a database file holding the national registry, made once next to
+// the files; each benchmark works on a copy.
+func nationalBase(b *testing.B) (db, fs string) {
+	b.Helper()
+	reg, fs := nationalFiles(b)
+	db = filepath.Join(filepath.Dir(fs), "registry-"+schemaVersion(b)+".db")
+	if _, err := os.Stat(db + ".complete"); err == nil {
+		return db, fs
+	}
+	os.Remove(db)
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts, _ := ingest.LoadTemplates("")
+	data, err := os.ReadFile(reg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rc, err := ingest.New(ts, st, ingest.DefaultLimits()).Ingest(ctx, reg, data, ingest.Options{})
+	if err != nil || rc.Status != qiancun.Accepted {
+		b.Fatalf("registry: %v %v", err, rc)
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(db+".complete", nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return db, fs
+}
+
+// schemaVersion names the store's schema: a hash of the DDL of a fresh in-memory store.
+func schemaVersion(b *testing.B) string {
+	st, err := store.Open(context.Background(), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	var ddl string
+	if err := st.DB().QueryRow(`SELECT string_agg(sql, ';' ORDER BY sql) FROM (
+		SELECT sql FROM duckdb_tables() UNION ALL SELECT sql FROM duckdb_views() WHERE NOT internal)`).Scan(&ddl); err != nil {
+		b.Fatal(err)
+	}
+	h := sha256.Sum256([]byte(ddl))
+	return hex.EncodeToString(h[:4])
+}
+
+// copyFile copies src to dst.
+func copyFile(b *testing.B, src, dst string) {
+	b.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// cpuNow is the process's CPU time so far (user and system, every thread).
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkIngestNational ingests the 200,000-row national first-secretary file, and in
+// the same iteration measures its floors side by side: inflating its sheet XML
+// (floor-cpu-ns/op), reading its rows through the reader ingest uses (read-cpu-ns/op) and
+// a dry run that reads and validates without writing (dry-cpu-ns/op). cpu-ns/op is the
+// whole ingest, x-floor its ratio to the inflate floor. Peak memory is
+// BenchmarkIngestRSS's, in processes of its own.
+//
+//	go test ./ingest -run '^$' -bench IngestNational -benchtime 3x -timeout 30m
+func BenchmarkIngestNational(b *testing.B) {
+	base, fs := nationalBase(b)
+	data, err := os.ReadFile(fs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	db := filepath.Join(b.TempDir(), "bench.db")
+	copyFile(b, base, db)
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ts, _ := ingest.LoadTemplates("")
+	in := ingest.New(ts, st, ingest.DefaultLimits())
+	var floor, read, dry, full time.Duration
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := cpuNow()
+		if _, err := inflateSheets(data); err != nil {
+			b.Fatal(err)
+		}
+		t1 := cpuNow()
+		if n := readAllRows(b, data); n < 200_000 {
+			b.Fatalf("%d rows", n)
+		}
+		t2 := cpuNow()
+		period := fmt.Sprintf("%04d-%02d", 2000+i/12, i%12+1)
+		i++
+		rc, err := in.Ingest(ctx, fs, data, ingest.Options{Period: period, DryRun: true})
+		if err != nil || rc.Status != qiancun.Accepted {
+			b.Fatalf("dry run: %v %v", err, rc)
+		}
+		t3 := cpuNow()
+		rc, err = in.Ingest(ctx, fs, data, ingest.Options{Period: period})
+		if err != nil || rc.Status != qiancun.Accepted || rc.Accepted != 200_000 {
+			b.Fatalf("ingest: %v %+v", err, rc)
+		}
+		t4 := cpuNow()
+		floor, read, dry, full = floor+t1-t0, read+t2-t1, dry+t3-t2, full+t4-t3
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(floor)/n, "floor-cpu-ns/op")
+	b.ReportMetric(float64(read)/n, "read-cpu-ns/op")
+	b.ReportMetric(float64(dry)/n, "dry-cpu-ns/op")
+	b.ReportMetric(float64(full)/n, "cpu-ns/op")
+	b.ReportMetric(float64(full)/float64(floor), "x-floor")
+}
+
+// ingestChild does one measured thing in a process of its own. spec is "floor|FILE"
+// (read the file and inflate its sheet XML), "dry|DB|FILE" (a dry run: read and validate
+// the file, write nothing) or "ingest|DB|FILE" (ingest the file into the database, as
+// `qiancun ingest` does).
+func ingestChild(spec string) error {
+	parts := strings.Split(spec, "|")
+	switch {
+	case parts[0] == "floor" && len(parts) == 2:
+		data, err := os.ReadFile(parts[1])
+		if err != nil {
+			return err
+		}
+		_, err = inflateSheets(data)
+		return err
+	case (parts[0] == "ingest" || parts[0] == "dry") && len(parts) == 3:
+		ctx := context.Background()
+		st, err := store.Open(ctx, parts[1])
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		data, err := os.ReadFile(parts[2])
+		if err != nil {
+			return err
+		}
+		ts, _ := ingest.LoadTemplates("")
+		opt := ingest.Options{Period: "2024-05", DryRun: parts[0] == "dry"}
+		rc, err := ingest.New(ts, st, ingest.DefaultLimits()).Ingest(ctx, parts[2], data, opt)
+		if err != nil {
+			return err
+		}
+		if rc.Status != qiancun.Accepted {
+			return fmt.Errorf("%s: %s, %d issues", parts[2], rc.Status, len(rc.Issues))
+		}
+		return nil
+	}
+	return fmt.Errorf("child spec %q", spec)
+}
+
+// benchSecretaries returns a first-secretary file of n rows over the national registry's
+// villages (synth.FirstSecretaryXLSX), made once beside the national files.
+func benchSecretaries(b *testing.B, n int) string {
+	b.Helper()
+	_, fs := nationalFiles(b)
+	path := filepath.Join(filepath.Dir(fs), fmt.Sprintf("fs-%d.xlsx", n))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	vs, err := synth.Villages(synth.National, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	codes := make([]string, len(vs))
+	for i, v := range vs {
+		codes[i] = v.Code
+	}
+	var buf bytes.Buffer
+	if err := synth.FirstSecretaryXLSX(&buf, qiancun.Month{Year: 2024, Month: 5}, codes, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(path+".tmp", buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkIngestRSS measures the peak resident memory of ingesting a file, each time in
+// a process of its own (this test binary, run again), beside the floor of a process that
+// only reads the file and inflates its sheet XML (floor) and of a dry run, which reads and
+// validates the file but writes nothing (dry). peak-RSS-MB is the child's maximum
+// resident set (VmHWM, which the child reads from /proc/self/status as it ends: the
+// ru_maxrss the parent gets would count the parent's own pages), cpu-ns/op the child's CPU
+// time. The files: the
+// national first-secretary file of `gen --scale national` (200,000 rows), and files of
+// 200,000 and 400,000 rows from synth.FirstSecretaryXLSX, so that growth with the rows
+// shows.
+//
+//	go test ./ingest -run '^$' -bench IngestRSS -benchtime 2x -timeout 30m
+func BenchmarkIngestRSS(b *testing.B) {
+	base, national := nationalBase(b)
+	files := []struct{ name, path string }{
+		{"national-200k", national},
+		{"bench-200k", benchSecretaries(b, 200_000)},
+		{"bench-400k", benchSecretaries(b, 400_000)},
+	}
+	for _, f := range files {
+		for _, mode := range []string{"floor", "dry", "ingest"} {
+			b.Run(f.name+"/"+mode, func(b *testing.B) {
+				var peak int64
+				var cpu time.Duration
+				for b.Loop() {
+					b.StopTimer()
+					spec := "floor|" + f.path
+					if mode != "floor" {
+						db := filepath.Join(b.TempDir(), "rss.db")
+						copyFile(b, base, db)
+						spec = mode + "|" + db + "|" + f.path
+					}
+					cmd := exec.Command(os.Args[0], "-test.run=^$")
+					cmd.Env = append(os.Environ(), "QIANCUN_INGEST_CHILD="+spec)
+					b.StartTimer()
+					out, err := cmd.CombinedOutput()
+					if err != nil {
+						b.Fatalf("%v: %s", err, out)
+					}
+					peak = max(peak, childPeak(b, out))
+					cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+				}
+				b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+				b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+			})
+		}
+	}
+}
+
+// childPeak reads the VmHWM line (in kB) a child wrote.
+func childPeak(b *testing.B, out []byte) int64 {
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb); err != nil {
+				b.Fatalf("%q: %v", line, err)
+			}
+			return kb
+		}
+	}
+	b.Fatalf("no VmHWM from the child: %s", out)
+	return 0
 }

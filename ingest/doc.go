@@ -3,6 +3,11 @@
 // cell against the data contract and hands the valid facts to a Sink, with a receipt that
 // names every bad cell.
 //
+// An .xlsx is read by a streaming byte-level reader (read_xlsx_fast.go) that takes the
+// sheet XML straight from its zip entry; whatever it does not understand it hands to
+// excelize (read_xlsx.go), for the file or for the rest of a sheet, with a debug log
+// (Options.Log). Differential tests and FuzzFastXLSX hold the two to the same cells.
+//
 // It owns the readers, the templates (templates/templates.toml, overridable with a
 // directory), header and value parsing, and the rules of a submission up to the sink. It does
 // not import the store, nor the store it: the types they share (Template, Fact, Submission,

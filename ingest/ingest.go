@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"time"
@@ -49,6 +50,9 @@ type Options struct {
 	AcceptValid bool   // accept the valid rows and quarantine the bad ones
 	DryRun      bool   // validate and return the receipt, write nothing
 	Uploader    string
+	// Log, when set, receives the readers' debug messages (the fast .xlsx reader says
+	// when it steps aside for excelize).
+	Log *slog.Logger
 	// Progress, when set, is called now and then with the rows read so far and the total
 	// when known (else 0).
 	Progress func(done, total int)
@@ -310,7 +314,7 @@ func fileLevel(is []qiancun.Issue) bool {
 // sub. A *FileError means the file itself could not be read.
 func (in *Ingester) read(ctx context.Context, name string, data []byte, forced *Template, opt Options, sub *Submission, w *writer) error {
 	rc := sub.Receipt
-	book, err := Open(name, data, in.limits)
+	book, err := open(name, data, in.limits, opt.Log)
 	if err != nil {
 		return err
 	}

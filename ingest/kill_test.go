@@ -40,8 +40,29 @@ func (t announcingTx) Commit(ctx context.Context, sub *ingest.Submission) error 
 	return err
 }
 
-// TestMain lets the test binary act as the child that TestKillMidIngest kills.
+// TestMain lets the test binary act as the child that TestKillMidIngest kills, or as the
+// child whose memory BenchmarkIngestRSS measures.
 func TestMain(m *testing.M) {
+	if spec := os.Getenv("QIANCUN_INGEST_CHILD"); spec != "" {
+		if err := ingestChild(spec); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		// The peak resident set of this process since its exec. (The parent's
+		// ru_maxrss of a child would count the parent's pages too: Go starts children
+		// with vfork, sharing the parent's memory until exec.)
+		status, err := os.ReadFile("/proc/self/status")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(line, "VmHWM:") {
+				fmt.Println(line)
+			}
+		}
+		os.Exit(0)
+	}
 	if db := os.Getenv("QIANCUN_KILL_CHILD_DB"); db != "" {
 		os.Exit(killChild(db, os.Getenv("QIANCUN_KILL_CHILD_FILE")))
 	}

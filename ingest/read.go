@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path"
 	"strings"
 	"unicode/utf16"
@@ -41,6 +42,7 @@ const (
 	msgFileTooBig  = "文件过大（超过 %s），请拆分后上传"
 	msgTooManyRows = "工作表“%s”的行数超过上限（%d 行）"
 	msgTooManyCols = "工作表“%s”第 %d 行的列数超过上限（%d 列）"
+	msgRowOrder    = "工作表“%s”的行顺序错乱（第 %d 行出现在第 %d 行之后），请用 Excel 打开后重新保存上传"
 	// The package checks of openPackage, before a sheet is named.
 	msgPartTooBig     = "文件中的%s解压后过大（超过 %s），可能已损坏，请检查后重新上传"
 	msgTooManyRowsAll = "工作表的行数（含空行）超过上限（%d 行），请删除多余的空行后重新上传"
@@ -71,7 +73,15 @@ var (
 // Every problem that lies in the file is a *FileError. A zero field of lim takes its
 // DefaultLimits value. The Book may keep data; data must not change while the Book is open.
 func Open(name string, data []byte, lim Limits) (b Book, err error) {
+	return open(name, data, lim, nil)
+}
+
+// open is Open with a logger for the readers' debug messages (nil: none).
+func open(name string, data []byte, lim Limits, log *slog.Logger) (b Book, err error) {
 	defer recoverFile(&err, "reader")
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	lim = lim.orDefault()
 	switch {
 	case len(data) == 0:
@@ -79,7 +89,7 @@ func Open(name string, data []byte, lim Limits) (b Book, err error) {
 	case int64(len(data)) > lim.MaxFileBytes:
 		return nil, fileErr(fmt.Sprintf(msgFileTooBig, sizeText(lim.MaxFileBytes)), fmt.Errorf("%d bytes", len(data)))
 	case bytes.HasPrefix(data, zipMagic):
-		return openXLSX(data, lim)
+		return openXLSX(data, lim, log)
 	case bytes.HasPrefix(data, oleMagic):
 		if oleEncrypted(data) {
 			return nil, fileErr(msgEncrypted, errors.New("ole2 file holds an encrypted ooxml package"))

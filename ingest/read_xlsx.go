@@ -2,8 +2,10 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +21,29 @@ type xlsxBook struct {
 	lim    Limits
 }
 
-func openXLSX(data []byte, lim Limits) (b Book, err error) {
+// openXLSX checks the package against lim (openPackage, zip.go) and opens the package it
+// returns with the fast reader (read_xlsx_fast.go), or with excelize when the fast reader
+// declines the file, which it says in a debug log. Both readers read only that package, so
+// the part limits, and the row and cell counts of the sheets, hold for both.
+func openXLSX(data []byte, lim Limits, log *slog.Logger) (Book, error) {
+	data, err := openPackage(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	b, err := openFastXLSX(data, lim, log)
+	var d *declined
+	switch {
+	case err == nil:
+		return b, nil
+	case !errors.As(err, &d):
+		return nil, err
+	}
+	log.LogAttrs(context.Background(), slog.LevelDebug, "fast xlsx reader steps aside", slog.String("reason", d.reason))
+	return openExcelize(data, lim)
+}
+
+// openExcelize opens with excelize a package that openPackage returned.
+func openExcelize(data []byte, lim Limits) (b Book, err error) {
 	var f *excelize.File
 	defer func() {
 		if p := recover(); p != nil {
@@ -29,9 +53,6 @@ func openXLSX(data []byte, lim Limits) (b Book, err error) {
 			_ = f.Close()
 		}
 	}()
-	if data, err = openPackage(data, lim); err != nil {
-		return nil, err
-	}
 	f, err = excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit:    lim.MaxUnpackedBytes,
 		UnzipXMLSizeLimit: min(lim.MaxUnpackedBytes, excelize.StreamChunkSize),

@@ -161,8 +161,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// TestTempDir: a sheet too large to unpack in memory is unpacked into Limits.TempDir, and
-// removed from it when the book is closed.
+// TestTempDir: a sheet too large to unpack in memory is unpacked by excelize into
+// Limits.TempDir, and removed from it when the book is closed. The fast reader, which Open
+// tries first, streams the sheet and writes nothing there.
 func TestTempDir(t *testing.T) {
 	t.Parallel()
 	var body strings.Builder
@@ -172,22 +173,33 @@ func TestTempDir(t *testing.T) {
 	}
 	body.WriteString(sheetTail)
 	data := withSheetXML(t, xlsxFile(t, func(f *excelize.File) {}), body.String())
-	dir := t.TempDir()
-	b, err := Open("a.xlsx", data, Limits{TempDir: dir})
-	check(t, err)
-	it, err := b.Rows(b.Sheets()[0].Name)
-	check(t, err)
-	if !it.Next() {
-		t.Fatalf("no row: %v", it.Err())
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "excelize-*"))
-	if len(files) == 0 {
-		t.Error("the large sheet was not unpacked into Limits.TempDir")
-	}
-	check(t, it.Close())
-	check(t, b.Close())
-	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
-		t.Errorf("left behind: %q", files)
+	for _, reader := range []string{"excelize", "Open"} {
+		dir := t.TempDir()
+		lim := Limits{TempDir: dir}.orDefault()
+		var b Book
+		var err error
+		if reader == "excelize" {
+			pkg, perr := openPackage(data, lim)
+			check(t, perr)
+			b, err = openExcelize(pkg, lim)
+		} else {
+			b, err = Open("a.xlsx", data, lim)
+		}
+		check(t, err)
+		it, err := b.Rows(b.Sheets()[0].Name)
+		check(t, err)
+		if !it.Next() {
+			t.Fatalf("%s: no row: %v", reader, it.Err())
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "excelize-*"))
+		if unpacked := len(files) > 0; unpacked != (reader == "excelize") {
+			t.Errorf("%s: the large sheet unpacked into Limits.TempDir: %v", reader, unpacked)
+		}
+		check(t, it.Close())
+		check(t, b.Close())
+		if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
+			t.Errorf("%s: left behind: %q", reader, files)
+		}
 	}
 }
 

@@ -191,11 +191,13 @@ func (e *Engine) rank(ctx context.Context, q Querier, fi qiancun.ForceInfo, per 
 	if err != nil {
 		return nil, err
 	}
-	return &qiancun.Ranking{
+	r := &qiancun.Ranking{
 		Force: fi.Slug, ForceName: fi.Name, Period: per.String(), Months: per.MonthStrings(),
 		MissingMonths: missing, RulesVersion: e.rules.Version, QuotaScope: fr.QuotaScope, Rules: fr, Indicators: infos,
 		Members: members, ComputedAt: time.Now().UTC(), KeyKind: fi.Key,
-	}, nil
+	}
+	r.BuildIndex() // once per cached ranking: filtered pages then need no scan
+	return r, nil
 }
 
 // missingMonths lists the months of per with no accepted submission of force's template.

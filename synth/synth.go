@@ -17,6 +17,11 @@ import (
 	"github.com/qiancun/qiancun"
 )
 
+// Version names what the generator writes. Change it whenever a change to this package
+// makes Generate write different files: benchmark data sets are kept under this name, so
+// that data made by an older generator is made again (TestVersion fails until it is changed).
+const Version = "2026-12-01.2"
+
 // Options say what Generate writes.
 type Options struct {
 	Scale  Scale           // Demo (the zero value), City or National

@@ -23,7 +23,7 @@ func TestSelectMembersIsSelect(t *testing.T) {
 		})
 	}
 	rv := &rankView{r: r}
-	rv.build([]byte("k"))
+	rv.build([]byte("k"), "")
 	filters := []qiancun.Filter{
 		{}, {Limit: 10}, {Limit: 10, Offset: 50}, {Offset: 60}, {Limit: 5, Offset: 55},
 		{District: "370112"}, {District: "370112", Limit: 3, Offset: 2}, {Grade: qiancun.GradeBasic, Limit: 4},
@@ -51,7 +51,7 @@ func TestSelectMembersIsSelect(t *testing.T) {
 // the data version moves, as the engine lets go of the rankings.
 func TestViewsDroppedWithTheVersion(t *testing.T) {
 	t.Parallel()
-	v := newViews([]byte("k"))
+	v := newViews([]byte("k"), "")
 	r1, r2 := &qiancun.Ranking{}, &qiancun.Ranking{}
 	if v.get(r1, 1) != v.get(r1, 1) {
 		t.Error("the same ranking got two views")

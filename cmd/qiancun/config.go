@@ -27,6 +27,10 @@ import (
 //	templates = ""              # directory of templates overriding the built-in ones
 //	member_id_key = "<64 hex>"  # keys the opaque member ids; random on each start when empty
 //	progress_ttl = "15s"        # how long the progress metrics are cached between scrapes
+//	snapshots = "snapshots"     # snapshots directory: the primary writes, a replica reads
+//	keep_snapshots = 5          # snapshots the primary keeps
+//	replica = false             # serve as a read replica of the snapshots (no db then)
+//	primary_url = "http://127.0.0.1:8080"   # a replica names it in its answer to a write
 //
 //	[[token]]                   # one per token, made by `qiancun token`
 //	name = "市委组织部"
@@ -35,17 +39,21 @@ import (
 //	district = "370112"         # leader only, optional
 //	hash = "sha256:<64 hex>"    # the token itself is never stored
 type serverConfig struct {
-	Addr        string        `toml:"addr"`
-	DB          string        `toml:"db"`
-	MaxUploadMB int64         `toml:"max_upload_mb"`
-	LogLevel    string        `toml:"log_level"`
-	Dev         bool          `toml:"dev"`
-	Rules       string        `toml:"rules"`
-	Packs       string        `toml:"packs"`
-	Templates   string        `toml:"templates"`
-	MemberIDKey string        `toml:"member_id_key"`
-	ProgressTTL string        `toml:"progress_ttl"`
-	Tokens      []tokenConfig `toml:"token"`
+	Addr          string        `toml:"addr"`
+	DB            string        `toml:"db"`
+	MaxUploadMB   int64         `toml:"max_upload_mb"`
+	LogLevel      string        `toml:"log_level"`
+	Dev           bool          `toml:"dev"`
+	Rules         string        `toml:"rules"`
+	Packs         string        `toml:"packs"`
+	Templates     string        `toml:"templates"`
+	MemberIDKey   string        `toml:"member_id_key"`
+	ProgressTTL   string        `toml:"progress_ttl"`
+	Snapshots     string        `toml:"snapshots"`
+	KeepSnapshots int           `toml:"keep_snapshots"`
+	Replica       bool          `toml:"replica"`
+	PrimaryURL    string        `toml:"primary_url"`
+	Tokens        []tokenConfig `toml:"token"`
 }
 
 // tokenConfig is one [[token]] of the configuration file.
@@ -73,7 +81,7 @@ func loadConfig(path string) (*serverConfig, error) {
 		return nil, fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
 	}
 	dir := filepath.Dir(path)
-	for _, p := range []*string{&c.DB, &c.Rules, &c.Packs, &c.Templates} {
+	for _, p := range []*string{&c.DB, &c.Rules, &c.Packs, &c.Templates, &c.Snapshots} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
 	"github.com/qiancun/qiancun/queries"
+	"github.com/qiancun/qiancun/replica"
 	"github.com/qiancun/qiancun/store"
 )
 
@@ -37,6 +38,12 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 	rules := fs.String("rules", "", "appraisal rules file (default: the built-in rules)")
 	packs := fs.String("packs", "", "directory of query packs that override or add to the built-in ones")
 	templates := fs.String("templates", "", "directory of templates that override or add to the built-in ones")
+	snapshots := fs.String("snapshots", "", "snapshots directory: the primary writes a snapshot there after each change (debounced); with --replica, where the replica reads them")
+	keep := fs.Int("keep-snapshots", 0, "snapshots the primary keeps (default 5)")
+	debounce := fs.Duration("snapshot-debounce", 0, "how long the primary waits for more changes before it takes a snapshot (default 2s)")
+	replicaMode := fs.Bool("replica", false, "serve as a read replica: the newest verified snapshot of --snapshots, read-only, swapped when a newer one appears")
+	primary := fs.String("primary", "", "with --replica: the primary's URL, named in the answer to a write")
+	poll := fs.Duration("poll", 0, "with --replica: how often to look for a newer snapshot (default 1s)")
 	if _, err := parseArgs(fs, args); err != nil {
 		return usageCode(err)
 	}
@@ -54,7 +61,8 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 		flag string
 		val  *string
 		dst  *string
-	}{{"db", db, &cfg.DB}, {"rules", rules, &cfg.Rules}, {"packs", packs, &cfg.Packs}, {"templates", templates, &cfg.Templates}} {
+	}{{"db", db, &cfg.DB}, {"rules", rules, &cfg.Rules}, {"packs", packs, &cfg.Packs}, {"templates", templates, &cfg.Templates},
+		{"snapshots", snapshots, &cfg.Snapshots}, {"primary", primary, &cfg.PrimaryURL}} {
 		if set[x.flag] {
 			*x.dst = *x.val
 		}
@@ -65,6 +73,28 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 	}
 	if opt.api.Tokens, err = cfg.tokens(); err != nil {
 		return fail(e, exitUsage, "%v", err)
+	}
+	if set["keep-snapshots"] {
+		cfg.KeepSnapshots = *keep
+	}
+	if *keep < 0 || *debounce < 0 || *poll < 0 {
+		return fail(e, exitUsage, "serve: --keep-snapshots, --snapshot-debounce and --poll must not be negative")
+	}
+	opt.snapshots, opt.keepSnapshots, opt.debounce, opt.poll = cfg.Snapshots, cfg.KeepSnapshots, *debounce, *poll
+	opt.packs, opt.rules = cfg.Packs, cfg.Rules
+	if *replicaMode || cfg.Replica {
+		if cfg.Snapshots == "" {
+			return fail(e, exitUsage, "serve: --replica needs --snapshots DIR (or snapshots in the config file)")
+		}
+		if set["db"] {
+			return fail(e, exitUsage, "serve: a replica serves snapshots, not a database file: drop --db")
+		}
+		ts, err := ingest.LoadTemplates(cfg.Templates)
+		if err != nil {
+			return fail(e, exitUsage, "%v", err)
+		}
+		opt.api.ReadOnly, opt.api.Primary = true, cfg.PrimaryURL
+		return serveReplica(ctx, e, ts, opt)
 	}
 	if cfg.DB == "" {
 		return fail(e, exitUsage, "serve: --db is required (or db in the config file)")
@@ -77,7 +107,6 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}
-	opt.packs, opt.rules = cfg.Packs, cfg.Rules
 	return serve(ctx, e, st, ts, opt)
 }
 
@@ -114,6 +143,13 @@ type serveOptions struct {
 	announce func(w io.Writer)
 	// progressTTL is how long the progress metrics are cached; 0: the collector's default.
 	progressTTL time.Duration
+	// snapshots is the snapshots directory: the primary writes there (none when empty), a
+	// replica reads from there.
+	snapshots     string
+	keepSnapshots int
+	debounce      time.Duration
+	// poll is how often a replica looks for a newer snapshot.
+	poll time.Duration
 }
 
 // options merges the flags with the config file: a flag given wins.
@@ -162,18 +198,7 @@ func (sf *serveFlags) options(cfg *serverConfig, set map[string]bool) (serveOpti
 // serve wires the engine, the metrics and the API over st, listens, and serves until ctx
 // ends; then it lets the requests in flight finish and closes st, which it owns.
 func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o serveOptions) (code int) {
-	var h slog.Handler
-	if o.dev {
-		h = slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: o.level})
-		gin.SetMode(gin.DebugMode)
-	} else {
-		h = slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: o.level})
-		gin.SetMode(gin.ReleaseMode)
-	}
-	// gin's own debug output goes where the logs go, never to standard output, which
-	// scripts read.
-	gin.DefaultWriter, gin.DefaultErrorWriter = e.stderr, e.stderr
-	logger := slog.New(h)
+	h, logger := newLogger(e, o)
 	defer func() {
 		if err := st.Close(); err != nil {
 			logger.Error("close the database", "err", err)
@@ -214,10 +239,51 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	}
 	o.api.Gatherer = reg
 
+	// The snapshotter writes one at start, then one after each burst of writes; it stops
+	// before the database is closed.
+	var snapshotter *replica.Snapshotter
+	if o.snapshots != "" {
+		snaps := metrics.NewPrimarySnapshots(reg)
+		snapshotter = replica.NewSnapshotter(st, replica.SnapshotterOptions{
+			Dir: o.snapshots, Keep: o.keepSnapshots, Debounce: o.debounce, Logger: logger,
+			Written: func(m *replica.Manifest, took time.Duration) { snaps.Written(m.CreatedAt, took) },
+			Failed:  func(error) { snaps.WriteFailed() },
+		})
+		o.api.OnWrite = snapshotter.Changed
+	}
+
 	srv, err := api.New(logger, st, eng, ts, m, o.api)
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}
+	if snapshotter != nil {
+		sctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); snapshotter.Run(sctx) }()
+		defer func() { stop(); <-done }()
+	}
+	return listenAndServe(ctx, e, h, logger, srv.Handler(), o)
+}
+
+// newLogger makes the server's logger: JSON lines on standard error, text with --dev.
+func newLogger(e *env, o serveOptions) (slog.Handler, *slog.Logger) {
+	var h slog.Handler
+	if o.dev {
+		h = slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: o.level})
+		gin.SetMode(gin.DebugMode)
+	} else {
+		h = slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: o.level})
+		gin.SetMode(gin.ReleaseMode)
+	}
+	// gin's own debug output goes where the logs go, never to standard output, which
+	// scripts read.
+	gin.DefaultWriter, gin.DefaultErrorWriter = e.stderr, e.stderr
+	return h, slog.New(h)
+}
+
+// listenAndServe serves handler on o.addr until ctx ends, then lets the requests in flight
+// finish.
+func listenAndServe(ctx context.Context, e *env, h slog.Handler, logger *slog.Logger, handler http.Handler, o serveOptions) int {
 	if len(o.api.Tokens) == 0 {
 		logger.Warn("no tokens configured: every route but the probes and the OpenAPI document answers 401; make one with `qiancun token`")
 	}
@@ -226,7 +292,7 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 		return fail(e, exitRejected, "listen: %v", err)
 	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/qiancun/qiancun/api"
+	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/metrics"
+	"github.com/qiancun/qiancun/queries"
+	"github.com/qiancun/qiancun/replica"
+	"github.com/qiancun/qiancun/store"
+)
+
+func runSnapshot(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, "snapshot", "--db PATH --out DIR [--keep N]",
+		`Writes a snapshot of the database: a consistent Parquet export of every table (facts,
+registry, submissions and their history, raw files, publications) in a new subdirectory of
+DIR named by the time it was taken, with a manifest.json giving every file's SHA-256, the
+store version and the latest publication per force. The subdirectory appears whole, by an
+atomic rename. Read replicas ('qiancun serve --replica --snapshots DIR') serve it.
+
+The database must not be held by a running server: a serving primary takes its own
+snapshots ('qiancun serve --snapshots DIR'). Prints "snapshot ID" on standard output.`)
+	db := fs.String("db", "", "database file (required)")
+	out := fs.String("out", "", "snapshots directory (required); created if need be")
+	keep := fs.Int("keep", 0, "keep only the newest N snapshots of DIR (default: keep all)")
+	if _, err := parseArgs(fs, args); err != nil {
+		return usageCode(err)
+	}
+	if *db == "" || *out == "" {
+		return fail(e, exitUsage, "snapshot: --db and --out are required")
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return fail(e, exitRejected, "%v", err)
+	}
+	defer st.Close()
+	m, err := replica.Write(ctx, st, *out, replica.WriteOptions{})
+	if err != nil {
+		return fail(e, exitRejected, "snapshot: %v", err)
+	}
+	if *keep > 0 {
+		if err := replica.Prune(*out, *keep, time.Now()); err != nil {
+			return fail(e, exitRejected, "snapshot: prune: %v", err)
+		}
+	}
+	fmt.Fprintf(e.stdout, "snapshot %s\n", m.ID)
+	return exitOK
+}
+
+// serveReplica serves the snapshots of o.snapshots as a read replica until ctx ends: each
+// snapshot is loaded into an in-memory database of its own, with its own engine and API
+// server over it; the replica swaps between them (see package replica).
+func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOptions) int {
+	h, logger := newLogger(e, o)
+	packs, err := queries.LoadPacks(o.packs)
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	rules, err := queries.LoadRules(o.rules, packs.Indicators())
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	var all []string
+	for _, t := range ts.All() {
+		all = append(all, t.Slug)
+	}
+	m.Init(all)
+	snaps := metrics.NewReplicaSnapshots(reg)
+	o.api.Gatherer = reg
+	// The API checks its configuration (the tokens) when it is made: check it now, not at
+	// the first snapshot.
+	if _, err := api.New(logger, nil, nil, ts, m, o.api); err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+
+	load := func(ctx context.Context, dir string, man *replica.Manifest) (*replica.Backend, error) {
+		st, err := store.Open(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		if err := st.LoadExport(ctx, dir); err != nil {
+			st.Close()
+			return nil, err
+		}
+		cfg := o.api
+		cfg.Snapshot = man.ID
+		srv, err := api.New(logger, st, queries.New(st, packs, rules), ts, m, cfg)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		return &replica.Backend{Handler: srv.Handler(), Close: st.Close}, nil
+	}
+	rs := replica.New(replica.Options{
+		Dir: o.snapshots, Poll: o.poll, StoreVersion: store.SchemaVersion(), Load: load, Logger: logger,
+		NotReady: api.NotReady("this replica has not loaded a snapshot yet"),
+		Loaded:   func(man *replica.Manifest) { snaps.Loaded(man.CreatedAt) },
+		Refused:  func(string, error) { snaps.Refused() },
+	})
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); rs.Run(rctx) }()
+	logger.Info("replica", "snapshots", o.snapshots, "primary", o.api.Primary)
+	code := listenAndServe(ctx, e, h, logger, rs, o)
+	stop()
+	<-done
+	rs.Close()
+	logger.Info("snapshots closed")
+	return code
+}

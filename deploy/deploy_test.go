@@ -1,13 +1,13 @@
 package deploy_test
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/qiancun/qiancun/deploy"
 	"github.com/qiancun/qiancun/internal/testtool"
 )
 
@@ -72,30 +72,11 @@ func TestNginxConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(conf, []byte(MainConfig(dir, site)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(deploy.MainConfig(dir, site)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(nginx, "-t", "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", conf).CombinedOutput()
 	if err != nil {
 		t.Fatalf("nginx -t: %v\n%s", err, out)
 	}
-}
-
-// MainConfig is an nginx main configuration that keeps everything in dir and includes the
-// site configuration at site.
-func MainConfig(dir, site string) string {
-	return fmt.Sprintf(`pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-worker_processes 1;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path %[1]s/client_body;
-    proxy_temp_path %[1]s/proxy;
-    fastcgi_temp_path %[1]s/fastcgi;
-    uwsgi_temp_path %[1]s/uwsgi;
-    scgi_temp_path %[1]s/scgi;
-    include %[2]s;
-}
-`, dir, site)
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/api"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
@@ -91,11 +93,13 @@ func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOpti
 		}
 		cfg := o.api
 		cfg.Snapshot = man.ID
-		srv, err := api.New(logger, st, queries.New(st, packs, rules), ts, m, cfg)
+		eng := queries.New(st, packs, rules)
+		srv, err := api.New(logger, st, eng, ts, m, cfg)
 		if err != nil {
 			st.Close()
 			return nil, err
 		}
+		warm(ctx, logger, st, eng, 10*time.Second)
 		return &replica.Backend{Handler: srv.Handler(), Close: st.Close}, nil
 	}
 	rs := replica.New(replica.Options{
@@ -114,4 +118,34 @@ func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOpti
 	rs.Close()
 	logger.Info("snapshots closed")
 	return code
+}
+
+// warm ranks every force for the latest month with data and its quarter before a snapshot
+// is served, so that the first requests after a swap do not all wait on the same
+// computations; it gives up after limit (the snapshot is then served cold). Failures are
+// only logged: the requests will meet them and answer them.
+func warm(ctx context.Context, logger *slog.Logger, st *store.Store, eng *queries.Engine, limit time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	start := time.Now()
+	sts, err := st.TemplateStatuses(ctx)
+	if err != nil {
+		logger.Warn("warm up", "err", err)
+		return
+	}
+	latest := ""
+	for _, s := range sts {
+		latest = max(latest, s.LastMonth)
+	}
+	m, err := qiancun.ParseMonth(latest)
+	if err != nil {
+		return // no monthly data yet
+	}
+	for _, p := range []string{fmt.Sprintf("%04d-Q%d", m.Year, (m.Month-1)/3+1), latest} {
+		if _, err := eng.RankAll(ctx, p); err != nil {
+			logger.Warn("warm up", "period", p, "err", err)
+			return
+		}
+	}
+	logger.Debug("warmed up", "month", latest, "took", time.Since(start))
 }

@@ -341,3 +341,56 @@ func TestSwapDrains(t *testing.T) {
 		t.Fatal("Close did not close the current snapshot")
 	}
 }
+
+// TestSnapshotter: one snapshot at start, one for a burst of changes, none without a
+// change, and only the newest Keep are kept.
+func TestSnapshotter(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := newClock()
+	written := make(chan *replica.Manifest, 10)
+	s := replica.NewSnapshotter(fakeExport{files: map[string]string{"t.parquet": "x"}, version: 7}, replica.SnapshotterOptions{
+		Dir: dir, Keep: 2, Debounce: 100 * time.Millisecond, Now: c.now,
+		Written: func(m *replica.Manifest, _ time.Duration) { written <- m },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	next := func(what string) *replica.Manifest {
+		t.Helper()
+		select {
+		case m := <-written:
+			return m
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no snapshot %s", what)
+		}
+		return nil
+	}
+	quiet := func(what string) {
+		t.Helper()
+		// A negative is watched for a while: several debounce periods.
+		select {
+		case m := <-written:
+			t.Fatalf("snapshot %s %s", m.ID, what)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	next("at start")
+	quiet("without a change")
+	for range 5 {
+		s.Changed()
+	}
+	next("after a burst of changes")
+	quiet("more than one for one burst")
+	s.Changed()
+	last := next("after another change")
+	ids, err := replica.List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 2 || ids[0] != last.ID {
+		t.Errorf("kept %v, want the newest two, %s first", ids, last.ID)
+	}
+}

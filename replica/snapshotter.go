@@ -102,11 +102,12 @@ func (s *Snapshotter) Take(ctx context.Context) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.opt.Written != nil {
-		s.opt.Written(m, time.Since(start))
-	}
+	took := time.Since(start)
 	if err := Prune(s.opt.Dir, s.opt.Keep, s.opt.Now()); err != nil {
 		s.opt.Logger.Warn("prune old snapshots", "dir", s.opt.Dir, "err", err)
+	}
+	if s.opt.Written != nil {
+		s.opt.Written(m, took)
 	}
 	return m, nil
 }

@@ -342,15 +342,15 @@ func TestSwapDrains(t *testing.T) {
 	}
 }
 
-// TestSnapshotter: one snapshot at start, one for a burst of changes, none without a
-// change, and only the newest Keep are kept.
+// TestSnapshotter: one snapshot at start, one for a burst of changes spread over less
+// than the debounce period, none without a change, and only the newest Keep are kept.
 func TestSnapshotter(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	c := newClock()
 	written := make(chan *replica.Manifest, 10)
 	s := replica.NewSnapshotter(fakeExport{files: map[string]string{"t.parquet": "x"}, version: 7}, replica.SnapshotterOptions{
-		Dir: dir, Keep: 2, Debounce: 100 * time.Millisecond, Now: c.now,
+		Dir: dir, Keep: 2, Debounce: time.Second, Now: c.now,
 		Written: func(m *replica.Manifest, _ time.Duration) { written <- m },
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -370,17 +370,18 @@ func TestSnapshotter(t *testing.T) {
 	}
 	quiet := func(what string) {
 		t.Helper()
-		// A negative is watched for a while: several debounce periods.
+		// A negative is watched for a while: over a debounce period.
 		select {
 		case m := <-written:
 			t.Fatalf("snapshot %s %s", m.ID, what)
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(1500 * time.Millisecond):
 		}
 	}
 	next("at start")
 	quiet("without a change")
 	for range 5 {
 		s.Changed()
+		time.Sleep(20 * time.Millisecond) // pacing, not synchronisation: changes a moment apart
 	}
 	next("after a burst of changes")
 	quiet("more than one for one burst")

@@ -14,16 +14,20 @@ import (
 	"github.com/qiancun/qiancun"
 )
 
-// Registry is what validation needs to know of the assisted villages. The store builds it
-// from the current village registry.
-type Registry interface {
-	// Village reports whether code is an assisted village.
-	Village(code string) bool
-	// Town reports whether the 9-digit code is a town with at least one assisted village.
-	Town(code string) bool
-	// Size is the number of assisted villages; 0 until a registry is submitted.
-	Size() int
-}
+// The types ingest shares with the store live in the root package; these aliases keep
+// ingest's own names.
+type (
+	// Registry is what validation needs to know of the assisted villages.
+	Registry = qiancun.Registry
+	// Tx is a submission being written.
+	Tx = qiancun.Tx
+	// Submission is one file's outcome, ready for the sink.
+	Submission = qiancun.Submission
+	// Fact is one valid data row.
+	Fact = qiancun.Fact
+	// Quarantined is a bad row set aside under --accept-valid.
+	Quarantined = qiancun.Quarantined
+)
 
 // Sink receives validated submissions. The store satisfies it.
 type Sink interface {
@@ -39,49 +43,6 @@ type Sink interface {
 	Begin(ctx context.Context, t *Template) (Tx, error)
 }
 
-// Tx is a submission being written. Add may be called from another goroutine than Begin's,
-// but calls to one Tx never overlap.
-type Tx interface {
-	// Add appends valid rows.
-	Add(facts []Fact) error
-	// Commit finishes the submission: with status accepted or partial its facts count from
-	// now on; with status rejected the rows added are dropped and the rest is kept. It sets
-	// the receipt's SubmissionID and Replaces.
-	Commit(ctx context.Context, s *Submission) error
-	// Rollback drops everything; after Commit it does nothing.
-	Rollback() error
-}
-
-// Submission is one file's outcome, ready for the sink.
-type Submission struct {
-	Receipt     *qiancun.Receipt
-	Template    *Template
-	Data        []byte // the file as received
-	Uploader    string
-	Quarantined []Quarantined
-}
-
-// Fact is one valid data row.
-type Fact struct {
-	Row      int // the 1-based sheet row
-	Key      string
-	Name     string
-	Villages []string
-	Town     string
-	// Values holds each numeric column in template order (Template.Indicators), in
-	// hundredths: fen for money, the count × 100 for integers, so one DECIMAL(18,2) column
-	// holds both exactly.
-	Values []int64
-	// Attrs holds the other columns by standard header, as text (dates as YYYY-MM-DD).
-	Attrs map[string]string
-}
-
-// Quarantined is a bad row set aside under --accept-valid, kept cell by cell.
-type Quarantined struct {
-	Row   int
-	Cells []string
-}
-
 // Options steer one ingest.
 type Options struct {
 	Template    string // force this template's slug; empty: recognise from the headers
@@ -92,6 +53,10 @@ type Options struct {
 	// Progress, when set, is called now and then with the rows read so far and the total
 	// when known (else 0).
 	Progress func(done, total int)
+	// BeforeCommit, when set, is called with the receipt just before the submission is
+	// committed, its rows already written in the open transaction. Tests use it to hold
+	// concurrent ingests at a barrier.
+	BeforeCommit func(*qiancun.Receipt)
 }
 
 // Ingester reads files into a Sink. It is safe for concurrent use when its Sink is.
@@ -115,13 +80,6 @@ func (in *Ingester) Templates() *Templates { return in.templates }
 // receipt, not errors; an error means the file could not be handled at all (the database
 // failed, the context ended).
 func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Options) (*qiancun.Receipt, error) {
-	sum := sha256.Sum256(data)
-	rc := &qiancun.Receipt{
-		File:       filepath.Base(name),
-		SHA256:     hex.EncodeToString(sum[:]),
-		ReceivedAt: in.now().UTC(),
-		Issues:     []qiancun.Issue{},
-	}
 	var forced *Template
 	if opt.Template != "" {
 		if forced = in.templates.Get(opt.Template); forced == nil {
@@ -132,6 +90,30 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 		if _, err := qiancun.ParseMonth(opt.Period); err != nil {
 			return nil, err
 		}
+	}
+	// A submission that lost a race with another of the same (template, period) was rolled
+	// back whole; read it again, so that it applies after the winner (or, being the same
+	// file, changes nothing).
+	for attempt := 1; ; attempt++ {
+		rc, err := in.ingest(ctx, name, data, forced, opt)
+		if !errors.Is(err, qiancun.ErrConflict) || attempt == maxAttempts {
+			return rc, err
+		}
+	}
+}
+
+// maxAttempts bounds how many times one file is read again after losing a race: each loss
+// means another submission of the same (template, period) committed meanwhile.
+const maxAttempts = 8
+
+// ingest is one attempt at Ingest.
+func (in *Ingester) ingest(ctx context.Context, name string, data []byte, forced *Template, opt Options) (*qiancun.Receipt, error) {
+	sum := sha256.Sum256(data)
+	rc := &qiancun.Receipt{
+		File:       filepath.Base(name),
+		SHA256:     hex.EncodeToString(sum[:]),
+		ReceivedAt: in.now().UTC(),
+		Issues:     []qiancun.Issue{},
 	}
 	sub := &Submission{Receipt: rc, Data: data, Uploader: opt.Uploader}
 	w := &writer{sink: in.sink, dry: opt.DryRun}
@@ -179,6 +161,9 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 	rc.Quarantined = len(sub.Quarantined)
 	if opt.DryRun {
 		return rc, nil
+	}
+	if opt.BeforeCommit != nil {
+		opt.BeforeCommit(rc)
 	}
 	if err := w.commit(ctx, sub); err != nil {
 		return nil, err

@@ -17,100 +17,50 @@ import (
 //go:embed templates/*.toml
 var embeddedTemplates embed.FS
 
-// Kind says how a template's submissions relate to periods.
-type Kind string
+// The words of a template live in the root package, which the store shares; these aliases
+// keep ingest's own names.
+type (
+	// Kind says how a template's submissions relate to periods.
+	Kind = qiancun.TemplateKind
+	// ColumnType is the type of a template column; templates.toml documents each.
+	ColumnType = qiancun.ColumnType
+	// Role marks the columns that the store needs by meaning rather than by header.
+	Role = qiancun.ColumnRole
+	// Column is one column of a template.
+	Column = qiancun.Column
+	// Template is one form of the data contract.
+	Template = qiancun.Template
+)
 
 // The three kinds of template.
 const (
-	KindMonthly  Kind = "monthly"  // one month a file; replaces the same (template, month)
-	KindRegistry Kind = "registry" // the village registry; no period, replaced whole
-	KindLedger   Kind = "ledger"   // the projects ledger; replaced whole
+	KindMonthly  = qiancun.KindMonthly
+	KindRegistry = qiancun.KindRegistry
+	KindLedger   = qiancun.KindLedger
 )
-
-// ColumnType is the type of a template column; templates.toml documents each.
-type ColumnType string
 
 // The column types.
 const (
-	Text     ColumnType = "text"
-	IDType   ColumnType = "id"
-	USCCType ColumnType = "uscc"
-	Code     ColumnType = "code"
-	Village  ColumnType = "village"
-	Town     ColumnType = "town"
-	DistType ColumnType = "district"
-	Integer  ColumnType = "integer"
-	Money    ColumnType = "money"
-	Choice   ColumnType = "choice"
-	Date     ColumnType = "date"
+	Text     = qiancun.ColText
+	IDType   = qiancun.ColID
+	USCCType = qiancun.ColUSCC
+	Code     = qiancun.ColCode
+	Village  = qiancun.ColVillage
+	Town     = qiancun.ColTown
+	DistType = qiancun.ColDistrict
+	Integer  = qiancun.ColInteger
+	Money    = qiancun.ColMoney
+	Choice   = qiancun.ColChoice
+	Date     = qiancun.ColDate
 )
-
-// Role marks the columns that the store needs by meaning rather than by header.
-type Role string
 
 // The roles a column may play.
 const (
-	RoleKey      Role = "key"
-	RoleName     Role = "name"
-	RoleVillages Role = "villages"
-	RoleTown     Role = "town"
+	RoleKey      = qiancun.RoleKey
+	RoleName     = qiancun.RoleName
+	RoleVillages = qiancun.RoleVillages
+	RoleTown     = qiancun.RoleTown
 )
-
-// Column is one column of a template.
-type Column struct {
-	Header   string     `toml:"header"`
-	Aliases  []string   `toml:"aliases"`
-	Type     ColumnType `toml:"type"`
-	Required bool       `toml:"required"`
-	Role     Role       `toml:"role"`
-	Multi    bool       `toml:"multi"`
-	Choices  []string   `toml:"choices"`
-	Min      *float64   `toml:"min"`
-	Max      *float64   `toml:"max"`
-}
-
-// Numeric reports whether the column holds a number (an indicator).
-func (c *Column) Numeric() bool { return c.Type == Integer || c.Type == Money }
-
-// Template is one form of the data contract.
-type Template struct {
-	Slug    string        `toml:"slug"`
-	Title   string        `toml:"title"`
-	Kind    Kind          `toml:"kind"`
-	Force   qiancun.Force `toml:"force"`
-	Columns []Column      `toml:"column"`
-}
-
-// Column returns the column with the standard header h, or nil.
-func (t *Template) Column(h string) *Column {
-	for i := range t.Columns {
-		if t.Columns[i].Header == h {
-			return &t.Columns[i]
-		}
-	}
-	return nil
-}
-
-// RoleColumn returns the column playing role r, or nil.
-func (t *Template) RoleColumn(r Role) *Column {
-	for i := range t.Columns {
-		if t.Columns[i].Role == r {
-			return &t.Columns[i]
-		}
-	}
-	return nil
-}
-
-// Indicators returns the standard headers of the numeric columns, in template order.
-func (t *Template) Indicators() []string {
-	var out []string
-	for _, c := range t.Columns {
-		if c.Numeric() {
-			out = append(out, c.Header)
-		}
-	}
-	return out
-}
 
 // Templates is the set of templates in force, in declaration order.
 type Templates struct {
@@ -169,7 +119,7 @@ func (ts *Templates) addFS(fsys fs.FS, dir string) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		for _, t := range f.Template {
-			if err := t.check(); err != nil {
+			if err := checkTemplate(t); err != nil {
 				return fmt.Errorf("%s: template %q: %w", name, t.Slug, err)
 			}
 			if i := slices.IndexFunc(ts.list, func(o *Template) bool { return o.Slug == t.Slug }); i >= 0 {
@@ -182,7 +132,7 @@ func (ts *Templates) addFS(fsys fs.FS, dir string) error {
 	return nil
 }
 
-func (t *Template) check() error {
+func checkTemplate(t *Template) error {
 	if t.Slug == "" {
 		return fmt.Errorf("no slug")
 	}

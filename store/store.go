@@ -1,6 +1,7 @@
 // Package store owns the DuckDB database: its embedded, numbered migrations, the raw files,
 // submissions with their history, receipts, facts, members and the village registry. It is
-// the only package that imports the DuckDB driver; it satisfies ingest.Sink, and gives the
+// the only package that imports the DuckDB driver; it satisfies ingest.Sink (with the domain
+// package's Template, Fact and Submission; it never imports ingest), and gives the
 // query engine a database/sql handle to run its packs on.
 package store
 
@@ -38,6 +39,11 @@ type Store struct {
 
 	regMu sync.Mutex
 	reg   *registry // nil until first asked for, and after the registry changes
+
+	// commits holds one lock per (template, period) that a submission committed; see
+	// tx.Commit. A few hundred keys at most: nine templates times the months.
+	commitMu sync.Mutex
+	commits  map[string]*sync.Mutex
 }
 
 // ErrLocked is returned by Open when another process holds the database file.

@@ -6,10 +6,12 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
+
 	"github.com/qiancun/qiancun"
-	"github.com/qiancun/qiancun/ingest"
 )
 
 // registry is the set of assisted villages and their towns, for validation.
@@ -24,7 +26,7 @@ func (r *registry) Size() int                { return len(r.villages) }
 
 // Registry returns the current village registry. It is read once and kept until a new
 // registry is submitted.
-func (s *Store) Registry(ctx context.Context) (ingest.Registry, error) {
+func (s *Store) Registry(ctx context.Context) (qiancun.Registry, error) {
 	s.regMu.Lock()
 	defer s.regMu.Unlock()
 	if s.reg != nil {
@@ -74,7 +76,7 @@ func (s *Store) Current(ctx context.Context, template, period, sha string) (*qia
 	return rc, true, nil
 }
 
-// tx is a submission being written: one connection, one transaction. See ingest.Tx.
+// tx is a submission being written: one connection, one transaction. See qiancun.Tx.
 type tx struct {
 	s     *Store
 	conn  *sql.Conn
@@ -85,9 +87,9 @@ type tx struct {
 }
 
 // Begin opens the transaction of a submission of template t (nil for a file whose
-// template is unknown); see ingest.Sink. The transaction holds one connection until Commit
+// template is unknown); it satisfies ingest.Sink's Begin. The transaction holds one connection until Commit
 // or Rollback.
-func (s *Store) Begin(ctx context.Context, t *ingest.Template) (ingest.Tx, error) {
+func (s *Store) Begin(ctx context.Context, t *qiancun.Template) (qiancun.Tx, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -108,7 +110,7 @@ func (s *Store) Begin(ctx context.Context, t *ingest.Template) (ingest.Tx, error
 }
 
 // Add appends valid rows through DuckDB's appender, inside the transaction.
-func (x *tx) Add(facts []ingest.Fact) error {
+func (x *tx) Add(facts []qiancun.Fact) error {
 	if err := writeFacts(x.conn, x.id, facts, x.inds); err != nil {
 		return err
 	}
@@ -128,18 +130,23 @@ func (x *tx) Rollback() error {
 }
 
 // Commit stores the raw file, the submission, its issues and quarantined rows, supersedes
-// the submission it replaces when it counts, and commits; see ingest.Tx.
-func (x *tx) Commit(ctx context.Context, sub *ingest.Submission) error {
+// the submission it replaces when it counts, and commits; see qiancun.Tx.
+func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	if x.done {
 		return errors.New("submission already finished")
 	}
-	defer x.Rollback() // does nothing once committed
 	rc := sub.Receipt
 	counts := rc.Status == qiancun.Accepted || rc.Status == qiancun.Partial
-	tmpl := ""
+	tmpl, kind := "", qiancun.TemplateKind("")
 	if sub.Template != nil {
-		tmpl = sub.Template.Slug
+		tmpl, kind = sub.Template.Slug, sub.Template.Kind
 	}
+	// Commits of one (template, period) take turns, so that one that loses the race (its
+	// transaction began before the winner committed) is rolled back only once the winner is
+	// done, and starts again after it. The database's key is what keeps them correct.
+	unlock := x.s.lockCommit(tmpl + "\x00" + rc.Period)
+	defer unlock()
+	defer x.Rollback() // does nothing once committed; before unlock
 	conn, id := x.conn, x.id
 	if !counts && x.added > 0 {
 		// A rejected file reaches no KPI: drop the rows added while it was read.
@@ -155,22 +162,16 @@ func (x *tx) Commit(ctx context.Context, sub *ingest.Submission) error {
 	}
 	var replaces sql.NullInt64
 	if counts {
-		if err := conn.QueryRowContext(ctx, `SELECT max(id) FROM submissions WHERE template = ? AND period = ? AND current`,
-			tmpl, rc.Period).Scan(&replaces); err != nil {
-			return err
-		}
-		if replaces.Valid {
-			if _, err := conn.ExecContext(ctx, "UPDATE submissions SET current = false WHERE id = ?", replaces.Int64); err != nil {
-				return fmt.Errorf("supersede submission %d: %w", replaces.Int64, err)
-			}
+		if err := x.makeCurrent(ctx, tmpl, rc.Period, &replaces); err != nil {
+			return conflict(err)
 		}
 	}
 	warnings := len(rc.Issues) - rc.Errors()
 	if _, err := conn.ExecContext(ctx, `INSERT INTO submissions (id, template, period, file_name, sha256, sheet, status,
-		rows_found, rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rows_found, rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current, kind)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, tmpl, rc.Period, rc.File, rc.SHA256, rc.Sheet, string(rc.Status), rc.Rows, rc.Accepted, rc.Quarantined,
-		rc.Errors(), warnings, sub.Uploader, rc.ReceivedAt, replaces, counts); err != nil {
+		rc.Errors(), warnings, sub.Uploader, rc.ReceivedAt, replaces, counts, string(kind)); err != nil {
 		return fmt.Errorf("record submission: %w", err)
 	}
 	if err := writeIssues(conn, id, rc.Issues); err != nil {
@@ -180,7 +181,7 @@ func (x *tx) Commit(ctx context.Context, sub *ingest.Submission) error {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("commit submission of %s: %w", rc.File, err)
+		return conflict(fmt.Errorf("commit submission of %s: %w", rc.File, err))
 	}
 	x.done = true
 	x.conn.Close()
@@ -188,13 +189,67 @@ func (x *tx) Commit(ctx context.Context, sub *ingest.Submission) error {
 	rc.Replaces = replaces.Int64
 	if counts {
 		x.s.version.Add(1)
-		if tmpl == "villages" {
+		if kind == qiancun.KindRegistry {
 			x.s.regMu.Lock()
 			x.s.reg = nil
 			x.s.regMu.Unlock()
 		}
 	}
 	return nil
+}
+
+// lockCommit takes the commit turn of key and returns its release.
+func (s *Store) lockCommit(key string) func() {
+	s.commitMu.Lock()
+	m := s.commits[key]
+	if m == nil {
+		if s.commits == nil {
+			s.commits = map[string]*sync.Mutex{}
+		}
+		m = &sync.Mutex{}
+		s.commits[key] = m
+	}
+	s.commitMu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+// makeCurrent makes the submission the current one of (template, period) in
+// current_submission, whose primary key lets only one of two concurrent submissions of the
+// same (template, period) commit, and supersedes the one it replaces.
+func (x *tx) makeCurrent(ctx context.Context, template, period string, replaces *sql.NullInt64) error {
+	conn := x.conn
+	err := conn.QueryRowContext(ctx, "SELECT submission_id FROM current_submission WHERE template = ? AND period = ?",
+		template, period).Scan(replaces)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := conn.ExecContext(ctx, "INSERT INTO current_submission (template, period, submission_id) VALUES (?, ?, ?)",
+			template, period, x.id); err != nil {
+			return fmt.Errorf("make submission %d current: %w", x.id, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("look up the current submission: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "UPDATE current_submission SET submission_id = ? WHERE template = ? AND period = ?",
+		x.id, template, period); err != nil {
+		return fmt.Errorf("make submission %d current: %w", x.id, err)
+	}
+	if _, err := conn.ExecContext(ctx, "UPDATE submissions SET current = false WHERE id = ?", replaces.Int64); err != nil {
+		return fmt.Errorf("supersede submission %d: %w", replaces.Int64, err)
+	}
+	return nil
+}
+
+// conflict marks err as qiancun.ErrConflict when DuckDB refused it because a concurrent
+// transaction wrote the same rows (a write-write conflict, or the primary key of
+// current_submission taken by a submission committed since this one began).
+func conflict(err error) error {
+	var de *duckdb.Error
+	if errors.As(err, &de) && (de.Type == duckdb.ErrorTypeTransaction || de.Type == duckdb.ErrorTypeConstraint) {
+		return fmt.Errorf("%w: %w", qiancun.ErrConflict, err)
+	}
+	return err
 }
 
 func writeIssues(conn *sql.Conn, id int64, issues []qiancun.Issue) error {
@@ -211,7 +266,7 @@ func writeIssues(conn *sql.Conn, id int64, issues []qiancun.Issue) error {
 	}, 9)
 }
 
-func writeFacts(conn *sql.Conn, id int64, facts []ingest.Fact, inds []string) error {
+func writeFacts(conn *sql.Conn, id int64, facts []qiancun.Fact, inds []string) error {
 	i := 0
 	noAttrs := map[string]string{}
 	if err := appendRows(conn, "fact_rows", func(row []driver.Value) bool {
@@ -250,7 +305,7 @@ func writeFacts(conn *sql.Conn, id int64, facts []ingest.Fact, inds []string) er
 	}, 5)
 }
 
-func writeQuarantine(conn *sql.Conn, id int64, q []ingest.Quarantined) error {
+func writeQuarantine(conn *sql.Conn, id int64, q []qiancun.Quarantined) error {
 	i := 0
 	return appendRows(conn, "quarantine", func(row []driver.Value) bool {
 		if i >= len(q) {

@@ -23,10 +23,11 @@ func TestExportLoad(t *testing.T) {
 	}
 	defer src.Close()
 	for _, q := range []string{
-		`INSERT INTO submissions VALUES (1, 'first_secretary', '2024-05', 'a.xlsx', 'aa', 'S', 'accepted', 2, 2, 0, 0, 0, 'u', now(), NULL, true),
+		`INSERT INTO submissions (id, template, period, file_name, sha256, sheet, status, rows_found, rows_accepted,
+		        rows_quarantined, errors, warnings, uploader, received_at, replaces, current) VALUES (1, 'first_secretary', '2024-05', 'a.xlsx', 'aa', 'S', 'accepted', 2, 2, 0, 0, 0, 'u', now(), NULL, true),
 		                                (2, 'first_secretary', '2024-04', 'b.xlsx', 'bb', 'S', 'accepted', 1, 1, 0, 0, 0, 'u', now(), NULL, false)`,
-		`INSERT INTO fact_rows VALUES (1, 1, 'k1', '张三', ['370112001001'], '', '{}'), (1, 2, 'k2', '李四', [], '', '{}'), (2, 1, 'k1', '张三', [], '', '{}')`,
-		`INSERT INTO raw_files VALUES ('aa', 3, 'a.xlsx', now(), 'abc'::BLOB)`,
+		`INSERT INTO fact_rows (submission_id, row_no, member_key, name, villages, town, attrs) VALUES (1, 1, 'k1', '张三', ['370112001001'], '', '{}'), (1, 2, 'k2', '李四', [], '', '{}'), (2, 1, 'k1', '张三', [], '', '{}')`,
+		`INSERT INTO raw_files (sha256, size, first_name, received_at, content) VALUES ('aa', 3, 'a.xlsx', now(), 'abc'::BLOB)`,
 	} {
 		if _, err := src.DB().Exec(q); err != nil {
 			t.Fatal(err)

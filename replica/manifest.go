@@ -56,7 +56,7 @@ type Manifest struct {
 
 // Publication names one publication as a snapshot's manifest records it.
 type Publication struct {
-	ID          string    `json:"id"`
+	ID          int64     `json:"id"`
 	Period      string    `json:"period"`
 	State       string    `json:"state"`
 	Hash        string    `json:"hash,omitempty"` // the publication's own hash, where it has one

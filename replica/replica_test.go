@@ -53,7 +53,7 @@ func (c *clock) now() time.Time {
 
 func newClock() *clock { return &clock{t: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)} }
 
-var pubs = map[string]replica.Publication{"first_secretary": {ID: "P1", Period: "2024-Q2", State: "published",
+var pubs = map[string]replica.Publication{"first_secretary": {ID: 1, Period: "2024-Q2", State: "published",
 	PublishedAt: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}}
 
 func write(t *testing.T, dir string, c *clock, body string) *replica.Manifest {

@@ -199,36 +199,52 @@ type Filter struct {
 }
 
 // Select returns the members that f selects, in rank order, and how many matched. It reads
-// the ranking in memory only.
+// the ranking in memory only (see Positions).
 func (r *Ranking) Select(f Filter) Page {
+	idx, total := r.Positions(f)
+	out := make([]Member, len(idx))
+	for i, p := range idx {
+		out[i] = r.Members[p]
+	}
+	return Page{Total: total, Members: out}
+}
+
+// Positions returns the indexes in r.Members of the members that f selects, in rank order,
+// and how many matched before Offset and Limit: a member matches when it is in District,
+// has Grade, and its name (or, with MatchKey, its key) contains Query; of the matches, Limit
+// are kept (all when 0) after skipping Offset (a negative Offset is 0). It is the one
+// definition of a ranking page, which Select, the API and the pages share.
+func (r *Ranking) Positions(f Filter) ([]int, int) {
+	ms := r.Members
+	off := max(f.Offset, 0)
 	if f.District == "" && f.Grade == "" && f.Query == "" {
 		// No filter: the page is a window of the ranking.
-		lo := min(max(f.Offset, 0), len(r.Members))
-		hi := len(r.Members)
+		lo, hi := min(off, len(ms)), len(ms)
 		if f.Limit > 0 {
 			hi = min(lo+f.Limit, hi)
 		}
-		return Page{Total: len(r.Members), Members: append([]Member{}, r.Members[lo:hi]...)}
+		idx := make([]int, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			idx = append(idx, i)
+		}
+		return idx, len(ms)
 	}
-	var out []Member
+	idx := make([]int, 0, min(max(f.Limit, 0), 64))
 	total := 0
-	for i := range r.Members {
-		m := &r.Members[i]
+	for i := range ms {
+		m := &ms[i]
 		if f.District != "" && m.DistrictCode != f.District ||
 			f.Grade != "" && m.Grade != f.Grade ||
 			f.Query != "" && !strings.Contains(m.Name, f.Query) && !(f.MatchKey && strings.Contains(m.Key, f.Query)) {
 			continue
 		}
 		total++
-		if total <= f.Offset || f.Limit > 0 && len(out) >= f.Limit {
+		if total <= off || f.Limit > 0 && len(idx) >= f.Limit {
 			continue
 		}
-		out = append(out, *m)
+		idx = append(idx, i)
 	}
-	if out == nil {
-		out = []Member{}
-	}
-	return Page{Total: total, Members: out}
+	return idx, total
 }
 
 // Member returns the member with key, or nil.

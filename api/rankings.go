@@ -159,37 +159,10 @@ func (rv *rankView) resolve(s string, admin bool) (int, error) {
 }
 
 // selectMembers returns the indexes of the members f selects, in rank order, and how many
-// matched: the very members qiancun.Ranking.Select returns (a test holds it to that), found
-// without copying them, which is most of the cost of a page.
+// matched: qiancun.Ranking.Positions, which finds them without copying them (most of the
+// cost of a page), from the ranking's index.
 func (rv *rankView) selectMembers(f qiancun.Filter) ([]int, int) {
-	ms := rv.r.Members
-	if f.District == "" && f.Grade == "" && f.Query == "" {
-		lo, hi := min(f.Offset, len(ms)), len(ms)
-		if f.Limit > 0 {
-			hi = min(lo+f.Limit, hi)
-		}
-		idx := make([]int, 0, hi-lo)
-		for i := lo; i < hi; i++ {
-			idx = append(idx, i)
-		}
-		return idx, len(ms)
-	}
-	idx := make([]int, 0, min(f.Limit, 64))
-	total := 0
-	for i := range ms {
-		m := &ms[i]
-		if f.District != "" && m.DistrictCode != f.District ||
-			f.Grade != "" && m.Grade != f.Grade ||
-			f.Query != "" && !strings.Contains(m.Name, f.Query) && !(f.MatchKey && strings.Contains(m.Key, f.Query)) {
-			continue
-		}
-		total++
-		if total <= f.Offset || f.Limit > 0 && len(idx) >= f.Limit {
-			continue
-		}
-		idx = append(idx, i)
-	}
-	return idx, total
+	return rv.r.Positions(f)
 }
 
 // rankingHead is a ranking's fields before its page.

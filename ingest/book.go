@@ -32,6 +32,11 @@ type Rows interface {
 	// number), for a formula its cached value. The slice is valid until the next call of
 	// Next.
 	Cells() []string
+	// Numeric reports whether cell j (0 for column A) of the current row was stored as a
+	// number rather than text: an .xlsx cell without a string type, an .xls NUMBER, RK or
+	// MULRK record (or a formula's number), a CSV value in scientific notation. A
+	// 身份证号 or 统一社会信用代码 in such a cell has lost its last digits.
+	Numeric(j int) bool
 	Err() error
 	Close() error
 }

@@ -224,22 +224,12 @@ func isTitleLine(s string) bool {
 	return !strings.Contains(s, "填报日期") && !strings.Contains(s, "日期")
 }
 
-// totalsWords mark a totals row; footerPrefixes start a footer line.
+// totalsWords label a totals row (see validator.totalsRow); footerPrefixes start a footer
+// line.
 var (
 	totalsWords    = map[string]bool{"合计": true, "小计": true, "总计": true, "总合计": true, "累计": true}
 	footerPrefixes = []string{"填表人", "审核人", "注:", "注：", "注 ", "说明:", "说明：", "负责人", "制表人", "填报人", "联系电话", "联系人", "单位负责人", "统计人"}
 )
-
-func isTotals(cells []string) bool {
-	for _, c := range cells {
-		c = strings.ReplaceAll(cleanCell(c), " ", "")
-		c = strings.ReplaceAll(c, "\u3000", "")
-		if totalsWords[c] {
-			return true
-		}
-	}
-	return false
-}
 
 func isFooter(cells []string) bool {
 	for _, c := range cells {

@@ -335,6 +335,7 @@ func (in *Ingester) read(ctx context.Context, name string, data []byte, forced *
 		return err
 	}
 	defer rows.Close()
+	v.nums = rows
 	lastHeader := best.headerRows[len(best.headerRows)-1]
 	n := 0
 	for rows.Next() {

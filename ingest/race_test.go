@@ -121,3 +121,37 @@ func TestConcurrentSubmissions(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentSameFile sends the very same file twice at once: one is accepted, the other
+// finds it current and changes nothing; no error, one raw file, one current submission.
+func TestConcurrentSameFile(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	data := workbook(t, sheet{name: "S", rows: [][]any{{"（2024年5月）"}, fsHeader,
+		{"张三", id1, "市委组织部", v1, 20, 30, 12.5, 2, 3, 5, 1}}})
+	b := newBarrier(2)
+	opt := ingest.Options{BeforeCommit: func(*qiancun.Receipt) { b.wait(t) }}
+	rcs := make([]*qiancun.Receipt, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range rcs {
+		wg.Go(func() { rcs[i], errs[i] = e.in.Ingest(context.Background(), "fs.xlsx", data, opt) })
+	}
+	wg.Wait()
+	var statuses []qiancun.Status
+	for i := range rcs {
+		if errs[i] != nil {
+			t.Fatalf("ingest %d: %v", i, errs[i])
+		}
+		statuses = append(statuses, rcs[i].Status)
+	}
+	if !(statuses[0] == qiancun.Accepted && statuses[1] == qiancun.Unchanged || statuses[1] == qiancun.Accepted && statuses[0] == qiancun.Unchanged) {
+		t.Errorf("statuses %v, want one accepted and one unchanged", statuses)
+	}
+	if n := e.count(t, "SELECT count(*) FROM submissions WHERE template = 'first_secretary' AND current"); n != 1 {
+		t.Errorf("%d current submissions, want 1", n)
+	}
+	if got := e.sums(t, "first_secretary", "2024-05")["驻村天数"]; got != "20.00" {
+		t.Errorf("驻村天数 = %s, want 20.00", got)
+	}
+}

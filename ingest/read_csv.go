@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -98,6 +99,16 @@ func (it *csvRows) Num() int        { return it.num }
 func (it *csvRows) Cells() []string { return it.cells }
 func (it *csvRows) Err() error      { return it.err }
 func (it *csvRows) Close() error    { it.r = nil; return nil }
+
+// Numeric reports whether cell j is a number in scientific notation (3.70114196709191E+17),
+// as Excel writes a long number when it saves a sheet as CSV.
+func (it *csvRows) Numeric(j int) bool {
+	if j >= len(it.cells) {
+		return false
+	}
+	_, ok := plainNumber(strings.TrimSpace(it.cells[j]))
+	return ok
+}
 
 // trimEmpty drops the empty cells at the end of a row; a row of empty cells becomes empty.
 func trimEmpty(cells []string) []string {

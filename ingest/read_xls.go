@@ -57,6 +57,7 @@ type xlsSheet struct {
 type xlsCell struct {
 	row, col int
 	val      string
+	num      bool // a NUMBER, RK or MULRK record, or a formula's number
 }
 
 // BIFF record types the reader uses.
@@ -375,6 +376,12 @@ func (b *xlsBook) readSheet(i int) ([]xlsCell, error) {
 			cells = append(cells, xlsCell{row: row, col: col, val: val})
 		}
 	}
+	addNum := func(row, col int, v float64) {
+		n := len(cells)
+		if add(row, col, formatNumber(v)); len(cells) > n {
+			cells[n].num = true
+		}
+	}
 	err := biffRecords(b.stream, b.g.sheets[i].offset, func(typ uint16, body []byte, next int) bool {
 		switch typ {
 		case recBOF:
@@ -402,16 +409,16 @@ func (b *xlsBook) readSheet(i int) ([]xlsCell, error) {
 		switch typ {
 		case recNumber:
 			if len(body) >= 14 {
-				add(row, col, formatNumber(math.Float64frombits(binary.LittleEndian.Uint64(body[6:]))))
+				addNum(row, col, math.Float64frombits(binary.LittleEndian.Uint64(body[6:])))
 			}
 		case recRK:
 			if len(body) >= 10 {
-				add(row, col, formatNumber(rkValue(binary.LittleEndian.Uint32(body[6:]))))
+				addNum(row, col, rkValue(binary.LittleEndian.Uint32(body[6:])))
 			}
 		case recMulRK:
 			first := col
 			for k, p := 0, body[4:]; len(p) >= 8; k, p = k+1, p[6:] { // the last 2 bytes are colLast
-				add(row, first+k, formatNumber(rkValue(binary.LittleEndian.Uint32(p[2:]))))
+				addNum(row, first+k, rkValue(binary.LittleEndian.Uint32(p[2:])))
 			}
 		case recFormula:
 			if len(body) < 14 {
@@ -419,7 +426,7 @@ func (b *xlsBook) readSheet(i int) ([]xlsCell, error) {
 			}
 			res := body[6:14]
 			if res[6] != 0xFF || res[7] != 0xFF {
-				add(row, col, formatNumber(math.Float64frombits(binary.LittleEndian.Uint64(res))))
+				addNum(row, col, math.Float64frombits(binary.LittleEndian.Uint64(res)))
 				return true
 			}
 			switch res[0] {
@@ -595,6 +602,7 @@ type xlsRows struct {
 	sheet string
 	lim   Limits
 	row   []string
+	nums  []int // columns of the current row that hold numbers
 	num   int
 	err   error
 }
@@ -616,8 +624,12 @@ func (it *xlsRows) Next() bool {
 	}
 	it.row = slices.Grow(it.row[:0], width)[:width]
 	clear(it.row)
+	it.nums = it.nums[:0]
 	for _, c := range it.cells[:n] {
 		it.row[c.col] = c.val
+		if c.num {
+			it.nums = append(it.nums, c.col)
+		}
 	}
 	it.num, it.cells = r+1, it.cells[n:]
 	return true
@@ -627,3 +639,6 @@ func (it *xlsRows) Num() int        { return it.num }
 func (it *xlsRows) Cells() []string { return it.row }
 func (it *xlsRows) Err() error      { return it.err }
 func (it *xlsRows) Close() error    { it.cells = nil; return nil }
+
+// Numeric reports whether cell j of the current row was stored as a number.
+func (it *xlsRows) Numeric(j int) bool { return slices.Contains(it.nums, j) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -136,6 +137,7 @@ type xlsxRows struct {
 	lim   Limits
 	opts  []excelize.Options // RawCellValue: numbers unformatted, dates as serials
 	cells []string
+	nums  []int // columns of the current row whose value was a number in exponent form
 	num   int
 	err   error
 	done  bool
@@ -165,9 +167,11 @@ func (it *xlsxRows) Next() (ok bool) {
 			it.err = err
 			return false
 		}
+		it.nums = it.nums[:0]
 		for i, c := range cells {
 			if p, ok := plainNumber(c); ok {
 				cells[i] = p
+				it.nums = append(it.nums, i)
 			}
 		}
 		it.cells = cells
@@ -183,6 +187,11 @@ func (it *xlsxRows) Next() (ok bool) {
 func (it *xlsxRows) Num() int        { return it.num }
 func (it *xlsxRows) Cells() []string { return it.cells }
 func (it *xlsxRows) Err() error      { return it.err }
+
+// Numeric reports whether cell j held a number in exponent form. excelize does not give a
+// cell's type while streaming; Excel, WPS and LibreOffice all write a number of more than
+// 15 digits in that form (3.70112198001011E+17), which is the case that matters.
+func (it *xlsxRows) Numeric(j int) bool { return slices.Contains(it.nums, j) }
 
 func (it *xlsxRows) Close() (err error) {
 	defer recoverFile(&err, "excelize")

@@ -122,6 +122,12 @@ func (ts *Templates) addFS(fsys fs.FS, dir string) error {
 			if err := checkTemplate(t); err != nil {
 				return fmt.Errorf("%s: template %q: %w", name, t.Slug, err)
 			}
+			if t.Kind == KindRegistry {
+				// The store reads the assisted villages from the registry's kind: one list.
+				if i := slices.IndexFunc(ts.list, func(o *Template) bool { return o.Kind == KindRegistry && o.Slug != t.Slug }); i >= 0 {
+					return fmt.Errorf("%s: template %q: a second registry besides %q", name, t.Slug, ts.list[i].Slug)
+				}
+			}
 			if i := slices.IndexFunc(ts.list, func(o *Template) bool { return o.Slug == t.Slug }); i >= 0 {
 				ts.list[i] = t
 			} else {
@@ -170,8 +176,12 @@ func checkTemplate(t *Template) error {
 			return fmt.Errorf("column %q: unknown type %q", c.Header, c.Type)
 		}
 	}
-	if t.RoleColumn(RoleKey) == nil {
+	key := t.RoleColumn(RoleKey)
+	if key == nil {
 		return fmt.Errorf("no column has role key")
+	}
+	if t.Kind == KindRegistry && key.Type != Code {
+		return fmt.Errorf("a registry is keyed by a village code: its key column must have type code")
 	}
 	return nil
 }

@@ -111,6 +111,20 @@ kind = "ledger"
   header = "a"
   type = "text"`,
 		"not toml": `[[template]`,
+		"a second registry": `[[template]]
+slug = "villages2"
+kind = "registry"
+  [[template.column]]
+  header = "行政区划代码"
+  type = "code"
+  role = "key"`,
+		"a registry keyed by text": `[[template]]
+slug = "villages"
+kind = "registry"
+  [[template.column]]
+  header = "村名"
+  type = "text"
+  role = "key"`,
 	}
 	for name, body := range tests {
 		t.Run(name, func(t *testing.T) {

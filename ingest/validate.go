@@ -23,7 +23,29 @@ type validator struct {
 	accept  bool
 	errors  int     // issues of severity Error so far
 	w       *writer // where valid rows go
+	// nums says which cells of the current row were numbers.
+	nums Rows
+	// keyCol is the sheet column of the member key, or -1.
+	keyCol int
+	// groups are the names that may come before a totals label (历城区小计, 市级小计).
+	groups map[string]bool
+	// periods tallies the months of the 报告期 column: the rows giving each month, in the
+	// order first seen.
+	periods []periodTally
 }
+
+// periodTally is one month found in the 报告期 column, and where.
+type periodTally struct {
+	month qiancun.Month
+	n     int      // the rows that give it
+	rows  []int32  // the first maxPeriodCells of them
+	raws  []string // each of those rows' cell as found
+}
+
+// maxPeriodCells bounds the cells kept per month of a 报告期 column, so that a file of a
+// million rows costs no more: a receipt names that many cells of a month at most, and
+// counts the rest.
+const maxPeriodCells = 1000
 
 func newValidator(in *Ingester, l *layout, sheet string, sub *Submission, opt Options, w *writer) *validator {
 	v := &validator{
@@ -33,6 +55,11 @@ func newValidator(in *Ingester, l *layout, sheet string, sub *Submission, opt Op
 		months:  map[qiancun.Month]string{},
 		unitsOK: make([]bool, len(l.tmpl.Columns)),
 		accept:  opt.AcceptValid,
+		keyCol:  -1,
+		groups:  totalsGroups(l.tmpl),
+	}
+	if k := slices.IndexFunc(l.tmpl.Columns, func(c Column) bool { return c.Role == RoleKey }); k >= 0 {
+		v.keyCol = l.cols[k]
 	}
 	n := 0
 	for i := range v.t.Columns {
@@ -46,6 +73,11 @@ func newValidator(in *Ingester, l *layout, sheet string, sub *Submission, opt Op
 }
 
 func (v *validator) issue(col *Column, cell, value string, rule qiancun.Rule, sev qiancun.Severity, detail string) {
+	v.issueMsg(col, cell, value, rule, sev, ruleMessage(rule, col, detail))
+}
+
+// issueMsg records an issue whose message is not the rule's usual one.
+func (v *validator) issueMsg(col *Column, cell, value string, rule qiancun.Rule, sev qiancun.Severity, msg string) {
 	if sev == qiancun.Error {
 		v.errors++
 	}
@@ -55,7 +87,7 @@ func (v *validator) issue(col *Column, cell, value string, rule qiancun.Rule, se
 	}
 	v.sub.Receipt.Issues = append(v.sub.Receipt.Issues, qiancun.Issue{
 		Sheet: v.sheet, Cell: cell, Column: h, Value: maskValue(col, value),
-		Rule: rule, Severity: sev, Message: ruleMessage(rule, col, detail),
+		Rule: rule, Severity: sev, Message: msg,
 	})
 }
 
@@ -92,11 +124,18 @@ func (v *validator) row(num int, cells []string) {
 	if isBlank(cells) {
 		return
 	}
-	if isTotals(cells) || isFooter(cells) {
+	if j, ok := v.totalsRow(cells); ok {
+		v.sub.Receipt.Issues = append(v.sub.Receipt.Issues, qiancun.Issue{
+			Sheet: v.sheet, Cell: cellName(j, num), Value: cleanCell(cells[j]),
+			Rule: qiancun.SkippedRow, Severity: qiancun.Warning, Message: ruleMessage(qiancun.SkippedRow, nil, "合计行"),
+		})
+		return
+	}
+	if isFooter(cells) {
 		j := firstCell(cells)
 		v.sub.Receipt.Issues = append(v.sub.Receipt.Issues, qiancun.Issue{
 			Sheet: v.sheet, Cell: cellName(j, num), Value: cleanCell(cells[j]),
-			Rule: qiancun.SkippedRow, Severity: qiancun.Warning, Message: ruleMessage(qiancun.SkippedRow, nil, ""),
+			Rule: qiancun.SkippedRow, Severity: qiancun.Warning, Message: ruleMessage(qiancun.SkippedRow, nil, "表尾说明行"),
 		})
 		return
 	}
@@ -116,7 +155,7 @@ func (v *validator) row(num int, cells []string) {
 	}
 	if pc := v.l.periodCol; pc >= 0 && pc < len(cells) && cleanCell(cells[pc]) != "" {
 		if m, ok := findMonth(cells[pc]); ok {
-			v.months[m] = "报告期列"
+			v.tallyPeriod(m, num, cleanCell(cells[pc]))
 		} else {
 			v.issue(nil, cellName(pc, num), cells[pc], qiancun.BadPeriod, qiancun.Error, "报告期应为年月，如2024年5月")
 		}
@@ -164,6 +203,13 @@ func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 		return
 	}
 	switch c.Type {
+	case Code, Village, Town:
+		// A code stored as a number: 12 digits are exact in a double, read them.
+		if p, ok := plainNumber(s); ok {
+			s = p
+		}
+	}
+	switch c.Type {
 	case Integer:
 		n, e := parseInteger(s)
 		switch e {
@@ -202,6 +248,10 @@ func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 		}
 		f.Values[v.numIdx[i]] = fen
 	case IDType:
+		if v.numeric(at.col) {
+			v.issueMsg(c, at.String(), raw, qiancun.BadID, qiancun.Error, numberStoredMessage(c))
+			return
+		}
 		id := strings.ToUpper(foldWidth(s))
 		if !qiancun.ValidID(id) {
 			v.issue(c, at.String(), raw, qiancun.BadID, qiancun.Error, "")
@@ -209,6 +259,10 @@ func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 		}
 		v.role(f, c, id)
 	case USCCType:
+		if v.numeric(at.col) {
+			v.issueMsg(c, at.String(), raw, qiancun.BadUSCC, qiancun.Error, numberStoredMessage(c))
+			return
+		}
 		code := strings.ToUpper(foldWidth(s))
 		if !qiancun.ValidUSCC(code) {
 			v.issue(c, at.String(), raw, qiancun.BadUSCC, qiancun.Error, "")
@@ -356,6 +410,9 @@ func (v *validator) finish(name string, opt Options) error {
 	if v.t.Kind != KindMonthly {
 		return nil
 	}
+	if m, ok := v.periodColumn(); ok {
+		v.months[m] = "报告期列"
+	}
 	if opt.Period != "" {
 		rc.Period = opt.Period
 		return nil
@@ -392,4 +449,133 @@ func (v *validator) finish(name string, opt Options) error {
 		v.issue(nil, "", strings.Join(found, "，"), qiancun.BadPeriod, qiancun.Error, "文件中的年月不一致（"+strings.Join(found, "，")+"），请在上传时指定报告期")
 	}
 	return nil
+}
+
+// numeric reports whether sheet column j of the current row was stored as a number.
+func (v *validator) numeric(j int) bool { return v.nums != nil && v.nums.Numeric(j) }
+
+// numberStoredMessage tells a department that Excel turned an identifier into a number.
+func numberStoredMessage(c *Column) string {
+	return "「" + c.Header + "」被 Excel 存成了数字，超过15位的末几位已丢失，无法恢复：" +
+		"请将该列设置为“文本”格式，再重新输入完整的号码"
+}
+
+// totalsGroups are the names a totals label may follow in a template's files: Jinan's
+// districts (历城区, or 历城), the values of the template's choice columns (市级, 县级, 乡级),
+// and the levels and the city as offices write them.
+func totalsGroups(t *Template) map[string]bool {
+	g := map[string]bool{"全市": true, "全区": true, "全县": true, "本市": true,
+		"市级": true, "县级": true, "区级": true, "乡级": true, "镇级": true, "乡镇级": true, "村级": true}
+	for _, d := range qiancun.Districts() {
+		g[d.Name] = true
+		r := []rune(d.Name)
+		g[string(r[:len(r)-1])] = true // 历城区 -> 历城
+	}
+	for _, c := range t.Columns {
+		if c.Type == Choice {
+			for _, ch := range c.Choices {
+				g[ch] = true
+			}
+		}
+	}
+	return g
+}
+
+// totalsLabel reports whether a cell labels a totals row: 合计, 小计 or 总计 as the whole cell
+// (spaces and a final colon aside), or after a group's name (历城区小计, 市级小计).
+func (v *validator) totalsLabel(s string) bool {
+	if len(s) > 64 || !strings.Contains(s, "计") { // every label ends in 计: most cells go no further
+		return false
+	}
+	s = foldWidth(cleanCell(s))
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u3000' {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimRight(s, ":")
+	for w := range totalsWords {
+		if rest, ok := strings.CutSuffix(s, w); ok && (rest == "" || v.groups[rest]) {
+			return true
+		}
+	}
+	return false
+}
+
+// totalsRow reports whether a row is a totals row, and the column of its label: a cell of
+// the row, in any column, is a totals label, and the row has no member key (the key cell
+// is empty, or is the label itself). A member whose name or unit merely contains 合计 is
+// no totals row: the label must be the whole cell, and a member has a key.
+func (v *validator) totalsRow(cells []string) (int, bool) {
+	label := -1
+	for j, c := range cells {
+		if v.totalsLabel(c) {
+			label = j
+			break
+		}
+	}
+	if label < 0 {
+		return 0, false
+	}
+	if k := v.keyCol; k >= 0 && k < len(cells) && cleanCell(cells[k]) != "" && !v.totalsLabel(cells[k]) {
+		return 0, false
+	}
+	return label, true
+}
+
+// tallyPeriod records the month a row's 报告期 cell gives.
+func (v *validator) tallyPeriod(m qiancun.Month, row int, raw string) {
+	i := slices.IndexFunc(v.periods, func(p periodTally) bool { return p.month == m })
+	if i < 0 {
+		v.periods = append(v.periods, periodTally{month: m})
+		i = len(v.periods) - 1
+	}
+	p := &v.periods[i]
+	if p.n++; len(p.rows) < maxPeriodCells {
+		p.rows = append(p.rows, int32(row))
+		p.raws = append(p.raws, raw)
+	}
+}
+
+// periodColumn settles the 报告期 column: the month most of its rows give (on a tie, the
+// one seen first), and bad_period at every cell that gives another, with the value found.
+// It answers false when the column gave no month.
+func (v *validator) periodColumn() (qiancun.Month, bool) {
+	if len(v.periods) == 0 {
+		return qiancun.Month{}, false
+	}
+	best := 0
+	for i, p := range v.periods {
+		if p.n > v.periods[best].n {
+			best = i
+		}
+	}
+	m, most := v.periods[best].month, v.periods[best].n
+	type cell struct {
+		row int32
+		raw string
+		got qiancun.Month
+	}
+	var odd []cell
+	for i, p := range v.periods {
+		if i == best {
+			continue
+		}
+		for k, r := range p.rows {
+			odd = append(odd, cell{r, p.raws[k], p.month})
+		}
+	}
+	slices.SortFunc(odd, func(a, b cell) int { return int(a.row - b.row) })
+	for _, c := range odd {
+		v.issue(nil, cellName(v.l.periodCol, int(c.row)), c.raw, qiancun.BadPeriod, qiancun.Error,
+			fmt.Sprintf("本行报告期为%s，与多数行（%d行）的%s不一致", c.got, most, m))
+	}
+	for i, p := range v.periods {
+		if i != best && p.n > len(p.rows) {
+			v.issue(nil, "", p.month.String(), qiancun.BadPeriod, qiancun.Error,
+				fmt.Sprintf("另有%d行的报告期为%s，与多数行（%d行）的%s不一致", p.n-len(p.rows), p.month, most, m))
+		}
+	}
+	return m, true
 }

@@ -158,7 +158,8 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	}
 	if _, err := conn.ExecContext(ctx, `INSERT INTO raw_files (sha256, size, first_name, received_at, content)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, rc.SHA256, len(sub.Data), rc.File, rc.ReceivedAt, sub.Data); err != nil {
-		return fmt.Errorf("keep raw file: %w", err)
+		// The same file, committed meanwhile by another submission: conflict, start again.
+		return conflict(fmt.Errorf("keep raw file: %w", err))
 	}
 	var replaces sql.NullInt64
 	if counts {

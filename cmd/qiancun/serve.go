@@ -31,7 +31,12 @@ declared, as hashes, in the config file (make them with 'qiancun token').
 
 It prints "url http://HOST:PORT" on standard output once it listens (with --addr
 127.0.0.1:0 the system picks the port), and logs to standard error. SIGINT or SIGTERM
-stops it: requests in flight finish, then the database is closed cleanly.`)
+stops it: requests in flight finish, then the database is closed cleanly.
+
+With --snapshots DIR it also writes a snapshot of the database there after each change
+(debounced), for read replicas. With --replica --snapshots DIR (and no --db) it is a read
+replica: it serves the newest snapshot of DIR that verifies, read-only, and swaps to newer
+ones as they appear (see deploy/README.md).`)
 	sf := addServeFlags(fs, e)
 	db := fs.String("db", "", "database file (required here or in the config file)")
 	config := fs.String("config", "", "configuration file (TOML): tokens, limits, paths")

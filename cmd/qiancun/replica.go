@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -37,6 +38,9 @@ snapshots ('qiancun serve --snapshots DIR'). Prints "snapshot ID" on standard ou
 		return fail(e, exitUsage, "snapshot: --db and --out are required")
 	}
 	st, err := store.Open(ctx, *db)
+	if errors.Is(err, store.ErrLocked) {
+		return fail(e, exitRejected, "%v\n(a serving primary writes its own snapshots: restart it with --snapshots %s)", err, *out)
+	}
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}

@@ -192,3 +192,42 @@ hash = %q
 		t.Errorf("after the altered snapshot the replica serves %q (body %q), want still %q", header3, p3.Snapshot, header2)
 	}
 }
+
+// TestSnapshotCommand: `qiancun snapshot` writes a snapshot that verifies, --keep prunes,
+// and a missing flag is a usage error.
+func TestSnapshotCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "q.db")
+	files := writeFiles(t, map[string]string{"帮扶村名册.csv": cliRegistry})
+	if code, _, errOut := runCLI(t, "ingest", "--db", db, filepath.Join(files, "帮扶村名册.csv")); code != 0 {
+		t.Fatalf("ingest: %d %s", code, errOut)
+	}
+	out := filepath.Join(dir, "snaps")
+	var ids []string
+	for range 2 {
+		code, stdout, errOut := runCLI(t, "snapshot", "--db", db, "--out", out, "--keep", "1")
+		id, ok := strings.CutPrefix(strings.TrimSpace(stdout), "snapshot ")
+		if code != 0 || !ok {
+			t.Fatalf("snapshot: %d %q %s", code, stdout, errOut)
+		}
+		m, err := replica.Verify(filepath.Join(out, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.StoreVersion == 0 || len(m.Files) < 5 {
+			t.Errorf("manifest: store version %d, %d files", m.StoreVersion, len(m.Files))
+		}
+		ids = append(ids, id)
+	}
+	got, err := replica.List(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != ids[1] || ids[1] <= ids[0] {
+		t.Errorf("after two snapshots with --keep 1: %v (written %v)", got, ids)
+	}
+	if code, _, _ := runCLI(t, "snapshot", "--db", db); code != exitUsage {
+		t.Errorf("snapshot without --out: exit %d, want %d", code, exitUsage)
+	}
+}

@@ -68,12 +68,17 @@ func (e errOutOfScope) Error() string {
 	return fmt.Sprintf("this token may not submit or read template %q", string(e))
 }
 
-// NotReady is a handler that answers every request 503 with the API's error body saying
-// msg: a read replica's answer before it has loaded a snapshot, when there is no Server yet
-// to answer with.
+// NotReady is a handler that answers the liveness probes (/healthz, /api/v1/healthz) 200
+// and every other request 503 with the API's error body saying msg: a read replica's
+// answer before it has loaded a snapshot, when there is no Server yet to answer with.
 func NotReady(msg string) http.Handler {
 	b, _ := json.Marshal(errorBody{&Error{Code: codeUnavailable, Message: msg}})
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/api/v1/healthz" {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			_, _ = w.Write([]byte(`{"status":"ok"}`))
+			return
+		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)

@@ -101,6 +101,8 @@ hash = %q
 	rep, repLog := startServer(t, bin, "serve", "--replica", "--snapshots", snaps, "--config", config,
 		"--addr", "127.0.0.1:0", "--poll", "100ms", "--primary", "http://primary.test:8080")
 	rep.get("/readyz", "", http.StatusServiceUnavailable)
+	rep.get("/api/v1/rankings/first_secretary?period=2024-05", "ev", http.StatusServiceUnavailable)
+	rep.get("/healthz", "", http.StatusOK) // alive, if not ready
 
 	pri, _ := startServer(t, bin, "serve", "--db", filepath.Join(dir, "q.db"), "--snapshots", snaps, "--config", config,
 		"--addr", "127.0.0.1:0", "--snapshot-debounce", "100ms")

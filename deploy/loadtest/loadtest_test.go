@@ -518,11 +518,11 @@ func renderSite(t *testing.T, site, nginxAddr, primaryAddr string, reps []*proc)
 		}
 		return ""
 	})
-	for old, new := range map[string]string{"server 127.0.0.1:8080;": "server " + primaryAddr + ";", "listen 127.0.0.1:8000;": "listen " + nginxAddr + ";"} {
+	for old, new := range map[string]string{"server 127.0.0.1:8080": "server " + primaryAddr, "listen 127.0.0.1:8000;": "listen " + nginxAddr + ";"} {
 		if !strings.Contains(site, old) {
 			t.Fatalf("deploy/nginx/qiancun.conf has no %q", old)
 		}
-		site = strings.Replace(site, old, new, 1)
+		site = strings.ReplaceAll(site, old, new)
 	}
 	return site
 }

@@ -124,7 +124,8 @@ func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOpti
 	return code
 }
 
-// warm ranks every force for the latest month with data and its quarter before a snapshot
+// warm ranks every force for the latest month with data, its quarter and the quarter's
+// earlier months before a snapshot
 // is served, so that the first requests after a swap do not all wait on the same
 // computations; it gives up after limit (the snapshot is then served cold). Failures are
 // only logged: the requests will meet them and answer them.
@@ -145,7 +146,12 @@ func warm(ctx context.Context, logger *slog.Logger, st *store.Store, eng *querie
 	if err != nil {
 		return // no monthly data yet
 	}
-	for _, p := range []string{fmt.Sprintf("%04d-Q%d", m.Year, (m.Month-1)/3+1), latest} {
+	// The quarter, then its months up to the latest, newest first.
+	periods := []string{fmt.Sprintf("%04d-Q%d", m.Year, (m.Month-1)/3+1)}
+	for mo := m.Month; mo > (m.Month-1)/3*3; mo-- {
+		periods = append(periods, qiancun.Month{Year: m.Year, Month: mo}.String())
+	}
+	for _, p := range periods {
 		if _, err := eng.RankAll(ctx, p); err != nil {
 			logger.Warn("warm up", "period", p, "err", err)
 			return

@@ -125,10 +125,10 @@ func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOpti
 }
 
 // warm ranks every force for the latest month with data, its quarter and the quarter's
-// earlier months before a snapshot
-// is served, so that the first requests after a swap do not all wait on the same
-// computations; it gives up after limit (the snapshot is then served cold). Failures are
-// only logged: the requests will meet them and answer them.
+// earlier months before a snapshot is served, so that the first requests after a swap do
+// not all wait on the same computations; it gives up after limit (the rest is then
+// computed on demand). Failures are only logged: the requests will meet them and answer
+// them.
 func warm(ctx context.Context, logger *slog.Logger, st *store.Store, eng *queries.Engine, limit time.Duration) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()

@@ -2,13 +2,14 @@ package qiancun
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Rules are the appraisal rules in force: per force the indicators and weights, the scoring
-// method, the veto, the grade thresholds and the 优秀 quota; and the programme's targets.
+// Rules are the appraisal rules in force: per force the indicators, their weights and
+// benchmarks, the veto, the grade thresholds and the 优秀 quota; and the programme's targets.
 type Rules struct {
 	Version string                `toml:"version" json:"version"`
 	Forces  map[Force]*ForceRules `toml:"forces" json:"forces"`
@@ -18,16 +19,97 @@ type Rules struct {
 // ForceRules are one force's rules.
 type ForceRules struct {
 	Indicators []Weighted `toml:"indicators" json:"indicators"`
-	Method     string     `toml:"method" json:"method"`
 	Veto       *Veto      `toml:"veto" json:"veto,omitempty"`
 	Quota      float64    `toml:"quota" json:"quota"`
-	Grades     Grades     `toml:"grades" json:"grades"`
+	// QuotaScope says where the 优秀 quota is counted: QuotaCity (the default), floor(quota
+	// × the cohort) over the whole city; or QuotaDistrict, floor(quota × the district's
+	// cohort) in each district, with the same rule for tied groups.
+	QuotaScope string `toml:"quota_scope" json:"quota_scope"`
+	Grades     Grades `toml:"grades" json:"grades"`
 }
 
-// Weighted is an indicator (a standard header of the force's template) and its weight.
+// TemplateIndicators are a force's monthly template as its rules are checked against it.
+type TemplateIndicators struct {
+	File       string   // where the template is declared, for messages
+	Indicators []string // the numeric columns' standard headers, in the template's order
+	Money      []string // those of them that are amounts in 元
+}
+
+// The quota scopes.
+const (
+	QuotaCity     = "city"
+	QuotaDistrict = "district"
+)
+
+// Weighted is an indicator (a standard header of the force's template), its weight and its
+// benchmark: "max", "pNN" or "target:X" (see ParseBenchmark).
 type Weighted struct {
-	Name   string  `toml:"name" json:"name"`
-	Weight float64 `toml:"weight" json:"weight"`
+	Name      string  `toml:"name" json:"name"`
+	Weight    float64 `toml:"weight" json:"weight"`
+	Benchmark string  `toml:"benchmark" json:"benchmark"`
+	// Money is set when the rules are loaded, from the template: the column is in 元.
+	Money bool `toml:"-" json:"-"`
+}
+
+// The benchmark modes, as a ranking names them (IndicatorInfo.BenchmarkMode).
+const (
+	BenchmarkMax        = "max"        // the cohort's highest value
+	BenchmarkPercentile = "percentile" // the cohort's NN-th percentile by nearest rank, ≤ 0: the highest
+	BenchmarkTarget     = "target"     // X per month of the period
+)
+
+// Benchmark is an indicator's full-marks value rule, parsed from the rules' text: an
+// indicator scores weight × min(1, value / benchmark), a negative value counting as 0, and
+// 0 for everyone when the benchmark is ≤ 0.
+type Benchmark struct {
+	Mode string // BenchmarkMax, BenchmarkPercentile or BenchmarkTarget
+	// P is the percentile (1–100) of BenchmarkPercentile: the value at 1-based position
+	// ⌈P/100 × N⌉ of the cohort's N values sorted ascending.
+	P int
+	// PerMonth is the target of BenchmarkTarget per month, in hundredths (20 is 2000).
+	PerMonth int64
+}
+
+// ParseBenchmark reads "max", "pNN" (NN a whole number from 1 to 100, e.g. "p80") or
+// "target:X" (X > 0 per month, at most two decimals, e.g. "target:20").
+func ParseBenchmark(s string) (Benchmark, error) {
+	bad := func() (Benchmark, error) {
+		return Benchmark{}, fmt.Errorf("benchmark %q: want max, pNN (NN from 1 to 100, e.g. p80) or target:X (X > 0 a month, e.g. target:20)", s)
+	}
+	switch {
+	case s == "max":
+		return Benchmark{Mode: BenchmarkMax}, nil
+	case strings.HasPrefix(s, "p"):
+		n, err := strconv.Atoi(s[1:])
+		if err != nil || n < 1 || n > 100 || strconv.Itoa(n) != s[1:] {
+			return bad()
+		}
+		return Benchmark{Mode: BenchmarkPercentile, P: n}, nil
+	case strings.HasPrefix(s, "target:"):
+		x := strings.TrimSpace(s[len("target:"):])
+		whole, frac, _ := strings.Cut(x, ".")
+		if whole == "" || len(frac) > 2 || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" || len(whole) > 12 {
+			return bad()
+		}
+		frac += strings.Repeat("0", 2-len(frac))
+		v, _ := strconv.ParseInt(whole+frac, 10, 64)
+		if v <= 0 {
+			return bad()
+		}
+		return Benchmark{Mode: BenchmarkTarget, PerMonth: v}, nil
+	}
+	return bad()
+}
+
+// String writes the benchmark as the rules do: "max", "p80", "target:20".
+func (b Benchmark) String() string {
+	switch b.Mode {
+	case BenchmarkPercentile:
+		return "p" + strconv.Itoa(b.P)
+	case BenchmarkTarget:
+		return "target:" + strings.TrimSuffix(strings.TrimSuffix(Hundredths(b.PerMonth), "0"), ".0")
+	}
+	return b.Mode
 }
 
 // Veto is the 一票否决 rule: vetoed when Indicator summed over the period is below
@@ -72,6 +154,7 @@ type Ranking struct {
 	Months        []string        `json:"months"`
 	MissingMonths []string        `json:"missing_months"` // months with no accepted submission
 	RulesVersion  string          `json:"rules_version"`
+	QuotaScope    string          `json:"quota_scope"` // QuotaCity or QuotaDistrict
 	Rules         *ForceRules     `json:"-"`
 	Indicators    []IndicatorInfo `json:"indicators"`
 	Members       []Member        `json:"members"`
@@ -79,12 +162,30 @@ type Ranking struct {
 	KeyKind       KeyKind         `json:"key_kind"`
 }
 
-// IndicatorInfo describes one scored indicator of a ranking.
+// IndicatorInfo describes one scored indicator of a ranking: how its points were given, so
+// that a member can recompute them as weight × min(1, max(value, 0) / Benchmark) when
+// Benchmark > 0, and 0 otherwise. Values are decimal text with two decimals (money in 元).
 type IndicatorInfo struct {
 	Name   string `json:"name"`
 	Weight string `json:"weight"`
-	Best   string `json:"best"` // the cohort's highest value, two decimals
-	Money  bool   `json:"money"`
+	// BenchmarkRule is the rule as the rules file writes it: "max", "p80", "target:20".
+	BenchmarkRule string `json:"benchmark_rule"`
+	// BenchmarkMode is BenchmarkMax, BenchmarkPercentile or BenchmarkTarget.
+	BenchmarkMode string `json:"benchmark_mode"`
+	// Benchmark is the value that earns the full weight in this ranking: the highest value,
+	// the percentile's value (or the highest, when it fell back), or the target × months.
+	Benchmark string `json:"benchmark"`
+	// BenchmarkPosition is, for a percentile, the 1-based position ⌈P/100 × N⌉ in the
+	// cohort's values sorted ascending (negatives as 0); 0 otherwise.
+	BenchmarkPosition int `json:"benchmark_position,omitempty"`
+	// BenchmarkFallback is set when a percentile was ≤ 0 and the highest value was used.
+	BenchmarkFallback bool   `json:"benchmark_fallback,omitempty"`
+	Best              string `json:"best"` // the cohort's highest value
+	Money             bool   `json:"money"`
+	// Missing counts the members with no value for the indicator in a month they were
+	// present in (a submission made before the template had the column): they are scored on
+	// what they have, and named in Member.Missing.
+	Missing int `json:"missing"`
 }
 
 // Member is one member's appraisal. Key is the real key; mask it (MaskKey) before it
@@ -101,6 +202,9 @@ type Member struct {
 	Vetoed       bool   `json:"vetoed"`
 	VetoReason   string `json:"veto_reason,omitempty"`
 	Months       int    `json:"months"`
+	// Missing names the indicators the member has no value for in a month the member was
+	// present in: reported, never silently read as 0 (their points count what there is).
+	Missing []string `json:"missing,omitempty"`
 
 	// Names are the ranking's indicators (one slice shared by every member), and Values and
 	// PointValues each indicator's value and points × 100 in that order; ScoreHundredths is
@@ -162,14 +266,21 @@ type Scorecard struct {
 	Lines         []ScoreLine `json:"lines"`
 }
 
-// ScoreLine is one indicator of a scorecard.
+// ScoreLine is one indicator of a scorecard: the member's value, the benchmark it is
+// measured against (as in IndicatorInfo), the weight and the points.
 type ScoreLine struct {
-	Indicator string   `json:"indicator"`
-	Value     string   `json:"value"`
-	Best      string   `json:"best"`
-	Weight    string   `json:"weight"`
-	Points    string   `json:"points"`
-	Sources   []Source `json:"sources"`
+	Indicator         string   `json:"indicator"`
+	Value             string   `json:"value"`
+	Missing           bool     `json:"missing,omitempty"` // no value in a month the member was present in
+	BenchmarkRule     string   `json:"benchmark_rule"`
+	BenchmarkMode     string   `json:"benchmark_mode"`
+	Benchmark         string   `json:"benchmark"`
+	BenchmarkPosition int      `json:"benchmark_position,omitempty"`
+	BenchmarkFallback bool     `json:"benchmark_fallback,omitempty"`
+	Best              string   `json:"best"`
+	Weight            string   `json:"weight"`
+	Points            string   `json:"points"`
+	Sources           []Source `json:"sources"`
 }
 
 // Source is one cell's worth of a value: the month, the submission, its file, sheet and row.

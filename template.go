@@ -71,6 +71,8 @@ type Template struct {
 	Kind    TemplateKind `toml:"kind"`
 	Force   Force        `toml:"force"`
 	Columns []Column     `toml:"column"`
+	// Source is the file that declares the template, for messages (set when it is loaded).
+	Source string `toml:"-" json:"-"`
 }
 
 // Column returns the column with the standard header h, or nil.

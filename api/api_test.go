@@ -170,7 +170,7 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := queries.LoadRules("", packs.Indicators())
+	rules, err := queries.LoadRules("", ts.ForceIndicators())
 	if err != nil {
 		t.Fatal(err)
 	}

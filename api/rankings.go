@@ -101,7 +101,7 @@ func (rv *rankView) build(key []byte, snapshot string) {
 	}
 	head, _ := marshal(rankingHead{
 		Force: r.Force, ForceName: r.ForceName, Period: r.Period, Months: r.Months, MissingMonths: r.MissingMonths,
-		RulesVersion: r.RulesVersion, KeyKind: r.KeyKind, Indicators: r.Indicators, ComputedAt: r.ComputedAt,
+		RulesVersion: r.RulesVersion, QuotaScope: r.QuotaScope, KeyKind: r.KeyKind, Indicators: r.Indicators, ComputedAt: r.ComputedAt,
 		Snapshot: snapshot,
 	})
 	rv.head = head[:len(head)-1] // drop the closing brace: the page's fields follow
@@ -134,6 +134,7 @@ func (rv *rankView) member(i int, full bool) memberJSON {
 		ID: rv.ids[i], Rank: m.Rank, DistrictRank: m.DistrictRank, Key: key, Name: m.Name,
 		District: m.District, DistrictCode: m.DistrictCode, Score: m.Score, Grade: m.Grade,
 		Vetoed: m.Vetoed, VetoReason: m.VetoReason, Indicators: m.IndicatorMap(), Points: m.PointMap(), Months: m.Months,
+		Missing: m.Missing,
 	}
 }
 
@@ -173,6 +174,7 @@ type rankingHead struct {
 	Months        []string                `json:"months"`
 	MissingMonths []string                `json:"missing_months"`
 	RulesVersion  string                  `json:"rules_version"`
+	QuotaScope    string                  `json:"quota_scope"`
 	KeyKind       qiancun.KeyKind         `json:"key_kind"`
 	Indicators    []qiancun.IndicatorInfo `json:"indicators"`
 	ComputedAt    time.Time               `json:"computed_at"`
@@ -197,6 +199,7 @@ type memberJSON struct {
 	Indicators   map[string]string `json:"indicators"`
 	Points       map[string]string `json:"points"`
 	Months       int               `json:"months"`
+	Missing      []string          `json:"missing,omitempty"`
 }
 
 // marshal is json.Marshal without HTML escaping, so that Chinese text and & read as given.

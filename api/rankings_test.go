@@ -16,9 +16,17 @@ import (
 )
 
 type rankingPage struct {
-	Force         string   `json:"force"`
-	Period        string   `json:"period"`
-	RulesVersion  string   `json:"rules_version"`
+	Force        string `json:"force"`
+	Period       string `json:"period"`
+	RulesVersion string `json:"rules_version"`
+	QuotaScope   string `json:"quota_scope"`
+	Indicators   []struct {
+		Name              string `json:"name"`
+		BenchmarkRule     string `json:"benchmark_rule"`
+		BenchmarkMode     string `json:"benchmark_mode"`
+		Benchmark         string `json:"benchmark"`
+		BenchmarkPosition int    `json:"benchmark_position"`
+	} `json:"indicators"`
 	MissingMonths []string `json:"missing_months"`
 	KeyKind       string   `json:"key_kind"`
 	Total         int      `json:"total"`
@@ -57,6 +65,18 @@ func TestRankingPages(t *testing.T) {
 	full := allMembers(t, env, "first_secretary", "2024-Q2", asAdmin)
 	if len(full) != 2383 {
 		t.Fatalf("cohort of %d first secretaries, want 2383", len(full))
+	}
+	// The ranking says how each indicator was measured: p80 at position ⌈0.8 × 2383⌉ =
+	// 1907, and 驻村天数 against 20 days a month.
+	head := decode[rankingPage](t, env.get(t, "/api/v1/rankings/first_secretary?period=2024-Q2&limit=1", asEval, 200))
+	if head.RulesVersion != "2024-p80" || head.QuotaScope != "city" || len(head.Indicators) != 7 {
+		t.Fatalf("ranking head %+v", head)
+	}
+	if in := head.Indicators[0]; in.BenchmarkRule != "target:20" || in.BenchmarkMode != "target" || in.Benchmark != "60.00" {
+		t.Errorf("驻村天数: %+v", in)
+	}
+	if in := head.Indicators[1]; in.BenchmarkRule != "p80" || in.BenchmarkMode != "percentile" || in.BenchmarkPosition != 1907 {
+		t.Errorf("走访农户数: %+v", in)
 	}
 	byName := map[string]int{}
 	for _, m := range full {
@@ -233,10 +253,13 @@ type scorecardResp struct {
 	CohortSize int    `json:"cohort_size"`
 	Member     member `json:"member"`
 	Lines      []struct {
-		Indicator string `json:"indicator"`
-		Value     string `json:"value"`
-		Points    string `json:"points"`
-		Sources   []struct {
+		Indicator     string `json:"indicator"`
+		Value         string `json:"value"`
+		Points        string `json:"points"`
+		BenchmarkRule string `json:"benchmark_rule"`
+		BenchmarkMode string `json:"benchmark_mode"`
+		Benchmark     string `json:"benchmark"`
+		Sources       []struct {
 			Period string `json:"period"`
 			File   string `json:"file"`
 			Row    int    `json:"row"`
@@ -309,6 +332,13 @@ func TestScorecard(t *testing.T) {
 				if len(l.Sources) != 3 {
 					t.Errorf("%s: %d sources, want one per month", l.Indicator, len(l.Sources))
 				}
+			}
+			// Each line shows its benchmark: 驻村天数 against 20 a month, the rest p80.
+			if l := sc.Lines[0]; l.BenchmarkRule != "target:20" || l.BenchmarkMode != "target" || l.Benchmark != "60.00" {
+				t.Errorf("驻村天数's benchmark: %+v", l)
+			}
+			if l := sc.Lines[1]; l.BenchmarkRule != "p80" || l.BenchmarkMode != "percentile" || l.Benchmark == "" {
+				t.Errorf("走访农户数's benchmark: %+v", l)
 			}
 		})
 	}

@@ -62,6 +62,25 @@ const (
 	RoleTown     = qiancun.RoleTown
 )
 
+// ForceIndicators returns, per force, its monthly template's indicators (the numeric
+// columns) and the file that declares them: what the appraisal rules are checked against.
+func (ts *Templates) ForceIndicators() map[qiancun.Force]qiancun.TemplateIndicators {
+	out := map[qiancun.Force]qiancun.TemplateIndicators{}
+	for _, t := range ts.list {
+		if t.Kind != KindMonthly || t.Force == "" {
+			continue
+		}
+		ti := qiancun.TemplateIndicators{File: t.Source, Indicators: t.Indicators()}
+		for _, c := range t.Columns {
+			if c.Type == Money {
+				ti.Money = append(ti.Money, c.Header)
+			}
+		}
+		out[t.Force] = ti
+	}
+	return out
+}
+
 // Templates is the set of templates in force, in declaration order.
 type Templates struct {
 	list []*Template
@@ -89,21 +108,23 @@ type templateFile struct {
 // it whole.
 func LoadTemplates(dir string) (*Templates, error) {
 	ts := &Templates{}
-	if err := ts.addFS(embeddedTemplates, "templates"); err != nil {
+	if err := ts.addFS(embeddedTemplates, "templates", "embedded ingest/"); err != nil {
 		return nil, fmt.Errorf("embedded templates: %w", err)
 	}
 	if dir != "" {
 		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("templates directory: %w", err)
 		}
-		if err := ts.addFS(os.DirFS(dir), "."); err != nil {
+		if err := ts.addFS(os.DirFS(dir), ".", dir+string(filepath.Separator)); err != nil {
 			return nil, err
 		}
 	}
 	return ts, nil
 }
 
-func (ts *Templates) addFS(fsys fs.FS, dir string) error {
+// addFS adds the templates of every *.toml file in dir of fsys; prefix names the files in
+// messages.
+func (ts *Templates) addFS(fsys fs.FS, dir, prefix string) error {
 	names, err := fs.Glob(fsys, filepath.ToSlash(filepath.Join(dir, "*.toml")))
 	if err != nil {
 		return err
@@ -115,17 +136,22 @@ func (ts *Templates) addFS(fsys fs.FS, dir string) error {
 			return err
 		}
 		var f templateFile
-		if _, err := toml.Decode(string(b), &f); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+		md, err := toml.Decode(string(b), &f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", prefix+name, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			return fmt.Errorf("%s: unknown setting %q", prefix+name, und[0].String())
 		}
 		for _, t := range f.Template {
+			t.Source = prefix + name
 			if err := checkTemplate(t); err != nil {
-				return fmt.Errorf("%s: template %q: %w", name, t.Slug, err)
+				return fmt.Errorf("%s: template %q: %w", prefix+name, t.Slug, err)
 			}
 			if t.Kind == KindRegistry {
 				// The store reads the assisted villages from the registry's kind: one list.
 				if i := slices.IndexFunc(ts.list, func(o *Template) bool { return o.Kind == KindRegistry && o.Slug != t.Slug }); i >= 0 {
-					return fmt.Errorf("%s: template %q: a second registry besides %q", name, t.Slug, ts.list[i].Slug)
+					return fmt.Errorf("%s: template %q: a second registry besides %q", prefix+name, t.Slug, ts.list[i].Slug)
 				}
 			}
 			if i := slices.IndexFunc(ts.list, func(o *Template) bool { return o.Slug == t.Slug }); i >= 0 {

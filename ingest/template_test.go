@@ -111,6 +111,14 @@ kind = "ledger"
   header = "a"
   type = "text"`,
 		"not toml": `[[template]`,
+		"an unknown key (a misspelt setting)": `[[template]]
+slug = "x"
+kind = "ledger"
+  [[template.column]]
+  header = "a"
+  type = "text"
+  role = "key"
+  requird = true`,
 		"a second registry": `[[template]]
 slug = "villages2"
 kind = "registry"
@@ -133,8 +141,11 @@ kind = "registry"
 				t.Fatal(err)
 			}
 			_, err := ingest.LoadTemplates(dir)
-			if err == nil || !strings.Contains(err.Error(), "bad.toml") {
+			if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "bad.toml")) {
 				t.Errorf("err = %v, want one naming bad.toml", err)
+			}
+			if strings.HasPrefix(name, "an unknown key") && !strings.Contains(err.Error(), `unknown setting "template.column.requird"`) {
+				t.Errorf("err = %v, want one naming the setting", err)
 			}
 		})
 	}

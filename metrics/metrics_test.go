@@ -125,7 +125,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { st.Close() })
 	ts, _ := ingest.LoadTemplates("")
 	packs, _ := queries.LoadPacks("")
-	rules, err := queries.LoadRules("", packs.Indicators())
+	rules, err := queries.LoadRules("", ts.ForceIndicators())
 	if err != nil {
 		t.Fatal(err)
 	}

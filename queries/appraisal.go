@@ -14,23 +14,27 @@ import (
 	"github.com/qiancun/qiancun"
 )
 
-// cohortData is what a force's appraisal pack yields, scanned into typed fields.
+// cohortData is what the appraisal pack yields for a force and period, scanned into typed
+// fields: one row per member, the values in the rules' indicator order.
 type cohortData struct {
-	pack    string
-	columns []string // the indicator columns, in the pack's order
-	rows    []cohortRow
+	rows []cohortRow
 }
 
 type cohortRow struct {
 	key, name, districtCode string
 	months                  int
-	values                  []int64 // hundredths, in columns order
+	values                  []int64 // hundredths, in the rules' indicator order
+	missing                 uint64  // bit i: indicator i lacks a value in a month the member is present in
 }
 
-// scanCohort runs a force's appraisal pack and scans its rows into typed fields: far
-// cheaper than the generic Result for hundreds of thousands of members.
-func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, period string) (*cohortData, error) {
-	args, err := p.bind(map[string]string{"period": period})
+// appraisalColumns are the columns of the appraisal pack, in order.
+var appraisalColumns = []string{"key", "name", "district_code", "months", "rows", "values", "short"}
+
+// scanCohort runs the appraisal pack for force over period with the rules' indicators and
+// scans its rows into typed fields: far cheaper than the generic Result for hundreds of
+// thousands of members.
+func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, force qiancun.Force, period string, indicators []string) (*cohortData, error) {
+	args, err := p.bind(map[string]string{"force": string(force), "period": period, "indicators": strings.Join(indicators, ",")})
 	if err != nil {
 		return nil, err
 	}
@@ -43,26 +47,20 @@ func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, period string) (*coho
 	if err != nil {
 		return nil, err
 	}
-	if len(cols) != len(p.Columns) || len(cols) < len(memberColumns) {
-		return nil, fmt.Errorf("pack %s: query yields %d columns, manifest declares %d", p.Name, len(cols), len(p.Columns))
+	if !slices.Equal(cols, appraisalColumns) {
+		return nil, fmt.Errorf("pack %s: query yields columns %s, the appraisal needs %s", p.Name,
+			strings.Join(cols, ", "), strings.Join(appraisalColumns, ", "))
 	}
-	c := &cohortData{pack: p.Name}
-	for _, col := range p.Columns[len(memberColumns):] {
-		c.columns = append(c.columns, col.Name)
-	}
-	k := len(c.columns)
+	k := len(indicators)
+	c := &cohortData{}
 	var arena []int64 // the rows' values, allocated a chunk of rows at a time
-	dest := make([]any, len(cols))
-	var nrows int64
-	vals := make([]sql.NullInt64, k)
+	var (
+		months, nrows, short int64
+		vals                 []any
+	)
 	for rows.Next() {
 		var r cohortRow
-		var months int64
-		dest[0], dest[1], dest[2], dest[3], dest[4] = &r.key, &r.name, &r.districtCode, &months, &nrows
-		for i := range vals {
-			dest[len(memberColumns)+i] = &vals[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
+		if err := rows.Scan(&r.key, &r.name, &r.districtCode, &months, &nrows, &vals, &short); err != nil {
 			return nil, fmt.Errorf("pack %s: %w", p.Name, err)
 		}
 		r.months = int(months)
@@ -70,97 +68,187 @@ func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, period string) (*coho
 			arena = make([]int64, 4096*k)
 		}
 		r.values, arena = arena[:k:k], arena[k:]
-		for i, v := range vals {
-			r.values[i] = v.Int64
+		for i := range k {
+			var x any
+			if i < len(vals) {
+				x = vals[i]
+			}
+			switch v := x.(type) {
+			case int64:
+				r.values[i] = v
+			case nil:
+				r.missing |= 1 << i // no value in any month: reported, not silently 0
+			default:
+				return nil, fmt.Errorf("pack %s: indicator %q: want BIGINT hundredths, got %T", p.Name, indicators[i], x)
+			}
 		}
+		r.missing |= uint64(short)
+		vals = vals[:0]
 		c.rows = append(c.rows, r)
 	}
 	return c, rows.Err()
 }
 
+// benchmark is one indicator's benchmark in a ranking.
+type benchmark struct {
+	rule     qiancun.Benchmark
+	value    int64 // hundredths; ≤ 0: everyone scores 0
+	best     int64 // the cohort's highest value
+	position int   // percentile: the 1-based position in the sorted values
+	fallback bool  // percentile ≤ 0: the highest value was taken
+}
+
+// benchmarks computes each indicator's benchmark over the members' values, by the rules:
+// max, the nearest-rank percentile (falling back to the highest value when ≤ 0) or the
+// target × nMonths.
+func benchmarks(fr *qiancun.ForceRules, members []qiancun.Member, nMonths int) ([]benchmark, error) {
+	out := make([]benchmark, len(fr.Indicators))
+	var sorted []int64
+	for i, in := range fr.Indicators {
+		b, err := qiancun.ParseBenchmark(in.Benchmark)
+		if err != nil {
+			return nil, fmt.Errorf("indicator %q: %w", in.Name, err)
+		}
+		bm := benchmark{rule: b}
+		for r := range members {
+			if v := members[r].Values[i]; r == 0 || v > bm.best {
+				bm.best = v
+			}
+		}
+		switch b.Mode {
+		case qiancun.BenchmarkMax:
+			bm.value = bm.best
+		case qiancun.BenchmarkPercentile:
+			n := len(members)
+			if n == 0 {
+				break
+			}
+			sorted = sorted[:0]
+			for r := range members {
+				sorted = append(sorted, max(members[r].Values[i], 0))
+			}
+			bm.position = (b.P*n + 99) / 100 // ⌈P/100 × N⌉, P and N whole
+			bm.value = nth(sorted, bm.position-1)
+			if bm.value <= 0 {
+				bm.value, bm.fallback = bm.best, true
+			}
+		case qiancun.BenchmarkTarget:
+			bm.value = b.PerMonth * int64(nMonths)
+		}
+		out[i] = bm
+	}
+	return out, nil
+}
+
+// nth returns the value that would be at index k of vs sorted ascending, reordering vs: a
+// quickselect (Hoare's partition, middle pivot), linear on average where a sort is not.
+func nth(vs []int64, k int) int64 {
+	lo, hi := 0, len(vs)-1
+	for lo < hi {
+		p := vs[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for vs[i] < p {
+				i++
+			}
+			for vs[j] > p {
+				j--
+			}
+			if i <= j {
+				vs[i], vs[j] = vs[j], vs[i]
+				i++
+				j--
+			}
+		}
+		// Now vs[lo..j] ≤ p ≤ vs[i..hi], and every index strictly between j and i holds p.
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return vs[k]
+		}
+	}
+	return vs[k]
+}
+
 // appraise scores, ranks and grades the cohort under fr.
 func appraise(fr *qiancun.ForceRules, c *cohortData, nMonths int) ([]qiancun.Member, []qiancun.IndicatorInfo, error) {
 	k := len(fr.Indicators)
-	idx := make([]int, k)
+	names := make([]string, k)
 	for i, in := range fr.Indicators {
-		j := slices.Index(c.columns, in.Name)
-		if j < 0 {
-			return nil, nil, fmt.Errorf("indicator %q: the pack %s yields no such column", in.Name, c.pack)
-		}
-		idx[i] = j
-	}
-	identity := len(c.columns) == k
-	for i, j := range idx {
-		identity = identity && i == j
+		names[i] = in.Name
 	}
 	members := make([]qiancun.Member, len(c.rows))
-	best := make([]int64, k)
+	missing := make([]int, k)
 	for r := range c.rows {
 		row := &c.rows[r]
+		if len(row.values) != k {
+			return nil, nil, fmt.Errorf("member %d: %d values for %d indicators", r, len(row.values), k)
+		}
 		m := &members[r]
 		m.Key, m.Name, m.DistrictCode, m.Months = row.key, row.name, row.districtCode, row.months
 		m.District = qiancun.DistrictName(m.DistrictCode)
-		if identity {
-			m.Values = row.values // the rules score the pack's columns in its own order
-		} else {
-			m.Values = make([]int64, k)
-		}
-		for i, j := range idx {
-			v := row.values[j]
-			m.Values[i] = v
-			if r == 0 || v > best[i] {
-				best[i] = v
+		m.Values = row.values
+		if row.missing != 0 {
+			for i := range k {
+				if row.missing&(1<<i) != 0 {
+					m.Missing = append(m.Missing, names[i])
+					missing[i]++
+				}
 			}
 		}
 	}
+	bms, err := benchmarks(fr, members, nMonths)
+	if err != nil {
+		return nil, nil, err
+	}
 
-	// Exact scoring. Each indicator's points are weight × max(v, 0) / best, so the total ×
-	// 100 is Σ W_i·v_i / b_i with W_i the weight in hundredths... computed over the common
-	// denominator D = Π b_i (the best values are the same for every member), and rounded
-	// half away from zero once.
+	// Exact scoring. Indicator i gives w_i × min(v_i, B_i) / B_i with v_i counted from 0 and
+	// w_i = wN_i / wD_i, or 0 when B_i ≤ 0. Over the common denominator den = Π wD_i × B_i
+	// (the same for every member) that is coef_i × min(v_i, B_i) / den with
+	// coef_i = wN_i × den / (wD_i × B_i), a whole number; the total × 100 is rounded half
+	// away from zero once.
 	weights := make([]*big.Rat, k)
 	for i, in := range fr.Indicators {
 		weights[i], _ = new(big.Rat).SetString(strconv.FormatFloat(in.Weight, 'f', -1, 64))
 	}
-	// wNum/wDen: weight as a fraction; coef_i = wNum_i × D / (b_i × wDen_i) over a common
-	// denominator den = D (weights' denominators folded into num via lcm).
 	den := big.NewInt(1)
 	for i := range k {
-		if best[i] > 0 {
-			den.Mul(den, big.NewInt(best[i]))
+		if bms[i].value > 0 {
+			den.Mul(den, big.NewInt(bms[i].value))
+			den.Mul(den, weights[i].Denom())
 		}
-		den.Mul(den, weights[i].Denom())
 	}
 	coef := make([]*big.Int, k)
 	for i := range k {
-		if best[i] <= 0 {
-			coef[i] = new(big.Int)
+		coef[i] = new(big.Int)
+		if bms[i].value <= 0 {
 			continue
 		}
-		c := new(big.Int).Mul(weights[i].Num(), den)
-		c.Quo(c, big.NewInt(best[i]))
-		c.Quo(c, weights[i].Denom())
-		coef[i] = c
+		coef[i].Mul(weights[i].Num(), den)
+		coef[i].Quo(coef[i], big.NewInt(bms[i].value))
+		coef[i].Quo(coef[i], weights[i].Denom())
 	}
-	// score×100 = round(100 × Σ coef_i × v_i / den)
 	num, term, q, rem := new(big.Int), new(big.Int), new(big.Int), new(big.Int)
-	hundredDen := new(big.Int).Set(den)
+	hundred := big.NewInt(100)
 	for r := range members {
 		m := &members[r]
 		num.SetInt64(0)
 		for i := range k {
-			v := max(m.Values[i], 0)
-			if v == 0 || coef[i].Sign() == 0 {
+			v := min(max(m.Values[i], 0), bms[i].value)
+			if v <= 0 {
 				continue
 			}
 			term.SetInt64(v)
 			term.Mul(term, coef[i])
 			num.Add(num, term)
 		}
-		num.Mul(num, big.NewInt(100))
-		q.QuoRem(num, hundredDen, rem)
+		num.Mul(num, hundred)
+		q.QuoRem(num, den, rem)
 		rem.Lsh(rem, 1)
-		if rem.CmpAbs(hundredDen) >= 0 {
+		if rem.Cmp(den) >= 0 {
 			q.Add(q, big.NewInt(1))
 		}
 		m.ScoreHundredths = q.Int64()
@@ -168,34 +256,44 @@ func appraise(fr *qiancun.ForceRules, c *cohortData, nMonths int) ([]qiancun.Mem
 
 	infos := make([]qiancun.IndicatorInfo, k)
 	for i, in := range fr.Indicators {
-		infos[i] = qiancun.IndicatorInfo{Name: in.Name, Weight: weights[i].FloatString(2), Best: hundredths(best[i])}
+		b := bms[i]
+		infos[i] = qiancun.IndicatorInfo{Name: in.Name, Weight: weights[i].FloatString(2),
+			BenchmarkRule: b.rule.String(), BenchmarkMode: b.rule.Mode, Benchmark: hundredths(max(b.value, 0)),
+			BenchmarkPosition: b.position, BenchmarkFallback: b.fallback, Best: hundredths(b.best),
+			Money: in.Money, Missing: missing[i]}
 	}
-	// Points per indicator, exactly: round(100 × w × v / best) in 128-bit integers. The
-	// quotient is at most 100 × the weight, since v ≤ best.
+	// Points per indicator, exactly: round(100 × w × min(v, B) / B) in 128-bit integers.
+	// The quotient is at most 100 × the weight.
 	pNum := make([]uint64, k) // 100 × weight numerator
-	pDen := make([]uint64, k) // weight denominator × best
+	pDen := make([]uint64, k) // weight denominator × benchmark
 	for i := range k {
-		if best[i] > 0 && weights[i].Num().IsUint64() && weights[i].Denom().IsUint64() {
-			hi, lo := bits.Mul64(weights[i].Denom().Uint64(), uint64(best[i]))
+		if bms[i].value > 0 && weights[i].Num().IsUint64() && weights[i].Denom().IsUint64() && weights[i].Num().Uint64() < math.MaxUint64/100 {
+			hi, lo := bits.Mul64(weights[i].Denom().Uint64(), uint64(bms[i].value))
 			if hi == 0 {
 				pNum[i], pDen[i] = 100*weights[i].Num().Uint64(), lo
 			}
 		}
 	}
-	names := make([]string, k)
-	for i, in := range fr.Indicators {
-		names[i] = in.Name
-	}
 	pointArena := make([]int64, len(members)*k) // one allocation for every member's points
+	var vetoLimit int64
+	if fr.Veto != nil {
+		// v < min_per_month × months, v whole hundredths: v < ⌈100 × min_per_month × months⌉.
+		l, _ := new(big.Rat).SetString(strconv.FormatFloat(fr.Veto.MinPerMonth, 'f', -1, 64))
+		vetoLimit = ceilRat(l.Mul(l, big.NewRat(100*int64(nMonths), 1)))
+	}
+	vi := -1
+	if fr.Veto != nil {
+		vi = slices.Index(names, fr.Veto.Indicator)
+	}
 	for r := range members {
 		m := &members[r]
 		m.Score = hundredths(m.ScoreHundredths)
 		m.Names = names
 		m.PointValues = pointArena[r*k : (r+1)*k : (r+1)*k]
 		for i := range k {
-			v := max(m.Values[i], 0)
+			v := min(max(m.Values[i], 0), bms[i].value)
 			switch {
-			case v == 0 || best[i] <= 0:
+			case v <= 0:
 			case pDen[i] != 0:
 				hi, lo := bits.Mul64(uint64(v), pNum[i])
 				q, rem := bits.Div64(hi, lo, pDen[i])
@@ -204,25 +302,34 @@ func appraise(fr *qiancun.ForceRules, c *cohortData, nMonths int) ([]qiancun.Mem
 				}
 				m.PointValues[i] = int64(q)
 			default:
-				m.PointValues[i] = points(weights[i], v, best[i])
+				m.PointValues[i] = points(weights[i], v, bms[i].value)
 			}
 		}
-		if fr.Veto != nil {
-			vi := slices.IndexFunc(fr.Indicators, func(w qiancun.Weighted) bool { return w.Name == fr.Veto.Indicator })
-			var v int64
-			if vi >= 0 {
-				v = m.Values[vi]
-			}
-			limit := int64(fr.Veto.MinPerMonth*100+0.5) * int64(nMonths)
-			if v < limit {
+		if vi >= 0 {
+			if v := m.Values[vi]; v < vetoLimit {
 				m.Vetoed = true
 				m.VetoReason = fmt.Sprintf("%s：考核期内%s为%s，低于%d个月×%g=%s", fr.Veto.Reason, fr.Veto.Indicator,
-					hundredths(v), nMonths, fr.Veto.MinPerMonth, hundredths(limit))
+					hundredths(v), nMonths, fr.Veto.MinPerMonth, hundredths(vetoLimit))
 			}
 		}
 	}
 	rankAndGrade(fr, members)
 	return members, infos, nil
+}
+
+// ceilRat is ⌈r⌉ for an r that fits an int64.
+func ceilRat(r *big.Rat) int64 {
+	q, m := new(big.Int).QuoRem(r.Num(), r.Denom(), new(big.Int))
+	if m.Sign() > 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	return q.Int64()
+}
+
+// ratOf is the float as the rules file wrote it (its shortest decimal form), exactly.
+func ratOf(f float64) *big.Rat {
+	r, _ := new(big.Rat).SetString(strconv.FormatFloat(f, 'f', -1, 64))
+	return r
 }
 
 // rankAndGrade orders members by score (then key, for a stable order), gives ranks with
@@ -290,34 +397,26 @@ func rankAndGrade(fr *qiancun.ForceRules, members []qiancun.Member) {
 	}
 
 	g := fr.Grades
-	excellent, competent, incompetent := int64(g.Excellent*100+0.5), int64(g.Competent*100+0.5), int64(g.Incompetent*100+0.5)
-	quota := int(fr.Quota*float64(len(members)) + 1e-9)
-	// 优秀: walk the eligible members in rank order a tied group at a time; a group that fits
-	// what is left of the quota is 优秀; the first that would cross it is left out whole,
-	// and so is everyone after it.
-	left, open := quota, true
-	for i := 0; i < len(members); {
-		j := i
-		for j < len(members) && members[j].ScoreHundredths == members[i].ScoreHundredths {
-			j++
+	// Thresholds in hundredths: score ≥ g ⟺ score × 100 ≥ ⌈100 g⌉, the score being whole
+	// hundredths.
+	excellent := ceilRat(new(big.Rat).Mul(ratOf(g.Excellent), big.NewRat(100, 1)))
+	competent := ceilRat(new(big.Rat).Mul(ratOf(g.Competent), big.NewRat(100, 1)))
+	incompetent := ceilRat(new(big.Rat).Mul(ratOf(g.Incompetent), big.NewRat(100, 1)))
+	quota := ratOf(fr.Quota)
+	if fr.QuotaScope == qiancun.QuotaDistrict {
+		byD := map[string][]int{}
+		for i := range members {
+			byD[members[i].DistrictCode] = append(byD[members[i].DistrictCode], i)
 		}
-		var group []int
-		for x := i; x < j; x++ {
-			if !members[x].Vetoed && members[x].ScoreHundredths >= excellent {
-				group = append(group, x)
-			}
+		for _, idx := range byD {
+			award(members, idx, quotaOf(quota, len(idx)), excellent)
 		}
-		if open && len(group) > 0 {
-			if len(group) <= left {
-				for _, x := range group {
-					members[x].Grade = qiancun.GradeExcellent
-				}
-				left -= len(group)
-			} else {
-				open = false
-			}
+	} else {
+		idx := make([]int, len(members))
+		for i := range idx {
+			idx[i] = i
 		}
-		i = j
+		award(members, idx, quotaOf(quota, len(members)), excellent)
 	}
 	for i := range members {
 		m := &members[i]
@@ -333,13 +432,51 @@ func rankAndGrade(fr *qiancun.ForceRules, members []qiancun.Member) {
 	}
 }
 
-// points is weight × v / best × 100, rounded half away from zero: the slow path, for
-// weights too large for 64-bit arithmetic.
-func points(w *big.Rat, v, best int64) int64 {
-	if best <= 0 || v <= 0 {
+// quotaOf is ⌊share × n⌋, exactly.
+func quotaOf(share *big.Rat, n int) int {
+	x := new(big.Int).Mul(share.Num(), big.NewInt(int64(n)))
+	return int(x.Quo(x, share.Denom()).Int64())
+}
+
+// award gives 优秀 within quota places to the members idx (indices into members, in rank
+// order): walk the eligible ones (score ≥ excellent, not vetoed) a group of equal totals at
+// a time; a group that fits what is left of the quota is 优秀; the first that would cross it
+// is left out whole, and so is everyone after it.
+func award(members []qiancun.Member, idx []int, quota int, excellent int64) {
+	left := quota
+	for a := 0; a < len(idx); {
+		b := a
+		for b < len(idx) && members[idx[b]].ScoreHundredths == members[idx[a]].ScoreHundredths {
+			b++
+		}
+		eligible := 0
+		for _, x := range idx[a:b] {
+			if !members[x].Vetoed && members[x].ScoreHundredths >= excellent {
+				eligible++
+			}
+		}
+		if eligible > 0 {
+			if eligible > left {
+				return
+			}
+			for _, x := range idx[a:b] {
+				if !members[x].Vetoed && members[x].ScoreHundredths >= excellent {
+					members[x].Grade = qiancun.GradeExcellent
+				}
+			}
+			left -= eligible
+		}
+		a = b
+	}
+}
+
+// points is weight × v / b × 100, rounded half away from zero: the slow path, for weights
+// too large for 64-bit arithmetic.
+func points(w *big.Rat, v, b int64) int64 {
+	if b <= 0 || v <= 0 {
 		return 0
 	}
-	r := new(big.Rat).Mul(w, big.NewRat(v, best))
+	r := new(big.Rat).Mul(w, big.NewRat(v, b))
 	n, _ := strconv.ParseInt(strings.Replace(roundRat2(r), ".", "", 1), 10, 64)
 	return n
 }

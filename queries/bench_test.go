@@ -99,7 +99,8 @@ func openNational(b *testing.B) (*store.Store, *queries.Packs, *qiancun.Rules) {
 	}
 	b.Cleanup(func() { st.Close() })
 	packs, _ := queries.LoadPacks("")
-	rules, err := queries.LoadRules("", packs.Indicators())
+	ts, _ := ingest.LoadTemplates("")
+	rules, err := queries.LoadRules("", ts.ForceIndicators())
 	if err != nil {
 		b.Fatal(err)
 	}

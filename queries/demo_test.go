@@ -2,9 +2,11 @@ package queries_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/qiancun/qiancun"
@@ -14,26 +16,50 @@ import (
 	"github.com/qiancun/qiancun/synth"
 )
 
-// TestDemoFigures ingests the demo data through the real pipeline, runs every pack on it
-// and checks the programme's published figures.
-func TestDemoFigures(t *testing.T) {
+// demoData is the demo data set, generated and ingested once for the package's tests.
+type demoData struct {
+	dir   string // the generated files
+	st    *store.Store
+	packs *queries.Packs
+	eng   *queries.Engine
+	err   error
+}
+
+var (
+	demoOnce sync.Once
+	demoSet  demoData
+)
+
+// demo returns the demo database, built on first use through the real pipeline: synth
+// writes the files, ingest reads them, the default templates and rules appraise them.
+func demo(t *testing.T) *demoData {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the whole demo database")
 	}
-	t.Parallel()
+	demoOnce.Do(func() { demoSet = buildDemo() })
+	if demoSet.err != nil {
+		t.Fatal(demoSet.err)
+	}
+	return &demoSet
+}
+
+func buildDemo() demoData {
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "qiancun-demo-")
+	if err != nil {
+		return demoData{err: err}
+	}
+	d := demoData{dir: dir}
 	sum, err := synth.Generate(ctx, dir, synth.Options{Scale: synth.Demo, Seed: 1})
 	if err != nil {
-		t.Fatal(err)
+		return demoData{err: err}
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "demo.db"))
-	if err != nil {
-		t.Fatal(err)
+	if d.st, err = store.Open(ctx, filepath.Join(dir, "demo.db")); err != nil {
+		return demoData{err: err}
 	}
-	defer st.Close()
 	ts, _ := ingest.LoadTemplates("")
-	in := ingest.New(ts, st, ingest.DefaultLimits())
+	in := ingest.New(ts, d.st, ingest.DefaultLimits())
 	files := sum.Files
 	// The registry first.
 	for i, f := range files {
@@ -42,24 +68,40 @@ func TestDemoFigures(t *testing.T) {
 		}
 	}
 	for _, f := range files {
-		if !filepath.IsAbs(f) {
-			f = filepath.Join(dir, f)
-		}
 		data, err := os.ReadFile(f)
 		if err != nil {
-			t.Fatal(err)
+			return demoData{err: err}
 		}
 		rc, err := in.Ingest(ctx, f, data, ingest.Options{})
 		if err != nil || rc.Status != qiancun.Accepted {
-			t.Fatalf("%s: %v %+v", f, err, rc)
+			return demoData{err: fmt.Errorf("%s: %v %+v", f, err, rc)}
 		}
 	}
-	packs, _ := queries.LoadPacks("")
-	rules, err := queries.LoadRules("", packs.Indicators())
+	d.packs, _ = queries.LoadPacks("")
+	rules, err := queries.LoadRules("", ts.ForceIndicators())
 	if err != nil {
-		t.Fatal(err)
+		return demoData{err: err}
 	}
-	eng := queries.New(st, packs, rules)
+	d.eng = queries.New(d.st, d.packs, rules)
+	return d
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if demoSet.st != nil {
+		demoSet.st.Close()
+		os.RemoveAll(demoSet.dir)
+	}
+	os.Exit(code)
+}
+
+// TestDemoFigures ingests the demo data through the real pipeline, runs every pack on it
+// and checks the programme's published figures.
+func TestDemoFigures(t *testing.T) {
+	t.Parallel()
+	d := demo(t)
+	ctx := context.Background()
+	eng, packs := d.eng, d.packs
 
 	p, err := eng.Progress(ctx, "2024-Q2")
 	if err != nil {
@@ -90,27 +132,28 @@ func TestDemoFigures(t *testing.T) {
 		"progress": {"period": "2024-Q2"}, "projects": {}, "project_list": {},
 		"months_received": {"period": "2024-Q2"},
 	}
+	for _, fi := range qiancun.Forces() {
+		r, err := eng.Rank(ctx, fi.Slug, "2024-Q2")
+		if err != nil {
+			t.Errorf("rank %s: %v", fi.Slug, err)
+			continue
+		}
+		if n := got["members:"+string(fi.Slug)]; n != "" && n != itoa(len(r.Members)) {
+			t.Errorf("%s: cohort %d, members %s", fi.Slug, len(r.Members), n)
+		}
+		if len(r.MissingMonths) != 0 {
+			t.Errorf("%s: missing months %v", fi.Slug, r.MissingMonths)
+		}
+		if fi.Slug == qiancun.FirstSecretary {
+			m := r.Members[0]
+			if _, err := eng.Scorecard(ctx, fi.Slug, "2024-Q2", m.Key); err != nil {
+				t.Errorf("scorecard: %v", err)
+			}
+		}
+	}
 	for _, pk := range packs.All() {
-		switch {
-		case pk.Force != "":
-			r, err := eng.Rank(ctx, pk.Force, "2024-Q2")
-			if err != nil {
-				t.Errorf("rank %s: %v", pk.Force, err)
-				continue
-			}
-			if n := got["members:"+string(pk.Force)]; n != "" && n != itoa(len(r.Members)) {
-				t.Errorf("%s: cohort %d, members %s", pk.Force, len(r.Members), n)
-			}
-			if len(r.MissingMonths) != 0 {
-				t.Errorf("%s: missing months %v", pk.Force, r.MissingMonths)
-			}
-			if pk.Force == qiancun.FirstSecretary {
-				m := r.Members[0]
-				if _, err := eng.Scorecard(ctx, pk.Force, "2024-Q2", m.Key); err != nil {
-					t.Errorf("scorecard: %v", err)
-				}
-			}
-		case pk.Name == "member_sources":
+		switch pk.Name {
+		case "member_sources", "appraisal":
 		default:
 			res, err := eng.Run(ctx, pk.Name, params[pk.Name])
 			if err != nil {
@@ -127,3 +170,47 @@ func TestDemoFigures(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestDemoGradeBands checks that the demo grades like a real appraisal under the default
+// rules, for every force, in the quarter and in a month: 称职 the largest group; 15–20%
+// 优秀; 基本称职 a minority (at most a quarter); few 不称职 beyond the vetoed (at most 5%).
+func TestDemoGradeBands(t *testing.T) {
+	t.Parallel()
+	d := demo(t)
+	var rs []*qiancun.Ranking
+	for _, p := range []string{"2024-Q2", "2024-05"} {
+		x, err := d.eng.RankAll(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, x...)
+	}
+	for _, r := range rs {
+		n := len(r.Members)
+		count := map[string]int{}
+		vetoed := 0
+		for _, m := range r.Members {
+			count[m.Grade]++
+			if m.Vetoed {
+				vetoed++
+			}
+		}
+		pct := func(g string) float64 { return 100 * float64(count[g]) / float64(n) }
+		t.Logf("%s %-15s n=%4d 优秀 %5.1f%% 称职 %5.1f%% 基本称职 %5.1f%% 不称职 %5.1f%% (vetoed %d)", r.Period, r.Force, n,
+			pct(qiancun.GradeExcellent), pct(qiancun.GradeCompetent), pct(qiancun.GradeBasic), pct(qiancun.GradeIncompetent), vetoed)
+		for _, g := range []string{qiancun.GradeExcellent, qiancun.GradeBasic, qiancun.GradeIncompetent} {
+			if count[g] >= count[qiancun.GradeCompetent] {
+				t.Errorf("%s: %d %s, not fewer than the %d 称职", r.Period+" "+string(r.Force), count[g], g, count[qiancun.GradeCompetent])
+			}
+		}
+		if p := pct(qiancun.GradeExcellent); p < 15 || p > 20 {
+			t.Errorf("%s %s: %.1f%% 优秀, want 15–20%%", r.Period, r.Force, p)
+		}
+		if p := pct(qiancun.GradeBasic); p > 25 {
+			t.Errorf("%s %s: %.1f%% 基本称职, want a minority (≤ 25%%)", r.Period, r.Force, p)
+		}
+		if p := 100 * float64(count[qiancun.GradeIncompetent]-vetoed) / float64(n); p > 5 {
+			t.Errorf("%s %s: %.1f%% 不称职 beyond the vetoed, want few (≤ 5%%)", r.Period, r.Force, p)
+		}
+	}
+}

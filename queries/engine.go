@@ -150,11 +150,15 @@ func (e *Engine) RankAll(ctx context.Context, period string) ([]*qiancun.Ranking
 
 func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Period) (*qiancun.Ranking, error) {
 	fr := e.rules.Forces[fi.Slug]
-	p := e.packs.ForForce(fi.Slug)
+	p := e.packs.Get(appraisalPack)
 	if p == nil || fr == nil {
 		return nil, fmt.Errorf("force %s has no appraisal pack or rules", fi.Slug)
 	}
-	c, err := p.scanCohort(ctx, e.data.DB(), per.String())
+	names := make([]string, len(fr.Indicators))
+	for i, in := range fr.Indicators {
+		names[i] = in.Name
+	}
+	c, err := p.scanCohort(ctx, e.data.DB(), fi.Slug, per.String(), names)
 	if err != nil {
 		return nil, err
 	}
@@ -166,12 +170,9 @@ func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Per
 	if err != nil {
 		return nil, err
 	}
-	for i := range infos {
-		infos[i].Money = slices.ContainsFunc(p.Columns, func(c OutColumn) bool { return c.Name == infos[i].Name && c.Type == "money" })
-	}
 	return &qiancun.Ranking{
 		Force: fi.Slug, ForceName: fi.Name, Period: per.String(), Months: per.MonthStrings(),
-		MissingMonths: missing, RulesVersion: e.rules.Version, Rules: fr, Indicators: infos,
+		MissingMonths: missing, RulesVersion: e.rules.Version, QuotaScope: fr.QuotaScope, Rules: fr, Indicators: infos,
 		Members: members, ComputedAt: time.Now().UTC(), KeyKind: fi.Key,
 	}, nil
 }

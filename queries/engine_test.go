@@ -74,7 +74,7 @@ func newFixture(t *testing.T, rulesFile string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := queries.LoadRules(rulesFile, packs.Indicators())
+	rules, err := queries.LoadRules(rulesFile, ts.ForceIndicators())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,18 +151,20 @@ func TestRankFirstSecretary(t *testing.T) {
 	f.ingest(t, "fs_2024-06.csv", fsCSV("2024-06", 5))
 
 	// Q2 sums: 甲 60, 30, 3万, 3, 1.5万, 6, 3; 乙 30, 60, 6万, 0, -3万, 6, 0; 丙 75, 15, 0, 3,
-	// 3万, 3, 3. Bests: 75, 60, 6万, 3, 3万, 6, 3.
-	// 甲: 12 + 7.5 + 10 + 15 + 7.5 + 10 + 10 = 72; 乙: 6 + 15 + 20 + 0 + 0 + 10 + 0 = 51 and
-	// vetoed (30 < 15 × 3); 丙: 15 + 3.75 + 0 + 15 + 15 + 5 + 10 = 63.75. Quota floor(0.6) = 0.
-	// 乙's latest row lists 370112001002 first: 历城区.
+	// 3万, 3, 3. Benchmarks under the default rules: 驻村天数 target:20, 20 × 3 = 60; the
+	// others p80, at position ⌈0.8 × 3⌉ = 3 of three, the highest (negatives as 0): 60, 6万,
+	// 3, 3万, 6, 3.
+	// 甲: 15 + 7.5 + 10 + 15 + 7.5 + 10 + 10 = 75; 乙: 7.5 + 15 + 20 + 0 + 0 + 10 + 0 = 52.5
+	// and vetoed (30 < 15 × 3); 丙: 15 (75 ≥ 60: capped) + 3.75 + 0 + 15 + 15 + 5 + 10 =
+	// 63.75. Quota floor(0.6) = 0. 乙's latest row lists 370112001002 first: 历城区.
 	r, err = f.eng.Rank(ctx, qiancun.FirstSecretary, "2024-Q2")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []ranked{
-		{"甲", 1, 1, "历城区", "72.00", qiancun.GradeCompetent, false},
+		{"甲", 1, 1, "历城区", "75.00", qiancun.GradeCompetent, false},
 		{"丙", 2, 1, "平阴县", "63.75", qiancun.GradeCompetent, false},
-		{"乙", 3, 2, "历城区", "51.00", qiancun.GradeIncompetent, true},
+		{"乙", 3, 2, "历城区", "52.50", qiancun.GradeIncompetent, true},
 	}
 	if diff := cmp.Diff(want, summary(r)); diff != "" {
 		t.Errorf("ranking (-want +got):\n%s", diff)
@@ -183,7 +185,8 @@ func TestRankFirstSecretary(t *testing.T) {
 		t.Fatal(err)
 	}
 	line := sc.Lines[1] // 走访农户数
-	if line.Indicator != "走访农户数" || line.Value != "15.00" || line.Best != "60.00" || line.Points != "3.75" || len(line.Sources) != 3 {
+	if line.Indicator != "走访农户数" || line.Value != "15.00" || line.Best != "60.00" || line.Points != "3.75" || len(line.Sources) != 3 ||
+		line.Benchmark != "60.00" || line.BenchmarkRule != "p80" || line.BenchmarkMode != qiancun.BenchmarkPercentile || line.BenchmarkPosition != 3 {
 		t.Errorf("scorecard line = %+v", line)
 	}
 	for _, s := range line.Sources {
@@ -192,8 +195,9 @@ func TestRankFirstSecretary(t *testing.T) {
 		}
 	}
 
-	// June resubmitted: 丙 visited 65 households. Visits best becomes 75: 甲 70.50, 乙 48.00,
-	// 丙 75.00.
+	// June resubmitted: 丙 visited 65 households: 75 in the quarter, the visits' p80 now.
+	// 甲: 15 + 6 + 10 + 15 + 7.5 + 10 + 10 = 73.5; 乙: 7.5 + 12 + 20 + 0 + 0 + 10 + 0 = 49.5;
+	// 丙: 15 + 15 + 0 + 15 + 15 + 5 + 10 = 75.
 	f.ingest(t, "fs_2024-06_更正.csv", fsCSV("2024-06", 65))
 	r, err = f.eng.Rank(ctx, qiancun.FirstSecretary, "2024-Q2")
 	if err != nil {
@@ -201,8 +205,8 @@ func TestRankFirstSecretary(t *testing.T) {
 	}
 	want = []ranked{
 		{"丙", 1, 1, "平阴县", "75.00", qiancun.GradeCompetent, false},
-		{"甲", 2, 1, "历城区", "70.50", qiancun.GradeCompetent, false},
-		{"乙", 3, 2, "历城区", "48.00", qiancun.GradeIncompetent, true},
+		{"甲", 2, 1, "历城区", "73.50", qiancun.GradeCompetent, false},
+		{"乙", 3, 2, "历城区", "49.50", qiancun.GradeIncompetent, true},
 	}
 	if diff := cmp.Diff(want, summary(r)); diff != "" {
 		t.Errorf("after the resubmission (-want +got):\n%s", diff)
@@ -220,26 +224,24 @@ func TestRankFirstSecretary(t *testing.T) {
 
 func TestRulesOverride(t *testing.T) {
 	t.Parallel()
-	rules := `version = "test-override"
+	// Each force's first indicator weighs 100 against the highest; the others are collected
+	// unscored (weight 0), as the rules must name every indicator of a template.
+	var b strings.Builder
+	b.WriteString(`version = "test-override"
 [defaults]
-method = "best"
+benchmark = "max"
 quota = 0.5
 grades = { excellent = 80, competent = 60, incompetent = 40 }
-[forces.first_secretary]
-indicators = [{ name = "驻村天数", weight = 100 }]
-[forces.enterprise]
-indicators = [{ name = "投入资金", weight = 100 }]
-[forces.finance]
-indicators = [{ name = "发放贷款金额", weight = 100 }]
-[forces.law]
-indicators = [{ name = "入村服务次数", weight = 100 }]
-[forces.postal]
-indicators = [{ name = "直播带货场次", weight = 100 }]
-[forces.tech]
-indicators = [{ name = "指导项目数", weight = 100 }]
-[forces.culture]
-indicators = [{ name = "打造文化品牌数", weight = 100 }]
-`
+`)
+	ts, _ := ingest.LoadTemplates("")
+	for f, ti := range ts.ForceIndicators() {
+		fmt.Fprintf(&b, "[forces.%s]\nindicators = [\n", f)
+		for i, in := range ti.Indicators {
+			fmt.Fprintf(&b, "  { name = %q, weight = %d },\n", in, map[bool]int{true: 100}[i == 0])
+		}
+		b.WriteString("]\n")
+	}
+	rules := b.String()
 	path := filepath.Join(t.TempDir(), "rules.toml")
 	if err := os.WriteFile(path, []byte(rules), 0o644); err != nil {
 		t.Fatal(err)
@@ -264,7 +266,7 @@ indicators = [{ name = "打造文化品牌数", weight = 100 }]
 	}
 }
 
-// TestPacksGolden runs every pack but the appraisal ones on the fixture and compares the
+// TestPacksGolden runs every pack on the fixture and compares the
 // result with testdata/golden/<pack>.json (go test -update rewrites them: review the diff).
 func TestPacksGolden(t *testing.T) {
 	t.Parallel()
@@ -279,9 +281,10 @@ func TestPacksGolden(t *testing.T) {
 		"project_list":      {"status": "在建"},
 		"months_received":   {"period": "2024-Q2"},
 		"member_sources":    {"force": "law", "key": idL, "period": "2024-05"},
+		"appraisal":         {"force": "first_secretary", "period": "2024-Q2", "indicators": "走访农户数,驻村天数,协调资金,村集体增收"},
 	}
 	for _, p := range f.eng.Packs().All() {
-		if p.Force == "" && cases[p.Name] == nil {
+		if cases[p.Name] == nil {
 			t.Errorf("pack %s has no golden case", p.Name)
 		}
 	}

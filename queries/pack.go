@@ -26,22 +26,21 @@ var embeddedPacks embed.FS
 // Pack is a folder of SQL with a manifest (pack.toml): what it computes, its parameters and
 // its output columns. See README.md for how to add one.
 type Pack struct {
-	Name        string        `toml:"name" json:"name"`
-	Description string        `toml:"description" json:"description"`
-	Force       qiancun.Force `toml:"force" json:"force,omitempty"` // set on a force's appraisal pack
-	SQL         string        `toml:"sql" json:"-"`                 // the file that runs, default query.sql
-	Params      []Param       `toml:"param" json:"params"`
-	Columns     []OutColumn   `toml:"column" json:"columns"`
+	Name        string      `toml:"name" json:"name"`
+	Description string      `toml:"description" json:"description"`
+	SQL         string      `toml:"sql" json:"-"` // the file that runs, default query.sql
+	Params      []Param     `toml:"param" json:"params"`
+	Columns     []OutColumn `toml:"column" json:"columns"`
 
 	query string
 }
 
 // Param is a parameter of a pack. Every parameter is bound, never pasted into the SQL: a
 // parameter p is $p in the SQL, and a period parameter also binds $p_months, the months
-// (YYYY-MM) inside it, as VARCHAR[].
+// (YYYY-MM) inside it, as VARCHAR[]. A list parameter (comma-separated) is a VARCHAR[].
 type Param struct {
 	Name        string `toml:"name" json:"name"`
-	Type        string `toml:"type" json:"type"` // period, month, district, force, string, integer, decimal
+	Type        string `toml:"type" json:"type"` // period, month, district, force, string, integer, decimal, list
 	Required    bool   `toml:"required" json:"required"`
 	Default     string `toml:"default" json:"default,omitempty"`
 	Description string `toml:"description" json:"description"`
@@ -72,35 +71,8 @@ func (ps *Packs) Get(name string) *Pack {
 	return nil
 }
 
-// ForForce returns the appraisal pack of force f, or nil.
-func (ps *Packs) ForForce(f qiancun.Force) *Pack {
-	for _, p := range ps.list {
-		if p.Force == f {
-			return p
-		}
-	}
-	return nil
-}
-
-// Indicators returns, per force, the indicator columns its appraisal pack yields: every
-// output column but key, name, district_code and months.
-func (ps *Packs) Indicators() map[qiancun.Force][]string {
-	out := map[qiancun.Force][]string{}
-	for _, p := range ps.list {
-		if p.Force == "" {
-			continue
-		}
-		for _, c := range p.Columns {
-			if !slices.Contains(memberColumns, c.Name) {
-				out[p.Force] = append(out[p.Force], c.Name)
-			}
-		}
-	}
-	return out
-}
-
-// memberColumns are the columns every appraisal pack yields before its indicators.
-var memberColumns = []string{"key", "name", "district_code", "months", "rows"}
+// appraisalPack is the pack the engine appraises every force with.
+const appraisalPack = "appraisal"
 
 // LoadPacks returns the embedded packs, overridden or extended by the packs in dir (one
 // folder each, holding pack.toml) when dir is not empty.
@@ -137,6 +109,9 @@ func (ps *Packs) add(fsys fs.FS, root string) error {
 			return fmt.Errorf("%s: %w", m, err)
 		}
 		if und := md.Undecoded(); len(und) > 0 {
+			if und[0].String() == "force" {
+				return fmt.Errorf("%s: unknown setting \"force\": a force's appraisal pack is gone; every force is appraised by the one \"appraisal\" pack, driven by the rules (add an indicator to the template and the rules instead)", m)
+			}
 			return fmt.Errorf("%s: unknown setting %q", m, und[0].String())
 		}
 		if p.SQL == "" {
@@ -163,19 +138,18 @@ func (p *Pack) check() error {
 	if p.Name == "" {
 		return fmt.Errorf("pack has no name")
 	}
-	if p.Force != "" {
-		if _, ok := qiancun.LookupForce(string(p.Force)); !ok {
-			return fmt.Errorf("pack %s: unknown force %q", p.Name, p.Force)
+	if p.Name == appraisalPack {
+		var names []string
+		for _, c := range p.Columns {
+			names = append(names, c.Name)
 		}
-		for i, c := range memberColumns {
-			if i >= len(p.Columns) || p.Columns[i].Name != c {
-				return fmt.Errorf("pack %s: an appraisal pack's columns start with %s", p.Name, strings.Join(memberColumns, ", "))
-			}
+		if !slices.Equal(names, appraisalColumns) {
+			return fmt.Errorf("pack %s: the appraisal pack's columns are %s", p.Name, strings.Join(appraisalColumns, ", "))
 		}
 	}
 	for _, pr := range p.Params {
 		switch pr.Type {
-		case "period", "month", "district", "force", "string", "integer", "decimal":
+		case "period", "month", "district", "force", "string", "integer", "decimal", "list":
 		default:
 			return fmt.Errorf("pack %s: parameter %s has unknown type %q", p.Name, pr.Name, pr.Type)
 		}
@@ -248,6 +222,15 @@ func (p *Pack) bind(given map[string]string) ([]any, error) {
 				args = append(args, sql.Named(pr.Name, n))
 				continue
 			}
+		case "list":
+			items := []string{}
+			for x := range strings.SplitSeq(v, ",") {
+				if x = strings.TrimSpace(x); x != "" {
+					items = append(items, x)
+				}
+			}
+			args = append(args, sql.Named(pr.Name, items))
+			continue
 		case "decimal":
 			if v != "" {
 				if _, ok := new(big.Rat).SetString(v); !ok {

@@ -3,6 +3,7 @@ package queries
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/qiancun/qiancun"
 )
@@ -10,7 +11,7 @@ import (
 // ErrNoMember is returned when the member is not in the period's cohort.
 var ErrNoMember = errors.New("member not in the cohort of this period")
 
-// qiancun.Scorecard returns the explanation of key's appraisal in force over period.
+// Scorecard returns the explanation of key's appraisal in force over period.
 func (e *Engine) Scorecard(ctx context.Context, force qiancun.Force, period, key string) (*qiancun.Scorecard, error) {
 	r, err := e.Rank(ctx, force, period)
 	if err != nil {
@@ -27,8 +28,10 @@ func (e *Engine) Scorecard(ctx context.Context, force qiancun.Force, period, key
 	sc := &qiancun.Scorecard{Force: force, Period: r.Period, RulesVersion: r.RulesVersion, CohortSize: len(r.Members),
 		MissingMonths: r.MissingMonths, Member: *m}
 	for i, in := range r.Indicators {
-		line := qiancun.ScoreLine{Indicator: in.Name, Value: hundredths(m.Values[i]), Best: in.Best, Weight: in.Weight,
-			Points: hundredths(m.PointValues[i]), Sources: []qiancun.Source{}}
+		line := qiancun.ScoreLine{Indicator: in.Name, Value: hundredths(m.Values[i]), Missing: slices.Contains(m.Missing, in.Name),
+			BenchmarkRule: in.BenchmarkRule, BenchmarkMode: in.BenchmarkMode, Benchmark: in.Benchmark,
+			BenchmarkPosition: in.BenchmarkPosition, BenchmarkFallback: in.BenchmarkFallback, Best: in.Best,
+			Weight: in.Weight, Points: hundredths(m.PointValues[i]), Sources: []qiancun.Source{}}
 		for _, row := range res.Rows {
 			if row[5] != in.Name {
 				continue

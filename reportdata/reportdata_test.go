@@ -71,7 +71,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := queries.LoadRules("", packs.Indicators())
+	rules, err := queries.LoadRules("", ts.ForceIndicators())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -382,21 +382,26 @@ func (a *appraisal) gradeColours(sheet, ref string) error {
 	return a.b.f.SetConditionalFormat(sheet, ref, opts)
 }
 
-// rules writes 指标说明: the indicators with their weights and the cohort's best values, the
-// scoring method, the veto, the grades, the quota and the rules version.
+// rules writes 指标说明: the indicators with their weights, benchmarks (how each is set, in
+// one sentence, and its value in this ranking) and the cohort's highest values; the veto,
+// the grades, the quota and the rules version: enough for a member to recompute their own
+// points.
 func (a *appraisal) rules() error {
 	r := a.r
 	fr := r.Rules
 	type line struct {
 		item, name string
 		weight     any // float64 or nil
+		mode       string
+		bench      any
 		best       any
 		bestKind   kind
 		note       string
 	}
 	var lines []line
+	n := len(r.Members)
 	for _, ind := range r.Indicators {
-		l := line{item: "考核指标", name: ind.Name, note: "得分 = 权重 × 本人数值 ÷ 全市最高值；负值按 0 计；最高值 ≤ 0 时均得 0 分", bestKind: kInt}
+		l := line{item: "考核指标", name: ind.Name, bestKind: kInt, mode: benchmarkMode(ind), note: benchmarkNote(ind, n, len(r.Months))}
 		if w, ok := parseHundredths(ind.Weight); ok {
 			l.weight = dec(w)
 		}
@@ -407,10 +412,15 @@ func (a *appraisal) rules() error {
 				l.name += "(万元)"
 			}
 		}
+		if b, ok := parseHundredths(ind.Benchmark); ok {
+			l.bench = dec(b)
+			if ind.Money {
+				l.bench = wan(b)
+			}
+		}
 		lines = append(lines, l)
 	}
 	lines = append(lines, line{item: "总分", name: "各指标得分之和", note: "四舍五入保留两位小数"})
-	n := len(r.Members)
 	if fr != nil {
 		if fr.Veto != nil {
 			months := len(r.Months)
@@ -422,9 +432,14 @@ func (a *appraisal) rules() error {
 		}
 		quota := int(fr.Quota*float64(n) + 1e-9) // as the engine rounds it
 		g := fr.Grades
+		excellent := fmt.Sprintf("总分 ≥ %g，未被一票否决，且在优秀名额内：名额 = ⌊%g%% × 考核人数 %d⌋ = %d 人，按名次同分者同进同出",
+			g.Excellent, fr.Quota*100, n, quota)
+		if fr.QuotaScope == qiancun.QuotaDistrict {
+			excellent = fmt.Sprintf("总分 ≥ %g，未被一票否决，且在本区县优秀名额内：各区县名额 = ⌊%g%% × 该区县考核人数⌋，在区县内按名次同分者同进同出",
+				g.Excellent, fr.Quota*100)
+		}
 		lines = append(lines,
-			line{item: "等级", name: qiancun.GradeExcellent, note: fmt.Sprintf(
-				"总分 ≥ %g，未被一票否决，且在优秀名额内：名额 = ⌊%g%% × 考核人数 %d⌋ = %d 人，按名次同分者同进同出", g.Excellent, fr.Quota*100, n, quota)},
+			line{item: "等级", name: qiancun.GradeExcellent, note: excellent},
 			line{item: "等级", name: qiancun.GradeCompetent, note: fmt.Sprintf("总分 ≥ %g 且非优秀", g.Competent)},
 			line{item: "等级", name: qiancun.GradeBasic, note: fmt.Sprintf("%g ≤ 总分 < %g", g.Incompetent, g.Competent)},
 			line{item: "等级", name: qiancun.GradeIncompetent, note: fmt.Sprintf("总分 < %g，或被一票否决", g.Incompetent)},
@@ -450,8 +465,8 @@ func (a *appraisal) rules() error {
 		footer: a.footer(sheet),
 		cols: []column{
 			{header: "项目", kind: kText, width: 8}, {header: "名称", kind: kText, width: 22},
-			{header: "权重", kind: kDec2}, {header: "考核期最高值", kind: kMoney, width: 12},
-			{header: "说明", kind: kText, width: min(noteW, 70)},
+			{header: "权重", kind: kDec2}, {header: "满分基准", kind: kText, width: 16}, {header: "基准值", kind: kMoney, width: 12},
+			{header: "考核期最高值", kind: kMoney, width: 12}, {header: "说明", kind: kText, width: min(noteW, 70)},
 		},
 		rows: len(lines),
 	}
@@ -462,12 +477,44 @@ func (a *appraisal) rules() error {
 	for _, l := range lines {
 		if err := sw.add([]any{
 			sw.cell(kText, false, l.item), sw.cell(kText, false, l.name), sw.cell(kDec2, false, l.weight),
-			sw.cell(l.bestKind, false, l.best), sw.cell(kText, false, l.note),
+			sw.cell(kText, false, l.mode), sw.cell(l.bestKind, false, l.bench), sw.cell(l.bestKind, false, l.best),
+			sw.cell(kText, false, l.note),
 		}); err != nil {
 			return err
 		}
 	}
 	return sw.end()
+}
+
+// benchmarkMode names an indicator's benchmark in Chinese, with the rule as written.
+func benchmarkMode(ind qiancun.IndicatorInfo) string {
+	switch ind.BenchmarkMode {
+	case qiancun.BenchmarkPercentile:
+		return "第" + strings.TrimPrefix(ind.BenchmarkRule, "p") + "百分位（" + ind.BenchmarkRule + "）"
+	case qiancun.BenchmarkTarget:
+		return "目标值（" + ind.BenchmarkRule + "）"
+	}
+	return "最高值（" + ind.BenchmarkRule + "）"
+}
+
+// benchmarkNote explains in one sentence how the indicator's points are given, with this
+// ranking's figures (n members, months months), so that a member can recompute them.
+func benchmarkNote(ind qiancun.IndicatorInfo, n, months int) string {
+	const share = "得分 = 权重 × 本人数值 ÷ 基准值（负值按 0 计，达到或超过基准值得满分，基准值 ≤ 0 时均得 0 分）"
+	switch ind.BenchmarkMode {
+	case qiancun.BenchmarkPercentile:
+		p := strings.TrimPrefix(ind.BenchmarkRule, "p")
+		s := fmt.Sprintf("以全市第%s百分位数为基准值：把 %d 人的数值由小到大排列（负值按 0 计），取第 ⌈%s%% × %d⌉ = %d 位的数值，若其 ≤ 0 则改取最高值，%s",
+			p, n, p, n, ind.BenchmarkPosition, share)
+		if ind.BenchmarkFallback {
+			s += "；本期该位数值 ≤ 0，已改取最高值"
+		}
+		return s + "。"
+	case qiancun.BenchmarkTarget:
+		x := strings.TrimPrefix(ind.BenchmarkRule, "target:")
+		return fmt.Sprintf("以计划目标为基准值：每月 %s × %d 个月 = %s，%s。", x, months, ind.Benchmark, share)
+	}
+	return "以考核期内全市最高值为基准值（以最高值为满分，其余按比例计分），" + share + "。"
 }
 
 // sources writes 数据来源: every submission the ranking was computed from.

@@ -159,14 +159,22 @@ func TestAppraisalWorkbook(t *testing.T) {
 	})
 
 	t.Run("指标说明", func(t *testing.T) {
-		checkReportSheet(t, data, f, "指标说明", []string{"第一书记", "2024年第2季度"}, []string{"项目", "名称", "权重", "考核期最高值", "说明"}, 18)
-		got := rows(t, f, "指标说明", 4, 18, 5)
-		if diff := cmp.Diff([]string{"考核指标", "协调资金(万元)", "20", "2800"}, got[2][:4]); diff != "" {
+		checkReportSheet(t, data, f, "指标说明", []string{"第一书记", "2024年第2季度"}, []string{"项目", "名称", "权重", "满分基准", "基准值", "考核期最高值", "说明"}, 18)
+		got := rows(t, f, "指标说明", 4, 18, 7)
+		if diff := cmp.Diff([]string{"考核指标", "协调资金(万元)", "20", "第80百分位（p80）", "1200", "2800"}, got[2][:6]); diff != "" {
 			t.Errorf("协调资金 (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"考核指标", "驻村天数", "15", "目标值（target:20）", "60", "100"}, got[0][:6]); diff != "" {
+			t.Errorf("驻村天数 (-want +got):\n%s", diff)
 		}
 		all := strings.Join(flatten(got), "|")
 		for _, s := range []string{"一票否决|驻村天数不足|", "考核期内驻村天数合计低于 每月 15 × 3 个月 = 45",
-			"⌊20% × 考核人数 5⌋ = 1 人", "|优秀|", "|不称职|", "|2024-default|", "|缺报月份|2024-06|"} {
+			"⌊20% × 考核人数 5⌋ = 1 人", "|优秀|", "|不称职|", "|2024-p80|", "|缺报月份|2024-06|",
+			// One sentence per mode, with this ranking's figures.
+			"以计划目标为基准值：每月 20 × 3 个月 = 60.00，得分 = 权重 × 本人数值 ÷ 基准值",
+			"以全市第80百分位数为基准值：把 5 人的数值由小到大排列（负值按 0 计），取第 ⌈80% × 5⌉ = 4 位的数值，若其 ≤ 0 则改取最高值",
+			"本期该位数值 ≤ 0，已改取最高值",
+			"以考核期内全市最高值为基准值（以最高值为满分，其余按比例计分）"} {
 			if !strings.Contains(all, s) {
 				t.Errorf("指标说明 lacks %q", s)
 			}
@@ -195,7 +203,7 @@ func TestAppraisalWorkbook(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !strings.Contains(p.Title, "第一书记") || p.Creator != "qiancun" || p.Created != "2024-07-01T02:30:00Z" ||
-			!strings.Contains(p.Description, "2024-default") || p.Language != "zh-CN" {
+			!strings.Contains(p.Description, "2024-p80") || p.Language != "zh-CN" {
 			t.Errorf("document properties %+v", p)
 		}
 	})

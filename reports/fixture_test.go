@@ -20,14 +20,15 @@ var made = time.Date(2024, 7, 1, 2, 30, 0, 0, time.UTC)
 func fsRules() *qiancun.ForceRules {
 	return &qiancun.ForceRules{
 		Indicators: []qiancun.Weighted{
-			{Name: "驻村天数", Weight: 15}, {Name: "走访农户数", Weight: 15}, {Name: "协调资金", Weight: 20},
-			{Name: "实施项目数", Weight: 15}, {Name: "村集体增收", Weight: 15}, {Name: "办实事数", Weight: 10},
-			{Name: "化解矛盾纠纷数", Weight: 10},
+			{Name: "驻村天数", Weight: 15, Benchmark: "target:20"}, {Name: "走访农户数", Weight: 15, Benchmark: "p80"},
+			{Name: "协调资金", Weight: 20, Benchmark: "p80"}, {Name: "实施项目数", Weight: 15, Benchmark: "max"},
+			{Name: "村集体增收", Weight: 15, Benchmark: "p80"}, {Name: "办实事数", Weight: 10, Benchmark: "p80"},
+			{Name: "化解矛盾纠纷数", Weight: 10, Benchmark: "p80"},
 		},
-		Method: "best",
-		Veto:   &qiancun.Veto{Indicator: "驻村天数", MinPerMonth: 15, Reason: "驻村天数不足"},
-		Quota:  0.2,
-		Grades: qiancun.Grades{Excellent: 80, Competent: 60, Incompetent: 40},
+		Veto:       &qiancun.Veto{Indicator: "驻村天数", MinPerMonth: 15, Reason: "驻村天数不足"},
+		Quota:      0.2,
+		QuotaScope: qiancun.QuotaCity,
+		Grades:     qiancun.Grades{Excellent: 80, Competent: 60, Incompetent: 40},
 	}
 }
 
@@ -65,14 +66,23 @@ func smallRanking() *qiancun.Ranking {
 	r := &qiancun.Ranking{
 		Force: qiancun.FirstSecretary, ForceName: "第一书记", Period: "2024-Q2",
 		Months: []string{"2024-04", "2024-05", "2024-06"}, MissingMonths: []string{"2024-06"},
-		RulesVersion: "2024-default", Rules: fsRules(), KeyKind: qiancun.KeyID,
+		RulesVersion: "2024-p80", Rules: fsRules(), KeyKind: qiancun.KeyID,
 		ComputedAt: time.Date(2024, 7, 1, 1, 0, 0, 0, time.UTC),
 	}
 	for _, w := range fsRules().Indicators {
-		r.Indicators = append(r.Indicators, qiancun.IndicatorInfo{Name: w.Name, Weight: hundredths(int64(w.Weight) * 100),
-			Best: "100.00", Money: moneyIndicator[w.Name]})
+		b, _ := qiancun.ParseBenchmark(w.Benchmark)
+		in := qiancun.IndicatorInfo{Name: w.Name, Weight: hundredths(int64(w.Weight) * 100), BenchmarkRule: w.Benchmark,
+			BenchmarkMode: b.Mode, Benchmark: "100.00", Best: "100.00", Money: moneyIndicator[w.Name]}
+		switch b.Mode {
+		case qiancun.BenchmarkPercentile:
+			in.BenchmarkPosition = 4 // ⌈0.8 × 5⌉
+		case qiancun.BenchmarkTarget:
+			in.Benchmark = "60.00" // 20 × 3
+		}
+		r.Indicators = append(r.Indicators, in)
 	}
-	r.Indicators[2].Best = "28000000.00"
+	r.Indicators[2].Best, r.Indicators[2].Benchmark = "28000000.00", "12000000.00"
+	r.Indicators[4].BenchmarkFallback = true
 	r.Members = []qiancun.Member{
 		member(1, 1, qiancun.MakeID("37011219800101001"), "张三", "370112", 9123, qiancun.GradeExcellent, 9000, 4500, 123456, 300, 5000050, 400, 200),
 		member(2, 1, qiancun.MakeID("37012419850202002"), `=HYPERLINK("http://evil.example/","点我")`, "370124", 7000, qiancun.GradeCompetent, 8000, 3000, 2800000000, 200, -150000, 300, 100),

@@ -167,7 +167,7 @@ func (w *world) monthRows(fi, mi int) rowFunc {
 		if vigor >= starVigor {
 			return int64(n*3/4 + r.IntN(n/4+1))
 		}
-		return int64(float64(n/3+r.IntN(n-n/3+1)) * vigor)
+		return int64(float64(n/2+r.IntN(n-n/2+1)) * vigor)
 	}
 	return func(i int, d []cell) {
 		mb := &ms[i]
@@ -186,17 +186,17 @@ func (w *world) monthRows(fi, mi int) rowFunc {
 			income := int64(0)
 			switch x := r.IntN(100); {
 			case v >= starVigor:
-				income = moneyIn(r, 1_000, 50_000, v)
-			case x < 5:
+				income = workAmount(r, 1_000, 50_000, v)
+			case x < 3:
 				income = -moneyIn(r, 100, 5_000, 1)
-			case x >= 25:
-				income = moneyIn(r, 1_000, 50_000, v)
+			case x >= 10:
+				income = workAmount(r, 1_000, 50_000, v)
 			}
 			d[0].s, d[1].s, d[2].s, d[3].list = mb.name, mb.key, mb.unit, w.codes(mb.villages)
 			d[4].n = int64(min(days, daysIn(m)))
 			d[5].n = int64(float64(15+r.IntN(50)) * v)
 			d[6].n = w.funds[mi][i]
-			d[7].n = weighted(r, 55, 30, 12, 3)
+			d[7].n = weighted(r, 25, 50, 20, 5)
 			if v >= starVigor {
 				d[7].n = 2 + int64(r.IntN(2))
 				d[4].n = int64(min(27+r.IntN(4), daysIn(m)))
@@ -206,48 +206,48 @@ func (w *world) monthRows(fi, mi int) rowFunc {
 			d[10].n = scaled(4, v)
 		case qiancun.Enterprise:
 			d[0].s, d[1].s, d[2].s, d[3].list, d[4].list = mb.name, mb.key, mb.unit, mb.modes, w.codes(mb.villages)
-			d[5].n = maybe(r, 80, func() int64 { return moneyIn(r, 10_000, 1_000_000, v) })
-			d[6].n = weighted(r, 60, 30, 10)
+			d[5].n = maybe(r, 95, func() int64 { return workAmount(r, 10_000, 1_000_000, v) })
+			d[6].n = weighted(r, 10, 50, 30, 10)
 			d[7].n = scaled(40, v)
-			d[8].n = maybe(r, 70, func() int64 { return moneyIn(r, 5_000, 500_000, v) })
-			if r.IntN(100) < 4 {
+			d[8].n = maybe(r, 92, func() int64 { return workAmount(r, 5_000, 500_000, v) })
+			if r.IntN(100) < 3 {
 				d[9].n = -moneyIn(r, 500, 20_000, 1)
 			} else {
-				d[9].n = maybe(r, 75, func() int64 { return moneyIn(r, 2_000, 200_000, v) })
+				d[9].n = maybe(r, 92, func() int64 { return workAmount(r, 2_000, 200_000, v) })
 			}
 		case qiancun.Finance:
 			d[0].s, d[1].s, d[2].s, d[3].list = mb.name, mb.key, mb.unit, w.codes(mb.villages)
-			d[4].n = maybe(r, 65, func() int64 { return moneyIn(r, 50_000, 3_000_000, v) })
+			d[4].n = maybe(r, 90, func() int64 { return workAmount(r, 50_000, 3_000_000, v) })
 			d[5].n = scaled(40, v)
-			d[6].n = int64(r.IntN(4))
+			d[6].n = 1 + weighted(r, 40, 45, 15)
 			d[7].n = scaled(30, v)
 		case qiancun.Law:
 			d[0].s, d[1].s, d[2].s, d[3].list = mb.name, mb.key, mb.unit, w.codes(mb.villages)
 			d[4].n = 1 + scaled(7, v)
 			d[5].n = scaled(15, v)
 			d[6].n = scaled(5, v)
-			d[7].n = int64(r.IntN(4))
+			d[7].n = 1 + weighted(r, 30, 50, 20)
 			d[8].n = scaled(6, v)
 		case qiancun.Postal:
 			d[0].s, d[1].s, d[2].s = mb.name, mb.key, w.towns[mb.town].code
-			d[3].n = maybe(r, 85, func() int64 { return moneyIn(r, 1_000, 200_000, v) })
-			d[4].n = maybe(r, 85, func() int64 { return moneyIn(r, 2_000, 300_000, v) })
-			d[5].n = maybe(r, 50, func() int64 { return moneyIn(r, 100_000, 2_000_000, v) })
+			d[3].n = maybe(r, 96, func() int64 { return workAmount(r, 1_000, 200_000, v) })
+			d[4].n = maybe(r, 96, func() int64 { return workAmount(r, 2_000, 300_000, v) })
+			d[5].n = maybe(r, 92, func() int64 { return workAmount(r, 100_000, 2_000_000, v) })
 			d[6].n = scaled(8, v)
 		case qiancun.Tech:
-			sessions := int64(r.IntN(5))
+			sessions := 1 + scaled(4, v)
 			d[0].s, d[1].s, d[2].s, d[3].s, d[4].list = mb.name, mb.key, mb.unit, mb.field, w.codes(mb.villages)
 			d[5].n = sessions
-			d[6].n = sessions * int64(15+r.IntN(46))
-			d[7].n = int64(r.IntN(3))
-			d[8].n = scaled(3, v)
+			d[6].n = sessions * int64(25+r.IntN(26))
+			d[7].n = weighted(r, 10, 55, 35)
+			d[8].n = 1 + scaled(3, v)
 		case qiancun.Culture:
-			events := int64(r.IntN(6))
+			events := 1 + scaled(5, v)
 			d[0].s, d[1].s, d[2].s, d[3].list = mb.name, mb.key, mb.field, w.codes(mb.villages)
 			d[4].n = events
-			d[5].n = events * int64(30+r.IntN(171))
-			d[6].n = scaled(6, v)
-			d[7].n = weighted(r, 90, 10)
+			d[5].n = events * int64(60+r.IntN(61))
+			d[6].n = 1 + scaled(6, v)
+			d[7].n = weighted(r, 30, 55, 15)
 		}
 	}
 }

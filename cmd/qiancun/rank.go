@@ -11,22 +11,24 @@ import (
 	"text/tabwriter"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 )
 
 // engineFlags are the flags of every command that runs the engine.
 type engineFlags struct {
-	db, packs, rules *string
+	db, packs, rules, templates *string
 }
 
 func addEngineFlags(fs interface {
 	String(name, value, usage string) *string
 }) engineFlags {
 	return engineFlags{
-		db:    fs.String("db", "", "database file (required)"),
-		packs: fs.String("packs", "", "directory of query packs that override or add to the built-in ones"),
-		rules: fs.String("rules", "", "appraisal rules file (TOML) instead of the built-in default rules"),
+		db:        fs.String("db", "", "database file (required)"),
+		packs:     fs.String("packs", "", "directory of query packs that override or add to the built-in ones"),
+		rules:     fs.String("rules", "", "appraisal rules file (TOML) instead of the built-in default rules"),
+		templates: fs.String("templates", "", "directory of templates that override or add to the built-in ones (the rules are checked against them)"),
 	}
 }
 
@@ -39,7 +41,11 @@ func (f engineFlags) open(ctx context.Context) (*store.Store, *queries.Engine, e
 	if err != nil {
 		return nil, nil, errUsage(err.Error())
 	}
-	rules, err := queries.LoadRules(*f.rules, packs.Indicators())
+	ts, err := ingest.LoadTemplates(*f.templates)
+	if err != nil {
+		return nil, nil, errUsage(err.Error())
+	}
+	rules, err := queries.LoadRules(*f.rules, ts.ForceIndicators())
 	if err != nil {
 		return nil, nil, errUsage(err.Error())
 	}
@@ -109,8 +115,23 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 		fmt.Fprintf(e.stderr, "note: no accepted %s submission for %s; those months count as missing, not zero\n",
 			r.Force, strings.Join(r.MissingMonths, ", "))
 	}
+	for _, in := range r.Indicators {
+		if in.Missing > 0 {
+			fmt.Fprintf(e.stderr, "note: %d members have no %s value in a month they were present in (a submission made before the template had it); their points count what there is, and --json lists it under missing\n",
+				in.Missing, in.Name)
+		}
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s %s · rules %s · %d members\n", r.ForceName, r.Period, r.RulesVersion, page.Total)
+	// How each indicator's points were given: weight × min(1, value / benchmark).
+	bench := make([]string, len(r.Indicators))
+	for i, in := range r.Indicators {
+		bench[i] = fmt.Sprintf("%s: weight %s, %s = %s", in.Name, in.Weight, in.BenchmarkRule, in.Benchmark)
+		if in.BenchmarkFallback {
+			bench[i] += " (max: the percentile was ≤ 0)"
+		}
+	}
+	fmt.Fprintf(tw, "benchmarks: %s\n", strings.Join(bench, "; "))
 	head := []string{"rank", "district_rank", "key", "name", "district", "score", "grade", "vetoed"}
 	for _, in := range r.Indicators {
 		head = append(head, in.Name)

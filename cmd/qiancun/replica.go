@@ -67,7 +67,7 @@ func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOpti
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}
-	rules, err := queries.LoadRules(o.rules, packs.Indicators())
+	rules, err := queries.LoadRules(o.rules, ts.ForceIndicators())
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}

@@ -217,7 +217,7 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}
-	rules, err := queries.LoadRules(o.rules, packs.Indicators())
+	rules, err := queries.LoadRules(o.rules, ts.ForceIndicators())
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}

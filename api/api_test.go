@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,7 @@ import (
 	"github.com/qiancun/qiancun/api"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 	"github.com/qiancun/qiancun/synth"
@@ -145,6 +147,7 @@ type testEnv struct {
 type envOptions struct {
 	files  []string // demo files ingested before serving, in order
 	config api.Config
+	now    func() time.Time // the publications' clock; nil for time.Now
 }
 
 func newEnv(t testing.TB, o envOptions) *testEnv {
@@ -189,6 +192,9 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 		cfg.Tokens = testTokens()
 	}
 	cfg.Gatherer = reg
+	if o.now != nil {
+		cfg.Publish = publish.New(st, eng, publish.Options{Now: o.now})
+	}
 	env := &testEnv{st: st, reg: reg, log: &bytes.Buffer{}, mu: &sync.Mutex{}}
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{env.mu, env.log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if env.srv, err = api.New(logger, st, eng, ts, m, cfg); err != nil {

@@ -35,6 +35,7 @@ const (
 	codeTooLarge         = "too_large"
 	codeUnavailable      = "unavailable"
 	codeReadOnly         = "read_only"
+	codeRefused          = "refused" // a publication rule refused the request (409)
 	codeInternal         = "internal"
 )
 
@@ -91,7 +92,8 @@ type errorBody struct {
 }
 
 // fail writes err as the response. It is the only place that turns errors into HTTP
-// answers: an *Error as it is; a bad parameter 400; a missing member or submission 404; an
+// answers: an *Error as it is; a bad parameter 400; a refusal of the publication rules
+// 409; a missing member or submission 404; an
 // upload over the limit 413; a template out of an uploader's scope 403; a request whose
 // client has gone nothing at all; anything else 500 with a generic message, logged here,
 // once, with its cause.
@@ -102,9 +104,12 @@ func (s *Server) fail(c *gin.Context, err error) {
 		mbe *http.MaxBytesError
 		oos errOutOfScope
 		uf  qiancun.ErrUnknownForce
+		pr  *qiancun.PublicationError
 	)
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &pr):
+		ae = &Error{Status: http.StatusConflict, Code: codeRefused, Message: pr.Message}
 	case errors.As(err, &pe):
 		ae = errParam(pe.Param, "%s", pe.Msg)
 	case errors.As(err, &uf):

@@ -228,11 +228,9 @@ func (s *Server) ranking(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	grade := c.Query("grade")
-	switch grade {
-	case "", qiancun.GradeExcellent, qiancun.GradeCompetent, qiancun.GradeBasic, qiancun.GradeIncompetent:
-	default:
-		s.fail(c, errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", grade))
+	grade, err := gradeParam(c)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	limit, offset, err := pageParams(c, 50, 1000)
@@ -240,36 +238,31 @@ func (s *Server) ranking(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	version := s.st.Version()
-	r, err := s.eng.Rank(c.Request.Context(), fi.Slug, period)
+	pub, err := s.rankingSource(c, cl, fi.Slug, period)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	rv := s.views.get(r, version)
+	var rv *rankView
+	source := sourceLive
+	if pub != nil {
+		if rv, err = s.pubView(c.Request.Context(), pub.ID); err != nil {
+			s.fail(c, err)
+			return
+		}
+		source = sourcePublished
+	} else {
+		version := s.st.Version()
+		r, err := s.eng.Rank(c.Request.Context(), fi.Slug, period)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		rv = s.views.get(r, version)
+	}
 	full := cl.admin()
 	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: grade, Query: c.Query("q"), MatchKey: full, Limit: limit, Offset: offset})
-	enc := rv.members(full)
-
-	bp := pagePool.Get().(*[]byte)
-	b := append((*bp)[:0], rv.head...)
-	b = append(b, `,"total":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	b = append(b, `,"limit":`...)
-	b = strconv.AppendInt(b, int64(limit), 10)
-	b = append(b, `,"offset":`...)
-	b = strconv.AppendInt(b, int64(offset), 10)
-	b = append(b, `,"members":[`...)
-	for n, i := range idx {
-		if n > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, enc[i]...)
-	}
-	b = append(b, "]}"...)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
-	*bp = b
-	pagePool.Put(bp)
+	writePage(c, rv, source, pub, full, idx, total, limit, offset)
 }
 
 // scorecardJSON is a scorecard as the API shows it: the member as in the ranking.
@@ -281,6 +274,8 @@ type scorecardJSON struct {
 	MissingMonths []string            `json:"missing_months"`
 	Member        memberJSON          `json:"member"`
 	Lines         []qiancun.ScoreLine `json:"lines"`
+	Source        string              `json:"source"`      // live or published
+	Publication   *pubRef             `json:"publication"` // the publication served, or null
 }
 
 // scorecard answers GET /members/{force}/{key}/scorecard. {key} is the member's opaque id,
@@ -300,12 +295,29 @@ func (s *Server) scorecard(c *gin.Context) {
 	}
 	version := s.st.Version()
 	ctx := c.Request.Context()
-	r, err := s.eng.Rank(ctx, fi.Slug, period)
+	// The same source as the ranking: a leader sees a published member as published.
+	pub, err := s.rankingSource(c, cl, fi.Slug, period)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	rv := s.views.get(r, version)
+	var rv *rankView
+	var frozen pubView
+	if pub != nil {
+		if frozen, err = s.frozen(ctx, pub.ID); err != nil {
+			s.fail(c, err)
+			return
+		}
+		rv = frozen.rv
+	} else {
+		r, err := s.eng.Rank(ctx, fi.Slug, period)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		rv = s.views.get(r, version)
+	}
+	r := rv.r
 	i, err := rv.resolve(c.Param("key"), cl.admin())
 	if err != nil {
 		s.fail(c, err)
@@ -315,14 +327,24 @@ func (s *Server) scorecard(c *gin.Context) {
 		s.fail(c, errNotFound("no such member in the cohort of this force and period"))
 		return
 	}
-	sc, err := s.eng.Scorecard(ctx, fi.Slug, r.Period, r.Members[i].Key)
+	var sc *qiancun.Scorecard
+	if pub != nil {
+		sc, err = s.cfg.Publish.Scorecard(ctx, frozen.p, r.Members[i].Key)
+	} else {
+		sc, err = s.eng.Scorecard(ctx, fi.Slug, r.Period, r.Members[i].Key)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	source := sourceLive
+	if pub != nil {
+		source = sourcePublished
+	}
 	c.PureJSON(http.StatusOK, scorecardJSON{
 		Force: sc.Force, Period: sc.Period, RulesVersion: sc.RulesVersion, CohortSize: sc.CohortSize,
 		MissingMonths: sc.MissingMonths, Member: rv.member(i, cl.admin()), Lines: sc.Lines,
+		Source: source, Publication: refOf(pub),
 	})
 }
 
@@ -417,4 +439,14 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
 		return 0, errParam(name, "%s must be a whole number from %d to %d", name, lo, hi)
 	}
 	return n, nil
+}
+
+// gradeParam reads the grade query parameter: one of the four grades, or "" for all.
+func gradeParam(c *gin.Context) (string, error) {
+	grade := c.Query("grade")
+	switch grade {
+	case "", qiancun.GradeExcellent, qiancun.GradeCompetent, qiancun.GradeBasic, qiancun.GradeIncompetent:
+		return grade, nil
+	}
+	return "", errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", grade)
 }

@@ -21,6 +21,8 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // the appraisal workbook of a force for a period, of the city or of a district. A leader
 // limited to a district gets that district's (another is 403). 身份证号 are masked for every
 // role; only an administrator may ask for them unmasked, and anyone else asking is 403.
+// source=live|published chooses as for rankings: a leader gets the latest publication once
+// there is one, and so do the others unless they ask for live.
 func (s *Server) appraisalBook(c *gin.Context) {
 	cl := callerOf(c)
 	force := c.Query("force")
@@ -47,9 +49,20 @@ func (s *Server) appraisalBook(c *gin.Context) {
 		s.fail(c, errForbidden("only an administrator may see 身份证号 unmasked"))
 		return
 	}
-	in, err := reportdata.Appraisal(c.Request.Context(), s.eng, s.st, reportdata.AppraisalRequest{
-		Force: string(fi.Slug), Period: period, District: district, Unmasked: unmasked,
-	})
+	// The same source as the ranking: a leader gets the publication once there is one.
+	pub, err := s.rankingSource(c, cl, fi.Slug, period)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var in reports.AppraisalInput
+	if pub != nil {
+		in, err = reportdata.PublishedAppraisal(c.Request.Context(), s.cfg.Publish, s.st, pub.ID, district, unmasked)
+	} else {
+		in, err = reportdata.Appraisal(c.Request.Context(), s.eng, s.st, reportdata.AppraisalRequest{
+			Force: string(fi.Slug), Period: period, District: district, Unmasked: unmasked,
+		})
+	}
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -59,6 +59,18 @@ func (s *Server) routes() *gin.Engine {
 	v1.GET("/reports/appraisal.xlsx", readers, s.appraisalBook)
 	v1.GET("/reports/coverage.xlsx", readers, s.coverageBook)
 
+	admin := s.allow(RoleAdmin)
+	v1.GET("/publications", readers, s.publications)
+	v1.POST("/publications", admin, s.publish)
+	v1.GET("/publications/:id", readers, s.publication)
+	v1.GET("/publications/:id/diff", analysts, s.publicationDiff)
+	v1.POST("/publications/:id/finalize", admin, s.publicationMove("finalize"))
+	v1.POST("/publications/:id/withdraw", admin, s.publicationMove("withdraw"))
+	v1.POST("/publications/:id/correct", admin, s.publicationMove("correct"))
+	v1.POST("/publications/:id/objections", analysts, s.addObjection)
+	v1.GET("/objections", analysts, s.objections)
+	v1.POST("/objections/:id/resolve", admin, s.resolveObjection)
+
 	v1.POST("/submissions", upload, s.submit)
 	v1.GET("/submissions", history, s.submissions)
 	v1.GET("/submissions/:id", history, s.submission)

@@ -23,6 +23,7 @@ import (
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 )
@@ -56,6 +57,9 @@ type Config struct {
 	MemberIDKey []byte
 	// Gatherer is served at /metrics; nil serves nothing but an empty page.
 	Gatherer prometheus.Gatherer
+	// Publish publishes and serves publications; when nil, one is made over the store
+	// (which must then be a *store.Store) with the default options.
+	Publish *publish.Service
 	// Snapshot is the id of the snapshot a read replica serves: it is put in the body of
 	// every ranking (a top-level "snapshot" field), so that a client can check that the body
 	// and the X-Qiancun-Snapshot header name the same one. Empty on the primary.
@@ -86,6 +90,7 @@ type Server struct {
 
 	engine  *gin.Engine
 	views   *views
+	pubs    pubViews
 	uploads chan struct{}
 	reqSeq  atomic.Uint64
 	reqPfx  string
@@ -127,6 +132,13 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 		views:   newViews(cfg.MemberIDKey, cfg.Snapshot),
 		uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
 		reqPfx:  hex.EncodeToString(pfx[:]),
+	}
+	if s.cfg.Publish == nil {
+		ss, ok := st.(*store.Store)
+		if !ok {
+			return nil, fmt.Errorf("api: Config.Publish is required when the store is not a *store.Store")
+		}
+		s.cfg.Publish = publish.New(ss, eng, publish.Options{})
 	}
 	s.in = ingest.New(ts, guardedSink{st}, cfg.Limits)
 	s.engine = s.routes()

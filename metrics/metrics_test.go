@@ -20,6 +20,7 @@ import (
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/internal/testtool"
 	"github.com/qiancun/qiancun/metrics"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 	"github.com/qiancun/qiancun/synth"
@@ -113,6 +114,7 @@ type fixture struct {
 	now  time.Time
 	mu   sync.Mutex
 	prog *metrics.Progress
+	pub  *publish.Service
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -136,9 +138,12 @@ func newFixture(t *testing.T) *fixture {
 		Templates: monthly, TTL: 15 * time.Second,
 		Now: func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now },
 	})
-	f.reg.MustRegister(f.prog)
+	f.reg.MustRegister(f.prog, metrics.NewPublications(st, f.clock, nil))
+	f.pub = publish.New(st, queries.New(st, packs, rules), publish.Options{Now: f.clock})
 	return f
 }
+
+func (f *fixture) clock() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
 
 func (f *fixture) advance(d time.Duration) { f.mu.Lock(); f.now = f.now.Add(d); f.mu.Unlock() }
 
@@ -274,7 +279,7 @@ func TestLint(t *testing.T) {
 		"qiancun_members", "qiancun_funds_coordinated_yuan", "qiancun_projects", "qiancun_reporting_month_submissions_expected",
 		"qiancun_reporting_month_submissions_received", "qiancun_submissions_total", "qiancun_submission_last_accepted_timestamp_seconds",
 		"qiancun_submission_latest_month_start_timestamp_seconds", "qiancun_snapshot_written_timestamp_seconds",
-		"qiancun_snapshot_served_timestamp_seconds", "qiancun_snapshot_loads_total"} {
+		"qiancun_snapshot_served_timestamp_seconds", "qiancun_snapshot_loads_total", "qiancun_publications", "qiancun_objections_open"} {
 		if !names[n] {
 			t.Errorf("metric %s is missing", n)
 		}
@@ -286,5 +291,59 @@ func TestLint(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+// TestPublicationMetrics follows a publication through 公示, an objection and
+// finalization, and reads the publication metrics at each step.
+func TestPublicationMetrics(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	f.ingest(t, "帮扶村名册.xlsx", "法治专员工作表_2024-05.xlsx")
+	v := f.values(t)
+	if v["qiancun_publications{force=law,state=公示}"] != 0 || v["qiancun_objections_open"] != 0 {
+		t.Fatalf("before any publication: %v", v["qiancun_publications{force=law,state=公示}"])
+	}
+	if _, ok := v["qiancun_publication_final_age_seconds{force=law}"]; ok {
+		t.Error("an age without a final publication")
+	}
+	p, err := f.pub.Publish(ctx, publish.Request{Force: qiancun.Law, Period: "2024-05", Until: "2026-03-16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frozen, err := f.pub.Get(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.pub.AddObjection(ctx, p.ID, frozen.Members[0].Key, "x", "少算")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v = f.values(t)
+	if v["qiancun_publications{force=law,state=公示}"] != 1 || v["qiancun_objections_open"] != 1 {
+		t.Errorf("in 公示 with an objection: %v publications, %v open", v["qiancun_publications{force=law,state=公示}"], v["qiancun_objections_open"])
+	}
+	if _, err := f.pub.Resolve(ctx, o.ID, qiancun.Upheld, "admin", "无误"); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(24 * time.Hour) // the end date
+	if _, err := f.pub.Finalize(ctx, p.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(90 * time.Minute)
+	v = f.values(t)
+	want := map[string]float64{
+		"qiancun_publications{force=law,state=公示}":         0,
+		"qiancun_publications{force=law,state=已发布}":        1,
+		"qiancun_objections_open":                          0,
+		"qiancun_publication_final_age_seconds{force=law}": 5400,
+	}
+	got := map[string]float64{}
+	for k := range want {
+		got[k] = v[k]
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after finalize (-want +got):\n%s", diff)
 	}
 }

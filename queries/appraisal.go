@@ -2,7 +2,6 @@ package queries
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"math/big"
@@ -33,7 +32,7 @@ var appraisalColumns = []string{"key", "name", "district_code", "months", "rows"
 // scanCohort runs the appraisal pack for force over period with the rules' indicators and
 // scans its rows into typed fields: far cheaper than the generic Result for hundreds of
 // thousands of members.
-func (p *Pack) scanCohort(ctx context.Context, db *sql.DB, force qiancun.Force, period string, indicators []string) (*cohortData, error) {
+func (p *Pack) scanCohort(ctx context.Context, db Querier, force qiancun.Force, period string, indicators []string) (*cohortData, error) {
 	args, err := p.bind(map[string]string{"force": string(force), "period": period, "indicators": strings.Join(indicators, ",")})
 	if err != nil {
 		return nil, err

@@ -123,7 +123,7 @@ func (e *Engine) Rank(ctx context.Context, force qiancun.Force, period string) (
 		return nil, &ParamError{"period", err.Error()}
 	}
 	x, err := e.cached(ctx, "rank:"+string(force)+"|"+per.String(), func(ctx context.Context) (any, error) {
-		return e.rank(ctx, fi, per)
+		return e.rank(ctx, e.data.DB(), fi, per)
 	})
 	if err != nil {
 		return nil, err
@@ -148,7 +148,28 @@ func (e *Engine) RankAll(ctx context.Context, period string) ([]*qiancun.Ranking
 	return out, g.Wait()
 }
 
-func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Period) (*qiancun.Ranking, error) {
+// Querier runs read queries: the database handle, or one connection inside a transaction,
+// whose snapshot every query of a ranking then reads.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// RankOn appraises force over period reading only through q, never from the cache: given a
+// connection inside a transaction, the ranking is of that transaction's snapshot (what a
+// publication freezes, together with the submissions it lists).
+func (e *Engine) RankOn(ctx context.Context, q Querier, force qiancun.Force, period string) (*qiancun.Ranking, error) {
+	fi, ok := qiancun.LookupForce(string(force))
+	if !ok {
+		return nil, &ParamError{"force", fmt.Sprintf("unknown force %q", force)}
+	}
+	per, err := qiancun.ParsePeriod(period)
+	if err != nil {
+		return nil, &ParamError{"period", err.Error()}
+	}
+	return e.rank(ctx, q, fi, per)
+}
+
+func (e *Engine) rank(ctx context.Context, q Querier, fi qiancun.ForceInfo, per qiancun.Period) (*qiancun.Ranking, error) {
 	fr := e.rules.Forces[fi.Slug]
 	p := e.packs.Get(appraisalPack)
 	if p == nil || fr == nil {
@@ -158,7 +179,7 @@ func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Per
 	for i, in := range fr.Indicators {
 		names[i] = in.Name
 	}
-	c, err := p.scanCohort(ctx, e.data.DB(), fi.Slug, per.String(), names)
+	c, err := p.scanCohort(ctx, q, fi.Slug, per.String(), names)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +187,7 @@ func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Per
 	if err != nil {
 		return nil, err
 	}
-	missing, err := e.missingMonths(ctx, fi.Slug, per)
+	missing, err := e.missingMonths(ctx, q, fi.Slug, per)
 	if err != nil {
 		return nil, err
 	}
@@ -178,8 +199,8 @@ func (e *Engine) rank(ctx context.Context, fi qiancun.ForceInfo, per qiancun.Per
 }
 
 // missingMonths lists the months of per with no accepted submission of force's template.
-func (e *Engine) missingMonths(ctx context.Context, force qiancun.Force, per qiancun.Period) ([]string, error) {
-	res, err := e.packs.Get("months_received").run(ctx, e.data.DB(), map[string]string{"period": per.String()})
+func (e *Engine) missingMonths(ctx context.Context, q Querier, force qiancun.Force, per qiancun.Period) ([]string, error) {
+	res, err := e.packs.Get("months_received").run(ctx, q, map[string]string{"period": per.String()})
 	if err != nil {
 		return nil, err
 	}

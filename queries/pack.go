@@ -2,8 +2,11 @@ package queries
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -33,6 +36,17 @@ type Pack struct {
 	Columns     []OutColumn `toml:"column" json:"columns"`
 
 	query string
+}
+
+// SHA256 is the hex SHA-256 of what the pack computes: its manifest as JSON and the SQL
+// that runs. A publication records it, so that a changed pack is seen.
+func (p *Pack) SHA256() string {
+	h := sha256.New()
+	m, _ := json.Marshal(p)
+	h.Write(m)
+	h.Write([]byte{0})
+	h.Write([]byte(p.query))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Param is a parameter of a pack. Every parameter is bound, never pasted into the SQL: a
@@ -254,7 +268,7 @@ type Result struct {
 }
 
 // run executes the pack on db and converts every value to a JSON-safe type.
-func (p *Pack) run(ctx context.Context, db *sql.DB, given map[string]string) (*Result, error) {
+func (p *Pack) run(ctx context.Context, db Querier, given map[string]string) (*Result, error) {
 	args, err := p.bind(given)
 	if err != nil {
 		return nil, err

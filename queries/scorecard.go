@@ -3,7 +3,6 @@ package queries
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/qiancun/qiancun"
 )
@@ -28,10 +27,7 @@ func (e *Engine) Scorecard(ctx context.Context, force qiancun.Force, period, key
 	sc := &qiancun.Scorecard{Force: force, Period: r.Period, RulesVersion: r.RulesVersion, CohortSize: len(r.Members),
 		MissingMonths: r.MissingMonths, Member: *m}
 	for i, in := range r.Indicators {
-		line := qiancun.ScoreLine{Indicator: in.Name, Value: hundredths(m.Values[i]), Missing: slices.Contains(m.Missing, in.Name),
-			BenchmarkRule: in.BenchmarkRule, BenchmarkMode: in.BenchmarkMode, Benchmark: in.Benchmark,
-			BenchmarkPosition: in.BenchmarkPosition, BenchmarkFallback: in.BenchmarkFallback, Best: in.Best,
-			Weight: in.Weight, Points: hundredths(m.PointValues[i]), Sources: []qiancun.Source{}}
+		line := qiancun.NewScoreLine(in, m, i)
 		for _, row := range res.Rows {
 			if row[5] != in.Name {
 				continue

@@ -24,6 +24,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/qiancun/qiancun"
 )
 
 // ManifestName is the manifest's file name in a snapshot's directory.
@@ -303,4 +305,17 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// LatestPublications picks, from publications listed newest first (as the store lists
+// them), the latest of each force: what a manifest records.
+func LatestPublications(ps []qiancun.Publication) map[string]Publication {
+	out := map[string]Publication{}
+	for _, p := range ps {
+		if _, ok := out[string(p.Force)]; ok {
+			continue
+		}
+		out[string(p.Force)] = Publication{ID: p.ID, Period: p.Period, State: string(p.State), Hash: p.Hash, PublishedAt: p.CreatedAt.UTC()}
+	}
+	return out
 }

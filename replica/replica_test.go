@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/replica"
 )
 
@@ -393,5 +394,23 @@ func TestSnapshotter(t *testing.T) {
 	}
 	if len(ids) != 2 || ids[0] != last.ID {
 		t.Errorf("kept %v, want the newest two, %s first", ids, last.ID)
+	}
+}
+
+func TestLatestPublications(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 30, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	// Newest first, as the store lists them.
+	ps := []qiancun.Publication{
+		{ID: 5, Force: qiancun.FirstSecretary, Period: "2024-Q3", State: qiancun.Notice, Hash: "h5", CreatedAt: at},
+		{ID: 4, Force: qiancun.Law, Period: "2024-Q2", State: qiancun.Final, Hash: "h4", CreatedAt: at.Add(-time.Hour)},
+		{ID: 3, Force: qiancun.FirstSecretary, Period: "2024-Q2", State: qiancun.Superseded, Hash: "h3", CreatedAt: at.Add(-2 * time.Hour)},
+	}
+	want := map[string]replica.Publication{
+		"first_secretary": {ID: 5, Period: "2024-Q3", State: "公示", Hash: "h5", PublishedAt: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)},
+		"law":             {ID: 4, Period: "2024-Q2", State: "已发布", Hash: "h4", PublishedAt: time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)},
+	}
+	if diff := cmp.Diff(want, replica.LatestPublications(ps)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/reports"
 	"github.com/qiancun/qiancun/store"
@@ -218,4 +219,66 @@ func text(row []any, col map[string]int, name string) string {
 func number(row []any, col map[string]int, name string) int64 {
 	n, _ := value(row, col, name).(int64)
 	return n
+}
+
+// Publications is what the publication workbook needs of the publication service
+// (*publish.Service).
+type Publications interface {
+	Get(ctx context.Context, id int64) (*qiancun.Publication, error)
+	Objections(ctx context.Context, f store.ObjectionFilter) ([]qiancun.Objection, error)
+	Diff(ctx context.Context, from int64, to publish.Ref) (*publish.Diff, error)
+}
+
+// PublishedAppraisal gathers the appraisal workbook of publication id: its frozen ranking,
+// the submissions it froze (as the store recorded them), its objections and answers, and
+// for a correction the members whose standing it changed.
+func PublishedAppraisal(ctx context.Context, pubs Publications, st Store, id int64, district string, unmasked bool) (reports.AppraisalInput, error) {
+	if err := checkDistrict(district); err != nil {
+		return reports.AppraisalInput{}, err
+	}
+	p, err := pubs.Get(ctx, id)
+	if err != nil {
+		return reports.AppraisalInput{}, err
+	}
+	var sources []reports.Source
+	for _, u := range p.Submissions {
+		subs, _, err := st.Submissions(ctx, store.SubmissionFilter{Templates: []string{u.Template}, Period: u.Month, Limit: 1000})
+		if err != nil {
+			return reports.AppraisalInput{}, err
+		}
+		for _, s := range subs {
+			if s.ID == u.ID {
+				sources = append(sources, source(s))
+			}
+		}
+	}
+	obs, err := pubs.Objections(ctx, store.ObjectionFilter{PublicationID: id})
+	if err != nil {
+		return reports.AppraisalInput{}, err
+	}
+	info := &reports.Publication{
+		ID: p.ID, Kind: p.Kind(), State: p.State, Hash: p.Hash, PrevHash: p.PrevHash, CreatedAt: p.CreatedAt,
+		CreatedBy: p.CreatedBy, Until: p.Until, Corrects: p.Corrects, Reason: p.Reason, Objections: obs,
+	}
+	if p.Corrects != 0 {
+		d, err := pubs.Diff(ctx, p.Corrects, publish.Ref(p.ID))
+		if err != nil {
+			return reports.AppraisalInput{}, err
+		}
+		for _, c := range d.Changed {
+			info.Corrections = append(info.Corrections, reports.Correction{Change: "变动", Key: c.Key, Name: c.Name,
+				BeforeTotal: c.Before.Total, AfterTotal: c.After.Total, BeforeRank: c.Before.Rank, AfterRank: c.After.Rank,
+				BeforeGrade: c.Before.Grade, AfterGrade: c.After.Grade})
+		}
+		for _, x := range d.Entered {
+			info.Corrections = append(info.Corrections, reports.Correction{Change: "新增", Key: x.Key, Name: x.Name,
+				AfterTotal: x.Total, AfterRank: x.Rank, AfterGrade: x.Grade})
+		}
+		for _, x := range d.Left {
+			info.Corrections = append(info.Corrections, reports.Correction{Change: "移出", Key: x.Key, Name: x.Name,
+				BeforeTotal: x.Total, BeforeRank: x.Rank, BeforeGrade: x.Grade})
+		}
+	}
+	return reports.AppraisalInput{Ranking: p.Ranking(), District: district, Unmasked: unmasked, Sources: sources,
+		Publication: info}, nil
 }

@@ -29,6 +29,9 @@ type AppraisalInput struct {
 	Sources []Source
 	// Made is the time of making shown on every sheet; zero means now.
 	Made time.Time
+	// Publication, when set, makes the workbook that publication's document: Ranking is
+	// then its frozen ranking. See publication.go.
+	Publication *Publication
 }
 
 // Source is a submission that fed a report.
@@ -50,6 +53,9 @@ func (in AppraisalInput) Filename() string {
 		return "考核结果.xlsx"
 	}
 	name := forceName(in.Ranking) + "考核结果_" + in.Ranking.Period
+	if p := in.Publication; p != nil {
+		name += "_" + string(p.Kind) + "_" + strconv.FormatInt(p.ID, 10)
+	}
 	if in.District != "" {
 		name += "_" + districtLabel(in.District)
 	}
@@ -87,7 +93,7 @@ func WriteAppraisal(w io.Writer, in AppraisalInput) error {
 			a.members = append(a.members, i)
 		}
 	}
-	for _, step := range []func() error{a.summary, a.ranking, a.rules, a.sources} {
+	for _, step := range []func() error{a.summary, a.ranking, a.rules, a.sources, a.publicationSheets} {
 		if err := step(); err != nil {
 			return fmt.Errorf("appraisal workbook: %w", err)
 		}
@@ -95,6 +101,10 @@ func WriteAppraisal(w io.Writer, in AppraisalInput) error {
 	title := forceName(r) + "考核结果（" + a.scope() + " · " + periodText(r.Period) + "）"
 	desc := fmt.Sprintf("济南市万人下乡、千村提升 %s考核结果。考核期 %s，%s，考核人数 %d，规则版本 %s，计算时间 %s。",
 		forceName(r), r.Period, a.scope(), len(r.Members), r.RulesVersion, stamp(r.ComputedAt))
+	if p := in.Publication; p != nil {
+		title = forceName(r) + "考核结果" + string(p.Kind) + "（" + a.scope() + " · " + periodText(r.Period) + " · 发布 #" + strconv.FormatInt(p.ID, 10) + "）"
+		desc += a.pubLine()
+	}
 	return b.save(w, docProps(title, "帮扶力量考核", desc, "考核,"+forceName(r)+","+r.Period, made))
 }
 
@@ -119,6 +129,9 @@ func (a *appraisal) info(extra string) string {
 	r := a.r
 	s := fmt.Sprintf("考核期：%s（%s）　范围：%s　考核人数：%d　规则版本：%s", r.Period, monthsText(r.Months), a.scope(),
 		len(r.Members), r.RulesVersion)
+	if pl := a.pubLine(); pl != "" {
+		s = pl + "\n" + s
+	}
 	if extra != "" {
 		s += "　" + extra
 	}

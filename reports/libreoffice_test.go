@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/internal/testtool"
 	"github.com/qiancun/qiancun/reports"
 )
@@ -28,6 +29,14 @@ func TestLibreOfficeOpens(t *testing.T) {
 		},
 		"appraisal_1000": func(w *bytes.Buffer) error {
 			return reports.WriteAppraisal(w, reports.AppraisalInput{Ranking: bigRanking(1000), Made: made})
+		},
+		"appraisal_publication": func(w *bytes.Buffer) error {
+			r := smallRanking()
+			return reports.WriteAppraisal(w, reports.AppraisalInput{Ranking: r, Made: made, Publication: &reports.Publication{
+				ID: 3, Kind: qiancun.KindCorrection, State: qiancun.Final, Hash: strings.Repeat("ab", 32), CreatedAt: made,
+				Corrects: 2, Reason: "更正", Corrections: []reports.Correction{{Change: "变动", Key: r.Members[0].Key, Name: "张三"}},
+				Objections: []qiancun.Objection{{ID: 1, MemberKey: r.Members[1].Key, MemberName: "乙", RaisedAt: made, Reason: "x"}},
+			}})
 		},
 		"coverage": func(w *bytes.Buffer) error { return reports.WriteCoverage(w, coverageInput()) },
 		"receipt_xlsx": func(w *bytes.Buffer) error {

@@ -1,5 +1,6 @@
 // Package store owns the DuckDB database: its embedded, numbered migrations, the raw files,
-// submissions with their history, receipts, facts, members and the village registry. It is
+// submissions with their history, receipts, facts, members and the village registry, and the
+// append-only tables of publications and objections (publications.go). It is
 // the only package that imports the DuckDB driver; it satisfies ingest.Sink (with the domain
 // package's Template, Fact and Submission; it never imports ingest), and gives the
 // query engine a database/sql handle to run its packs on.
@@ -36,6 +37,8 @@ type Store struct {
 
 	// version counts the writes that changed what a KPI may read; caches key on it.
 	version atomic.Uint64
+
+	pubMu sync.Mutex // one publication write at a time (InPublicationTx)
 
 	regMu sync.Mutex
 	reg   *registry // nil until first asked for, and after the registry changes

@@ -27,6 +27,7 @@ import (
 //	templates = ""              # directory of templates overriding the built-in ones
 //	member_id_key = "<64 hex>"  # keys the opaque member ids; random on each start when empty
 //	progress_ttl = "15s"        # how long the progress metrics are cached between scrapes
+//	bundles = "bundles"         # every new publication's bundle is written under it; empty: none
 //	snapshots = "snapshots"     # snapshots directory: the primary writes, a replica reads
 //	keep_snapshots = 5          # snapshots the primary keeps
 //	replica = false             # serve as a read replica of the snapshots (no db then)
@@ -49,6 +50,7 @@ type serverConfig struct {
 	Templates     string        `toml:"templates"`
 	MemberIDKey   string        `toml:"member_id_key"`
 	ProgressTTL   string        `toml:"progress_ttl"`
+	Bundles       string        `toml:"bundles"`
 	Snapshots     string        `toml:"snapshots"`
 	KeepSnapshots int           `toml:"keep_snapshots"`
 	Replica       bool          `toml:"replica"`
@@ -81,7 +83,7 @@ func loadConfig(path string) (*serverConfig, error) {
 		return nil, fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
 	}
 	dir := filepath.Dir(path)
-	for _, p := range []*string{&c.DB, &c.Rules, &c.Packs, &c.Templates, &c.Snapshots} {
+	for _, p := range []*string{&c.DB, &c.Rules, &c.Packs, &c.Templates, &c.Bundles, &c.Snapshots} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

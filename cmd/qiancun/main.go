@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -37,6 +38,8 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// now is the clock: what "today" is for a publication's 公示 window. Tests move it.
+	now func() time.Time
 }
 
 type command struct {
@@ -56,6 +59,9 @@ func commands() []command {
 		{"rank", "print a force's ranking for an appraisal period", runRank},
 		{"query", "run a query pack (KPIs, coverage, progress, projects)", runQuery},
 		{"report", "write an Excel workbook: appraisal results or village coverage", runReport},
+		{"publish", "publish a force's ranking for public notice (公示): freeze it, hash it, chain it", runPublish},
+		{"publication", "list, show, finalize, withdraw, correct, verify or diff publications", runPublication},
+		{"objection", "record, answer and list objections (异议) to a publication in 公示", runObjection},
 	}
 }
 
@@ -70,20 +76,24 @@ Commands:
 func usage(w io.Writer) {
 	fmt.Fprint(w, usageHead)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, "\nRun 'qiancun <command> --help' for a command's flags.\n")
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	return runEnv(ctx, &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}, args)
+}
+
+// runEnv runs the command args names in the environment e.
+func runEnv(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 {
-		usage(stderr)
+		usage(e.stderr)
 		return exitUsage
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
-		usage(stdout)
+		usage(e.stdout)
 		return exitOK
 	}
 	for _, c := range commands() {
@@ -91,8 +101,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return c.run(ctx, e, args[1:])
 		}
 	}
-	fmt.Fprintf(stderr, "qiancun: unknown command %q\n\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(e.stderr, "qiancun: unknown command %q\n\n", args[0])
+	usage(e.stderr)
 	return exitUsage
 }
 

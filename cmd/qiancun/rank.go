@@ -12,6 +12,7 @@ import (
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
 )
@@ -71,10 +72,11 @@ func exitFor(err error) int {
 }
 
 func runRank(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "rank", "--db PATH --force SLUG --period P [--district CODE] [--unmasked] [--json]",
+	fs := newFlags(e, "rank", "--db PATH (--force SLUG --period P | --publication ID) [--district CODE] [--unmasked] [--json]",
 		`Prints a force's ranking for an appraisal period (YYYY-MM, YYYY-Qn or YYYY): rank, district
 rank, key, name, district, score, grade, veto and each indicator's value. Keys (身份证号) are
-masked unless --unmasked.
+masked unless --unmasked. With --publication, the frozen ranking of that publication, in
+the same form.
 
 Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	ef := addEngineFlags(fs)
@@ -83,10 +85,11 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	district := fs.String("district", "", "only this district (6-digit code, e.g. 370112)")
 	unmasked := fs.Bool("unmasked", false, "show 身份证号 in full (administrators only)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	publication := fs.Int64("publication", 0, "a publication's frozen ranking instead of the live one")
 	if _, err := parseArgs(fs, args); err != nil {
 		return usageCode(err)
 	}
-	if *force == "" || *period == "" {
+	if *publication == 0 && (*force == "" || *period == "") {
 		return fail(e, exitUsage, "rank: --force and --period are required (see --help)")
 	}
 	if *district != "" && qiancun.DistrictName(*district) == "" {
@@ -97,8 +100,17 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 		return fail(e, exitFor(err), "rank: %v", err)
 	}
 	defer st.Close()
-	r, err := eng.Rank(ctx, qiancun.Force(*force), *period)
-	if err != nil {
+	var r *qiancun.Ranking
+	if *publication != 0 {
+		p, err := publish.New(st, eng, publish.Options{Now: e.now}).Get(ctx, *publication)
+		if err != nil {
+			return pubFail(e, "rank", err)
+		}
+		if *force != "" && *force != string(p.Force) || *period != "" && *period != p.Period {
+			return fail(e, exitUsage, "rank: publication %d is of %s %s", p.ID, p.Force, p.Period)
+		}
+		r = p.Ranking()
+	} else if r, err = eng.Rank(ctx, qiancun.Force(*force), *period); err != nil {
 		return fail(e, exitFor(err), "rank: %v", err)
 	}
 	page := r.Select(qiancun.Filter{District: *district})

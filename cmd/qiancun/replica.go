@@ -13,6 +13,7 @@ import (
 	"github.com/qiancun/qiancun/api"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/replica"
 	"github.com/qiancun/qiancun/store"
@@ -45,7 +46,7 @@ snapshots ('qiancun serve --snapshots DIR'). Prints "snapshot ID" on standard ou
 		return fail(e, exitRejected, "%v", err)
 	}
 	defer st.Close()
-	m, err := replica.Write(ctx, st, *out, replica.WriteOptions{})
+	m, err := replica.Write(ctx, st, *out, replica.WriteOptions{Publications: latestPublications(st)})
 	if err != nil {
 		return fail(e, exitRejected, "snapshot: %v", err)
 	}
@@ -80,9 +81,15 @@ func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOpti
 	m.Init(all)
 	snaps := metrics.NewReplicaSnapshots(reg)
 	o.api.Gatherer = reg
-	// The API checks its configuration (the tokens) when it is made: check it now, not at
-	// the first snapshot.
-	if _, err := api.New(logger, nil, nil, ts, m, o.api); err != nil {
+	// The API checks its configuration (the tokens) when it is made: check it now, over an
+	// empty database, not at the first snapshot.
+	empty, err := store.Open(ctx, "")
+	if err != nil {
+		return fail(e, exitRejected, "%v", err)
+	}
+	_, err = api.New(logger, empty, queries.New(empty, packs, rules), ts, m, o.api)
+	empty.Close()
+	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}
 
@@ -98,6 +105,8 @@ func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOpti
 		cfg := o.api
 		cfg.Snapshot = man.ID
 		eng := queries.New(st, packs, rules)
+		// The publications are read from the snapshot; the replica writes none (no bundles).
+		cfg.Publish = publish.New(st, eng, publish.Options{Now: e.now, Program: programVersion()})
 		srv, err := api.New(logger, st, eng, ts, m, cfg)
 		if err != nil {
 			st.Close()
@@ -158,4 +167,15 @@ func warm(ctx context.Context, logger *slog.Logger, st *store.Store, eng *querie
 		}
 	}
 	logger.Debug("warmed up", "month", latest, "took", time.Since(start))
+}
+
+// latestPublications reads the latest publication of each force for a snapshot's manifest.
+func latestPublications(st *store.Store) replica.Publications {
+	return func(ctx context.Context) (map[string]replica.Publication, error) {
+		ps, err := st.Publications(ctx, store.PublicationFilter{})
+		if err != nil {
+			return nil, err
+		}
+		return replica.LatestPublications(ps), nil
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/reportdata"
 	"github.com/qiancun/qiancun/reports"
@@ -51,6 +52,9 @@ func reportAppraisal(ctx context.Context, e *env, args []string) int {
 		`Writes the appraisal workbook of a force for a period (YYYY-MM, YYYY-Qn or YYYY): 汇总 (per
 district, with a chart of the average scores), 排名 (every member), 指标说明 (the rules) and
 数据来源 (the submissions it was computed from). 身份证号 are masked unless --unmasked.
+With --publication, the workbook of that publication: its frozen ranking, marked 公示稿,
+正式稿 or 更正稿 with its id, hash and 公示 window, plus 公示名单, 异议处理 and (for a
+correction) 更正说明.
 -o - writes the workbook to standard output.
 
 Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
@@ -60,21 +64,28 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	district := fs.String("district", "", "only this district (6-digit code, e.g. 370112)")
 	unmasked := fs.Bool("unmasked", false, "show 身份证号 in full (administrators only)")
 	out := fs.String("o", "", "the workbook to write (.xlsx), or - for standard output")
+	publication := fs.Int64("publication", 0, "the workbook of this publication (公示稿, 正式稿 or 更正稿) instead of the live ranking")
 	if _, err := parseArgs(fs, args); err != nil {
 		return usageCode(err)
 	}
-	if *force == "" || *period == "" || *out == "" {
-		return fail(e, exitUsage, "report appraisal: --force, --period and -o are required (see --help)")
+	if (*publication == 0 && (*force == "" || *period == "")) || *out == "" {
+		return fail(e, exitUsage, "report appraisal: --force and --period (or --publication) and -o are required (see --help)")
 	}
 	st, eng, code := openForReport(ctx, e, "appraisal", ef)
 	if st == nil {
 		return code
 	}
 	defer st.Close()
-	in, err := reportdata.Appraisal(ctx, eng, st, reportdata.AppraisalRequest{
+	var in reports.AppraisalInput
+	var err error
+	if *publication != 0 {
+		in, err = reportdata.PublishedAppraisal(ctx, publish.New(st, eng, publish.Options{Now: e.now}), st, *publication, *district, *unmasked)
+		if err != nil {
+			return pubFail(e, "report appraisal", err)
+		}
+	} else if in, err = reportdata.Appraisal(ctx, eng, st, reportdata.AppraisalRequest{
 		Force: *force, Period: *period, District: *district, Unmasked: *unmasked,
-	})
-	if err != nil {
+	}); err != nil {
 		return fail(e, exitFor(err), "report appraisal: %v", err)
 	}
 	if err := writeWorkbook(e, *out, func(w io.Writer) error { return reports.WriteAppraisal(w, in) }); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/qiancun/qiancun/api"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
+	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/replica"
 	"github.com/qiancun/qiancun/store"
@@ -49,6 +50,7 @@ ones as they appear (see deploy/README.md).`)
 	replicaMode := fs.Bool("replica", false, "serve as a read replica: the newest verified snapshot of --snapshots, read-only, swapped when a newer one appears")
 	primary := fs.String("primary", "", "with --replica: the primary's URL, named in the answer to a write")
 	poll := fs.Duration("poll", 0, "with --replica: how often to look for a newer snapshot (default 1s)")
+	bundles := fs.String("bundles", "", "directory every new publication's bundle (Parquet + manifest.json) is written under")
 	if _, err := parseArgs(fs, args); err != nil {
 		return usageCode(err)
 	}
@@ -67,7 +69,7 @@ ones as they appear (see deploy/README.md).`)
 		val  *string
 		dst  *string
 	}{{"db", db, &cfg.DB}, {"rules", rules, &cfg.Rules}, {"packs", packs, &cfg.Packs}, {"templates", templates, &cfg.Templates},
-		{"snapshots", snapshots, &cfg.Snapshots}, {"primary", primary, &cfg.PrimaryURL}} {
+		{"bundles", bundles, &cfg.Bundles}, {"snapshots", snapshots, &cfg.Snapshots}, {"primary", primary, &cfg.PrimaryURL}} {
 		if set[x.flag] {
 			*x.dst = *x.val
 		}
@@ -86,7 +88,7 @@ ones as they appear (see deploy/README.md).`)
 		return fail(e, exitUsage, "serve: --keep-snapshots, --snapshot-debounce and --poll must not be negative")
 	}
 	opt.snapshots, opt.keepSnapshots, opt.debounce, opt.poll = cfg.Snapshots, cfg.KeepSnapshots, *debounce, *poll
-	opt.packs, opt.rules = cfg.Packs, cfg.Rules
+	opt.packs, opt.rules, opt.bundles = cfg.Packs, cfg.Rules, cfg.Bundles
 	if *replicaMode || cfg.Replica {
 		if cfg.Snapshots == "" {
 			return fail(e, exitUsage, "serve: --replica needs --snapshots DIR (or snapshots in the config file)")
@@ -142,6 +144,7 @@ type serveOptions struct {
 	dev          bool
 	level        slog.Level
 	packs, rules string
+	bundles      string // where publications' bundles are written; "" for none
 	api          api.Config
 	// announce, when set, prints what a script needs once the server listens (the demo's
 	// tokens); the URL line is always printed first.
@@ -242,7 +245,9 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	for _, s := range sts {
 		m.SetLastAccepted(s.Template, s.LastAccepted)
 	}
+	reg.MustRegister(metrics.NewPublications(st, nil, logger))
 	o.api.Gatherer = reg
+	o.api.Publish = publish.New(st, eng, publish.Options{Now: e.now, Program: programVersion(), Bundles: o.bundles})
 
 	// The snapshotter writes one at start, then one after each burst of writes; it stops
 	// before the database is closed.
@@ -250,7 +255,7 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	if o.snapshots != "" {
 		snaps := metrics.NewPrimarySnapshots(reg)
 		snapshotter = replica.NewSnapshotter(st, replica.SnapshotterOptions{
-			Dir: o.snapshots, Keep: o.keepSnapshots, Debounce: o.debounce, Logger: logger,
+			Dir: o.snapshots, Keep: o.keepSnapshots, Debounce: o.debounce, Logger: logger, Publications: latestPublications(st),
 			Written: func(m *replica.Manifest, took time.Duration) { snaps.Written(m.CreatedAt, took) },
 			Failed:  func(error) { snaps.WriteFailed() },
 		})

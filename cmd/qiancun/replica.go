@@ -112,7 +112,7 @@ func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOpti
 			st.Close()
 			return nil, err
 		}
-		warm(ctx, logger, st, eng, 3*time.Second)
+		warm(ctx, logger, st, eng, time.Second)
 		return &replica.Backend{Handler: srv.Handler(), Close: st.Close}, nil
 	}
 	rs := replica.New(replica.Options{

@@ -346,7 +346,7 @@ func (r *Ranking) Positions(f Filter) ([]int, int) {
 		m := &ms[i]
 		if f.District != "" && m.DistrictCode != f.District ||
 			f.Grade != "" && m.Grade != f.Grade ||
-			f.Query != "" && !strings.Contains(m.Name, f.Query) && !(f.MatchKey && strings.Contains(m.Key, f.Query)) {
+			f.Query != "" && !strings.Contains(f.name(m), f.Query) && !(f.MatchKey && strings.Contains(m.Key, f.Query)) {
 			continue
 		}
 		total++
@@ -356,6 +356,15 @@ func (r *Ranking) Positions(f Filter) ([]int, int) {
 		idx = append(idx, i)
 	}
 	return idx, total
+}
+
+// name is m's name as the caller sees it: masked by pattern (MaskText) unless the caller
+// may see keys, so that Query cannot test whether a 身份证号 hides in a name.
+func (f Filter) name(m *Member) string {
+	if f.MatchKey {
+		return m.Name
+	}
+	return MaskText(m.Name)
 }
 
 // Member returns the member with key, or nil.

@@ -77,3 +77,26 @@ func TestMask(t *testing.T) {
 		t.Errorf("a credit code was masked: %q", got)
 	}
 }
+
+func TestMaskText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, in, want string }{
+		{"plain text unchanged", "张三 历城区", "张三 历城区"},
+		{"whole id", "37011219800101123X", "370112********123X"},
+		{"lower-case x", "37011219800101123x", "370112********123x"},
+		{"id in a footer", "注：联系人张三 370112198001011234，电话", "注：联系人张三 370112********1234，电话"},
+		{"id in a name", "李四370112198001011234", "李四370112********1234"},
+		{"full-width id", "３７０１１２１９８００１０１１２３Ｘ", "370112********123X"},
+		{"bom before id", "\uFEFF370112198001011234", "370112********1234"},
+		{"zero-width space inside", "370112\u200B198001011234", "370112********1234"},
+		{"id as a number cell", "370112198001011000", "370112********1000"},
+		{"two ids", "370112198001011234、370112198001015678", "370112********1234、370112********5678"},
+		{"longer digit run kept", "62220212345678901234", "62220212345678901234"},
+		{"village code kept", "370112001001", "370112001001"},
+		{"seventeen digits kept", "37011219800101123", "37011219800101123"},
+	} {
+		if got := MaskText(tc.in); got != tc.want {
+			t.Errorf("%s: MaskText(%q) = %q, want %q", tc.name, tc.in, got, tc.want)
+		}
+	}
+}

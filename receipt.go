@@ -22,6 +22,10 @@ const (
 	BadPeriod      Rule = "bad_period"
 	BadDate        Rule = "bad_date"
 	NoData         Rule = "no_data"
+	// BadEncoding is a cell of a CSV with bytes that are not text in the file's encoding
+	// (an invalid GBK sequence, a stray byte in UTF-8). It is an error: the value is not
+	// what was typed. The rest of the file is read as usual.
+	BadEncoding Rule = "bad_encoding"
 	// BadFile is a file the program cannot read at all: not a spreadsheet, truncated,
 	// encrypted, too large when unpacked.
 	BadFile Rule = "bad_file"
@@ -32,6 +36,9 @@ const (
 	SkippedRow    Rule = "skipped_row"    // a totals row or a footer line left out
 	ExtraColumn   Rule = "extra_column"   // a column no template declares
 	UnitConverted Rule = "unit_converted" // money given in 万元 or with a unit in the cell
+	// NotStored says that the file was checked but not kept: over the size limit, or
+	// rejected while its uploader's rejected files exceed their storage quota.
+	NotStored Rule = "not_stored"
 )
 
 // Severity says whether an Issue blocks its row.
@@ -81,14 +88,117 @@ type Receipt struct {
 	Sheet        string    `json:"sheet,omitempty"`
 	ReceivedAt   time.Time `json:"received_at"`
 	Issues       []Issue   `json:"issues"`
+	// Omitted counts, per rule and severity, the issues found beyond what a receipt keeps
+	// (MaxIssuesPerRule of one rule, MaxIssues in all): they are counted, not listed.
+	Omitted []Omitted `json:"omitted,omitempty"`
 }
 
-// Errors counts the issues of severity Error.
+// Omitted is how many issues of one rule and severity a receipt counted without listing.
+type Omitted struct {
+	Rule     Rule     `json:"rule"`
+	Severity Severity `json:"severity"`
+	Count    int      `json:"count"`
+}
+
+// The most issues a receipt lists: of one rule, and in all. A file of a million duplicate
+// rows gets a receipt of a thousand examples and the count of the rest, not a receipt larger
+// than the file.
+const (
+	MaxIssuesPerRule = 1000
+	MaxIssues        = 5000
+)
+
+// Add appends an issue, its value and message masked (MaskText: anything shaped like a 身份证号 in what
+// a department typed), unless the receipt already lists MaxIssuesPerRule of its rule or
+// MaxIssues in all: then it is only counted in Omitted. An issue of the whole file (no
+// cell: no period, an unreadable file) is always listed: there are few, and they say why
+// nothing was accepted.
+func (r *Receipt) Add(is Issue) {
+	is.Value, is.Message = MaskText(is.Value), MaskText(is.Message)
+	if is.Cell != "" && (len(r.Issues) >= MaxIssues || r.full(is.Rule)) {
+		r.omit(is.Rule, is.Severity, 1)
+		return
+	}
+	r.Issues = append(r.Issues, is)
+}
+
+// full reports whether the receipt lists MaxIssuesPerRule issues of rule already. Once it
+// does, an Omitted entry of the rule says so, so that a million issues of one rule cost a
+// short scan each; the issues are counted only while fewer than MaxIssues are listed.
+func (r *Receipt) full(rule Rule) bool {
+	for _, o := range r.Omitted {
+		if o.Rule == rule {
+			return true
+		}
+	}
+	if len(r.Issues) < MaxIssuesPerRule {
+		return false
+	}
+	n := 0
+	for i := range r.Issues {
+		if r.Issues[i].Rule == rule {
+			n++
+		}
+	}
+	return n >= MaxIssuesPerRule
+}
+
+func (r *Receipt) omit(rule Rule, sev Severity, n int) {
+	for i := range r.Omitted {
+		if o := &r.Omitted[i]; o.Rule == rule && o.Severity == sev {
+			o.Count += n
+			return
+		}
+	}
+	r.Omitted = append(r.Omitted, Omitted{Rule: rule, Severity: sev, Count: n})
+}
+
+// Seal applies what Add does to issues that were appended directly: every value masked,
+// and the issues past the limits moved to Omitted, in order. Call it once the receipt is
+// complete; it is idempotent.
+func (r *Receipt) Seal() {
+	kept := r.Issues[:0]
+	per := map[Rule]int{}
+	for _, is := range r.Issues {
+		is.Value, is.Message = MaskText(is.Value), MaskText(is.Message)
+		if is.Cell != "" && (len(kept) >= MaxIssues || per[is.Rule] >= MaxIssuesPerRule) {
+			r.omit(is.Rule, is.Severity, 1)
+			continue
+		}
+		per[is.Rule]++
+		kept = append(kept, is)
+	}
+	clear(r.Issues[len(kept):])
+	r.Issues = kept
+}
+
+// Errors counts the issues of severity Error, those only counted in Omitted included.
 func (r *Receipt) Errors() int {
 	n := 0
 	for _, is := range r.Issues {
 		if is.Severity == Error {
 			n++
+		}
+	}
+	for _, o := range r.Omitted {
+		if o.Severity == Error {
+			n += o.Count
+		}
+	}
+	return n
+}
+
+// Warnings counts the issues of severity Warning, those only counted in Omitted included.
+func (r *Receipt) Warnings() int {
+	n := 0
+	for _, is := range r.Issues {
+		if is.Severity != Error {
+			n++
+		}
+	}
+	for _, o := range r.Omitted {
+		if o.Severity != Error {
+			n += o.Count
 		}
 	}
 	return n

@@ -148,12 +148,13 @@ type envOptions struct {
 	files  []string // demo files ingested before serving, in order
 	config api.Config
 	now    func() time.Time // the publications' clock; nil for time.Now
+	db     string           // the database file; in memory when empty
 }
 
 func newEnv(t testing.TB, o envOptions) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "")
+	st, err := store.Open(ctx, o.db)
 	if err != nil {
 		t.Fatal(err)
 	}

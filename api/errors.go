@@ -131,6 +131,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	default:
 		s.log.Error("request failed", "route", routeOf(c), "method", c.Request.Method, "request_id", requestID(c), "err", err)
 		ae = errInternal(c)
+		s.noteFatal(err) // the service restarts: see Config.OnFatal
 	}
 	if ae.Status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="qiancun"`)

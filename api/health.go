@@ -25,11 +25,17 @@ func (s *Server) healthz(c *gin.Context) {
 	c.PureJSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-// readyz answers 200 while the database answers, 503 otherwise.
+// readyz answers 200 while the database answers, 503 otherwise, and 503 for good once the
+// database has failed fatally (see Config.OnFatal), even if a ping would pass.
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.st.Ping(ctx); err != nil {
+	err := s.st.Ping(ctx)
+	if err == nil && s.fatal.Load() != nil {
+		err = *s.fatal.Load()
+	}
+	if err != nil {
+		s.noteFatal(err)
 		s.log.Warn("not ready: the database does not answer", "err", err, "request_id", requestID(c))
 		s.fail(c, &Error{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "the database does not answer"})
 		return

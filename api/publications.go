@@ -377,7 +377,7 @@ func (s *Server) addObjection(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	i, err := rv.resolve(b.Member, cl.admin())
+	i, err := rv.resolve(b.Member, cl.admin(), cl.district())
 	if err != nil {
 		s.fail(c, err)
 		return

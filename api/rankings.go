@@ -126,12 +126,12 @@ func (rv *rankView) members(full bool) [][]byte {
 // member is member i as the API shows it.
 func (rv *rankView) member(i int, full bool) memberJSON {
 	m := &rv.r.Members[i]
-	key := rv.masked[i]
+	key, name := rv.masked[i], qiancun.MaskText(m.Name)
 	if full {
-		key = m.Key
+		key, name = m.Key, m.Name
 	}
 	return memberJSON{
-		ID: rv.ids[i], Rank: m.Rank, DistrictRank: m.DistrictRank, Key: key, Name: m.Name,
+		ID: rv.ids[i], Rank: m.Rank, DistrictRank: m.DistrictRank, Key: key, Name: name,
 		District: m.District, DistrictCode: m.DistrictCode, Score: m.Score, Grade: m.Grade,
 		Vetoed: m.Vetoed, VetoReason: m.VetoReason, Indicators: m.IndicatorMap(), Points: m.PointMap(), Months: m.Months,
 		Missing: m.Missing,
@@ -141,18 +141,33 @@ func (rv *rankView) member(i int, full bool) memberJSON {
 // resolve finds the member a path names: by opaque id; by masked key when only one member
 // has it; and, for an administrator, by the key itself. A non-administrator's unmasked
 // 身份证号 finds nothing, so the API cannot be used to test whether a number is in a cohort.
-func (rv *rankView) resolve(s string, admin bool) (int, error) {
+// A caller limited to a district (non-empty district) sees only that district's members:
+// any other is not found, whatever the key, and a masked key is ambiguous only when
+// several of its own district's members share it, so that the answer tells nothing of
+// other districts.
+func (rv *rankView) resolve(s string, admin bool, district string) (int, error) {
+	notFound := errNotFound("no such member in the cohort of this force and period")
+	mine := func(i int) bool { return district == "" || rv.r.Members[i].DistrictCode == district }
 	if i, ok := rv.byID[s]; ok {
+		if !mine(i) {
+			return 0, notFound
+		}
 		return i, nil
 	}
 	if admin {
-		if i, ok := rv.byKey[s]; ok {
+		if i, ok := rv.byKey[s]; ok && mine(i) {
 			return i, nil
 		}
 	}
-	switch ms := rv.byMasked[s]; len(ms) {
+	var ms []int
+	for _, i := range rv.byMasked[s] {
+		if mine(i) {
+			ms = append(ms, i)
+		}
+	}
+	switch len(ms) {
 	case 0:
-		return 0, errNotFound("no such member in the cohort of this force and period")
+		return 0, notFound
 	case 1:
 		return ms[0], nil
 	}
@@ -318,13 +333,9 @@ func (s *Server) scorecard(c *gin.Context) {
 		rv = s.views.get(r, version)
 	}
 	r := rv.r
-	i, err := rv.resolve(c.Param("key"), cl.admin())
+	i, err := rv.resolve(c.Param("key"), cl.admin(), cl.district())
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	if d := cl.district(); d != "" && r.Members[i].DistrictCode != d {
-		s.fail(c, errNotFound("no such member in the cohort of this force and period"))
 		return
 	}
 	var sc *qiancun.Scorecard

@@ -120,12 +120,21 @@ func (s *Server) receiptBook(c *gin.Context) {
 	s.sendWorkbook(c, in.Filename(), func(w io.Writer) error { return reports.WriteReceipt(w, in) })
 }
 
-// sendWorkbook makes the workbook in memory and only then answers with it, so that a
+// sendWorkbook makes the workbook in memory, at most MaxConcurrentWorkbooks at once, and
+// only then answers with it, so that a
 // failure half-way is a clean JSON error and never half a file. The name goes into
 // Content-Disposition as RFC 6266/5987 asks, so that Chinese names survive (gin's
 // FileAttachment would mangle them). Workbooks hold names and districts' figures: no cache
 // may keep them.
 func (s *Server) sendWorkbook(c *gin.Context, filename string, write func(io.Writer) error) {
+	// A workbook is made in memory: a few at a time, the others wait their turn.
+	select {
+	case s.books <- struct{}{}:
+		defer func() { <-s.books }()
+	case <-c.Request.Context().Done():
+		s.fail(c, c.Request.Context().Err())
+		return
+	}
 	var buf bytes.Buffer
 	if err := write(&buf); err != nil {
 		s.fail(c, err)

@@ -17,7 +17,7 @@ func (s *Server) routes() *gin.Engine {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.ContextWithFallback = true
-	e.Use(s.observe, s.recoverPanic)
+	e.Use(s.observe, secureHeaders, s.recoverPanic)
 	if s.cfg.ReadOnly {
 		e.Use(s.readOnly)
 	}

@@ -38,6 +38,8 @@ type Store interface {
 	Submissions(ctx context.Context, f store.SubmissionFilter) ([]store.Submission, int, error)
 	MemberCounts(ctx context.Context) (map[qiancun.Force]int64, error)
 	RawFile(ctx context.Context, sha string) ([]byte, error) // for the receipt workbook
+	// RejectedBytes is the size of the raw files of uploader's rejected submissions.
+	RejectedBytes(ctx context.Context, uploader string) (int64, error)
 }
 
 // Config is how the server behaves.
@@ -49,12 +51,27 @@ type Config struct {
 	// Limits bound what the readers take from an uploaded file (rows, columns, unpacked
 	// size); zero fields take ingest's defaults, and MaxFileBytes is MaxUploadBytes.
 	Limits ingest.Limits
-	// MaxConcurrentUploads bounds the uploads read at once (each holds its file in
-	// memory); more wait their turn. Default 2.
+	// MaxConcurrentUploads bounds the uploads checked at once (each holds its file in
+	// memory); more wait their turn. An upload's body is first spooled to a file in
+	// Limits.TempDir, without a turn, so a slow sender keeps no one waiting. Default 2.
 	MaxConcurrentUploads int
+	// MaxConcurrentWorkbooks bounds the workbooks made at once (each is made in memory;
+	// a receipt workbook copies at most 100,000 rows of a sheet). Default 2.
+	MaxConcurrentWorkbooks int
+	// UploadReadTimeout bounds the time an upload's body may take to arrive. Default 10
+	// minutes.
+	UploadReadTimeout time.Duration
+	// RejectedQuotaBytes bounds the raw files of rejected submissions kept per uploader:
+	// past it, an upload that would be rejected is checked and answered but not stored.
+	// Default 1 GiB; negative: no quota.
+	RejectedQuotaBytes int64
 	// MemberIDKey keys the opaque member ids (HMAC-SHA256). Give a fixed key to keep ids
 	// stable across restarts; when empty a random one is made and ids change on restart.
 	MemberIDKey []byte
+	// OnFatal is called, once, when the database fails fatally (store.IsFatal: DuckDB
+	// refuses every statement until it is opened again). serve then exits, so that its
+	// supervisor restarts it on the intact file; meanwhile readyz answers 503.
+	OnFatal func(error)
 	// Gatherer is served at /metrics; nil serves nothing but an empty page.
 	Gatherer prometheus.Gatherer
 	// Publish publishes and serves publications; when nil, one is made over the store
@@ -92,8 +109,25 @@ type Server struct {
 	views   *views
 	pubs    pubViews
 	uploads chan struct{}
+	books   chan struct{} // a turn to make a workbook
 	reqSeq  atomic.Uint64
 	reqPfx  string
+	fatal   atomic.Pointer[error] // the database's fatal error, once seen
+}
+
+// noteFatal records err when it is the database's fatal error, and tells OnFatal the
+// first time. It reports whether err was fatal.
+func (s *Server) noteFatal(err error) bool {
+	if !store.IsFatal(err) {
+		return false
+	}
+	if s.fatal.CompareAndSwap(nil, &err) {
+		s.log.Error("the database failed fatally: it refuses every statement until the service restarts", "err", err)
+		if s.cfg.OnFatal != nil {
+			s.cfg.OnFatal(err)
+		}
+	}
+	return true
 }
 
 // New returns the server. It does not listen: serve Handler with an http.Server.
@@ -103,6 +137,15 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 	}
 	if cfg.MaxConcurrentUploads <= 0 {
 		cfg.MaxConcurrentUploads = 2
+	}
+	if cfg.MaxConcurrentWorkbooks <= 0 {
+		cfg.MaxConcurrentWorkbooks = 2
+	}
+	if cfg.UploadReadTimeout <= 0 {
+		cfg.UploadReadTimeout = 10 * time.Minute
+	}
+	if cfg.RejectedQuotaBytes == 0 {
+		cfg.RejectedQuotaBytes = 1 << 30
 	}
 	cfg.Limits.MaxFileBytes = cfg.MaxUploadBytes
 	if len(cfg.MemberIDKey) == 0 {
@@ -131,6 +174,7 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 		log: logger, st: st, eng: eng, ts: ts, metrics: m, cfg: cfg, tokens: cfg.Tokens,
 		views:   newViews(cfg.MemberIDKey, cfg.Snapshot),
 		uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
+		books:   make(chan struct{}, cfg.MaxConcurrentWorkbooks),
 		reqPfx:  hex.EncodeToString(pfx[:]),
 	}
 	if s.cfg.Publish == nil {
@@ -196,6 +240,19 @@ func (s *Server) observe(c *gin.Context) {
 			slog.Duration("duration", d), slog.Int("bytes", c.Writer.Size()), slog.String("role", role),
 			slog.String("request_id", id))
 	}
+}
+
+// secureHeaders sets the headers every answer carries: nosniff, so that no browser takes a
+// JSON body or a workbook for a page; and no-store, so that no browser or proxy keeps an
+// answer that may carry names and (masked) 身份证号. Only the OpenAPI document, the same
+// for everyone, may be cached.
+func secureHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	if c.Request.URL.Path != "/api/v1/openapi.json" {
+		h.Set("Cache-Control", "no-store")
+	}
+	c.Next()
 }
 
 // recoverPanic answers a panicking handler 500 and logs the panic once, with its stack.

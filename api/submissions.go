@@ -1,12 +1,16 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,15 +36,11 @@ func (s *Server) submit(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	// Each upload holds its file in memory while it is read: take a turn.
-	select {
-	case s.uploads <- struct{}{}:
-		defer func() { <-s.uploads }()
-	case <-ctx.Done():
-		s.fail(c, ctx.Err())
-		return
-	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max+formSlack)
+	// The body must arrive in time; a slow sender gets an error, and holds no upload slot
+	// meanwhile: the file is spooled to disk first, and a slot taken only to check it.
+	rcon := http.NewResponseController(c.Writer)
+	_ = rcon.SetReadDeadline(time.Now().Add(s.cfg.UploadReadTimeout)) // not every writer can
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
 		s.fail(c, errParam("file", "the body must be multipart/form-data with the file in a part named file"))
@@ -48,10 +48,17 @@ func (s *Server) submit(c *gin.Context) {
 	}
 	var (
 		name     string
-		data     []byte
+		spool    *os.File
+		size     int64
 		opt      = ingest.Options{Uploader: cl.tok.Name}
 		haveFile bool
 	)
+	defer func() {
+		if spool != nil {
+			spool.Close()
+			os.Remove(spool.Name())
+		}
+	}()
 	if opt.Uploader == "" {
 		opt.Uploader = string(cl.tok.Role)
 	}
@@ -67,14 +74,22 @@ func (s *Server) submit(c *gin.Context) {
 		field := p.FormName()
 		switch field {
 		case "file":
+			if haveFile {
+				s.fail(c, errParam("file", "the form has more than one part named file"))
+				return
+			}
 			haveFile = true
 			name = baseName(p.FileName())
-			data, err = io.ReadAll(io.LimitReader(p, max+1))
+			if spool, err = os.CreateTemp(s.cfg.Limits.TempDir, "upload-*"); err != nil {
+				s.fail(c, fmt.Errorf("spool the upload: %w", err))
+				return
+			}
+			size, err = io.Copy(spool, io.LimitReader(p, max+1))
 			if err != nil {
 				s.fail(c, uploadErr(err))
 				return
 			}
-			if int64(len(data)) > max {
+			if size > max {
 				s.fail(c, &http.MaxBytesError{Limit: max})
 				return
 			}
@@ -110,6 +125,7 @@ func (s *Server) submit(c *gin.Context) {
 			}
 		}
 	}
+	_ = rcon.SetReadDeadline(time.Time{})
 	if !haveFile {
 		s.fail(c, errParam("file", "the form has no part named file"))
 		return
@@ -130,7 +146,20 @@ func (s *Server) submit(c *gin.Context) {
 			return
 		}
 	}
-	rc, err := s.in.Ingest(withScope(ctx, cl), name, data, opt)
+	// Each upload holds its file in memory while it is checked: take a turn.
+	select {
+	case s.uploads <- struct{}{}:
+		defer func() { <-s.uploads }()
+	case <-ctx.Done():
+		s.fail(c, ctx.Err())
+		return
+	}
+	data := make([]byte, size)
+	if _, err := spool.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
+		s.fail(c, fmt.Errorf("read the spooled upload: %w", err))
+		return
+	}
+	rc, err := s.ingestWithinQuota(withScope(ctx, cl), name, data, opt)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -143,6 +172,38 @@ func (s *Server) submit(c *gin.Context) {
 			"errors", rc.Errors(), "submission_id", rc.SubmissionID, "request_id", requestID(c))
 	}
 	c.PureJSON(http.StatusOK, rc)
+}
+
+// ingestWithinQuota ingests an upload, unless its uploader's rejected files already fill
+// their storage quota: then the file is checked first without storing anything, and stored
+// only if it is not rejected; a rejected one gets its receipt with a not_stored warning and
+// is not kept.
+func (s *Server) ingestWithinQuota(ctx context.Context, name string, data []byte, opt ingest.Options) (*qiancun.Receipt, error) {
+	quota := s.cfg.RejectedQuotaBytes
+	if opt.DryRun || quota < 0 {
+		return s.in.Ingest(ctx, name, data, opt)
+	}
+	used, err := s.st.RejectedBytes(ctx, opt.Uploader)
+	if err != nil {
+		return nil, err
+	}
+	if used+int64(len(data)) <= quota {
+		return s.in.Ingest(ctx, name, data, opt)
+	}
+	dry := opt
+	dry.DryRun = true
+	rc, err := s.in.Ingest(ctx, name, data, dry)
+	if err != nil || rc.Status != qiancun.Rejected {
+		if err == nil {
+			rc, err = s.in.Ingest(ctx, name, data, opt)
+		}
+		return rc, err
+	}
+	s.log.Warn("rejected upload not stored: the uploader's rejected files fill their quota",
+		"uploader", opt.Uploader, "used_bytes", used, "quota_bytes", quota)
+	rc.Add(qiancun.Issue{Rule: qiancun.NotStored, Severity: qiancun.Warning, Message: fmt.Sprintf(
+		"本账号已保存的未通过文件共 %d MB，超过存储配额 %d MB：本文件未通过校验，未保存；请按问题清单修改后重新上传", used>>20, quota>>20)})
+	return rc, nil
 }
 
 // uploadErr keeps an over-limit body as it is (413) and makes any other failure to read

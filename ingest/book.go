@@ -43,19 +43,34 @@ type Rows interface {
 
 // Limits bound what a reader will take from one file, so that a hostile or broken file
 // (a zip bomb, a huge sheet) fails with a clear error instead of exhausting the machine.
+//
+// The .xlsx limits are checked part by part before any reader unpacks the package (see
+// zip.go): a worksheet may take up to MaxUnpackedBytes, the shared strings, the styles and
+// the small parts their own limits, and media are never unpacked.
 type Limits struct {
-	MaxFileBytes     int64 // the file as uploaded
-	MaxUnpackedBytes int64 // an .xlsx unpacked; an .xls stream
-	MaxRows          int   // rows in one sheet
-	MaxColumns       int   // cells in one row
+	MaxFileBytes          int64 // the file as uploaded
+	MaxUnpackedBytes      int64 // an .xlsx unpacked, all parts kept; an .xls stream
+	MaxSharedStringsBytes int64 // an .xlsx's shared-string table unpacked
+	MaxStylesBytes        int64 // an .xlsx's styles unpacked
+	MaxPartBytes          int64 // any other part an .xlsx reader reads (workbook, relationships)
+	MaxRows               int   // rows in one sheet, blank ones included
+	MaxColumns            int   // cells in one row
+	// TempDir is where a reader unpacks a large sheet; empty is the system's. A service
+	// gives a directory it owns, and sweeps it at start (SweepTemp), so that a process
+	// killed mid-ingest leaves nothing behind for long.
+	TempDir string
 }
 
-// DefaultLimits are generous for any real departmental file.
+// DefaultLimits are generous for any real departmental file: a sheet of two million rows of
+// a template's width is under 512 MB unpacked.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxFileBytes:     200 << 20,
-		MaxUnpackedBytes: 2 << 30,
-		MaxRows:          2_000_000,
-		MaxColumns:       512,
+		MaxFileBytes:          200 << 20,
+		MaxUnpackedBytes:      512 << 20,
+		MaxSharedStringsBytes: 64 << 20,
+		MaxStylesBytes:        16 << 20,
+		MaxPartBytes:          8 << 20,
+		MaxRows:               2_000_000,
+		MaxColumns:            512,
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/qiancun/qiancun"
@@ -91,6 +90,11 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 			return nil, err
 		}
 	}
+	if lim := in.limits.orDefault(); int64(len(data)) > lim.MaxFileBytes {
+		// Refused for its size: checked no further, and not stored.
+		sum := sha256.Sum256(data)
+		return TooLarge(name, int64(len(data)), hex.EncodeToString(sum[:]), lim, in.now()), nil
+	}
 	// A submission that lost a race with another of the same (template, period) was rolled
 	// back whole; read it again, so that it applies after the winner (or, being the same
 	// file, changes nothing).
@@ -110,7 +114,7 @@ const maxAttempts = 8
 func (in *Ingester) ingest(ctx context.Context, name string, data []byte, forced *Template, opt Options) (*qiancun.Receipt, error) {
 	sum := sha256.Sum256(data)
 	rc := &qiancun.Receipt{
-		File:       filepath.Base(name),
+		File:       fileName(name),
 		SHA256:     hex.EncodeToString(sum[:]),
 		ReceivedAt: in.now().UTC(),
 		Issues:     []qiancun.Issue{},
@@ -125,10 +129,11 @@ func (in *Ingester) ingest(ctx context.Context, name string, data []byte, forced
 	var fe *FileError
 	switch {
 	case errors.As(err, &fe):
-		rc.Issues = append(rc.Issues, qiancun.Issue{Rule: qiancun.BadFile, Severity: qiancun.Error, Message: fe.Message})
+		rc.Add(qiancun.Issue{Rule: qiancun.BadFile, Severity: qiancun.Error, Message: fe.Message})
 	case err != nil:
 		return nil, err
 	}
+	rc.Seal() // every value masked, the issues past the limits counted
 	if sub.Template != nil {
 		rc.Template = sub.Template.Slug
 	}
@@ -170,6 +175,28 @@ func (in *Ingester) ingest(ctx context.Context, name string, data []byte, forced
 	}
 	return rc, nil
 }
+
+// TooLarge is the receipt of a file refused for its size (size bytes, over lim's
+// MaxFileBytes), which is neither read nor stored: rejected, with the reason and a
+// not_stored warning. sha is the file's SHA-256 in hex, when known (a caller that streams
+// the file to hash it); received is when it came.
+func TooLarge(name string, size int64, sha string, lim Limits, received time.Time) *qiancun.Receipt {
+	lim = lim.orDefault()
+	rc := &qiancun.Receipt{
+		File: fileName(name), SHA256: sha, Status: qiancun.Rejected, ReceivedAt: received.UTC(), Issues: []qiancun.Issue{},
+	}
+	rc.Add(qiancun.Issue{Rule: qiancun.BadFile, Severity: qiancun.Error, Message: fmt.Sprintf(msgFileTooBig, sizeText(lim.MaxFileBytes))})
+	rc.Add(qiancun.Issue{Rule: qiancun.NotStored, Severity: qiancun.Warning,
+		Message: fmt.Sprintf("文件大小 %s，超过上限 %s：未读取，也未保存", sizeText(size), sizeText(lim.MaxFileBytes))})
+	return rc
+}
+
+// fileName is the name a receipt gives a file: its base name, with anything shaped like a
+// 身份证号 masked (an office may name a file after a person).
+func fileName(name string) string { return qiancun.MaskText(filepath.Base(name)) }
+
+// MaxFileBytes is the largest file the ingester reads; a larger one gets TooLarge.
+func (in *Ingester) MaxFileBytes() int64 { return in.limits.orDefault().MaxFileBytes }
 
 // writer streams valid rows to the sink's transaction in batches, on a goroutine of its own,
 // so that the database writes while the file is still being read.
@@ -311,7 +338,7 @@ func (in *Ingester) read(ctx context.Context, name string, data []byte, forced *
 			msg = fmt.Sprintf("未找到模板「%s」的表头行", forced.Title)
 			sub.Template = forced
 		}
-		rc.Issues = append(rc.Issues, qiancun.Issue{Rule: qiancun.UnknownTemplate, Severity: qiancun.Error, Message: msg})
+		rc.Add(qiancun.Issue{Rule: qiancun.UnknownTemplate, Severity: qiancun.Error, Message: msg})
 		if forced != nil {
 			rc.Issues[len(rc.Issues)-1].Rule = qiancun.MissingColumn
 		}
@@ -416,6 +443,8 @@ func ruleMessage(rule qiancun.Rule, col *Column, detail string) string {
 		m = h + "不是有效日期"
 	case qiancun.NoData:
 		m = "文件中没有数据行"
+	case qiancun.BadEncoding:
+		m = h + "含有无法识别的字符（文件编码错误或有乱码），请检查此单元格并重新输入"
 	case qiancun.SkippedRow:
 		m = "已跳过合计行或表尾说明行"
 	case qiancun.ExtraColumn:
@@ -432,7 +461,7 @@ func ruleMessage(rule qiancun.Rule, col *Column, detail string) string {
 // maskValue masks a 身份证号 wherever a receipt would show it.
 func maskValue(col *Column, v string) string {
 	if col != nil && col.Type == IDType {
-		return qiancun.MaskID(strings.TrimSpace(v))
+		return qiancun.MaskID(qiancun.FoldID(v))
 	}
 	return v
 }

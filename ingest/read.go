@@ -41,6 +41,10 @@ const (
 	msgFileTooBig  = "文件过大（超过 %s），请拆分后上传"
 	msgTooManyRows = "工作表“%s”的行数超过上限（%d 行）"
 	msgTooManyCols = "工作表“%s”第 %d 行的列数超过上限（%d 列）"
+	// The package checks of openPackage, before a sheet is named.
+	msgPartTooBig     = "文件中的%s解压后过大（超过 %s），可能已损坏，请检查后重新上传"
+	msgTooManyRowsAll = "工作表的行数（含空行）超过上限（%d 行），请删除多余的空行后重新上传"
+	msgTooManyCells   = "工作表第 %d 个数据行的单元格超过上限（%d 个），文件可能已损坏"
 )
 
 func fileErr(msg string, err error) *FileError { return &FileError{Message: msg, Err: err} }
@@ -113,6 +117,15 @@ func (lim Limits) orDefault() Limits {
 	}
 	if lim.MaxColumns <= 0 {
 		lim.MaxColumns = d.MaxColumns
+	}
+	if lim.MaxSharedStringsBytes <= 0 {
+		lim.MaxSharedStringsBytes = min(d.MaxSharedStringsBytes, lim.MaxUnpackedBytes)
+	}
+	if lim.MaxStylesBytes <= 0 {
+		lim.MaxStylesBytes = min(d.MaxStylesBytes, lim.MaxUnpackedBytes)
+	}
+	if lim.MaxPartBytes <= 0 {
+		lim.MaxPartBytes = min(d.MaxPartBytes, lim.MaxUnpackedBytes)
 	}
 	return lim
 }

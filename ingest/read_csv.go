@@ -82,10 +82,14 @@ func (it *csvRows) Next() (ok bool) {
 			return false
 		}
 		rec = trimEmpty(rec)
+		it.num, _ = it.r.FieldPos(0)
 		if len(rec) == 0 {
+			if it.num > it.lim.MaxRows { // blank lines count against the limit too
+				it.err = checkRow(it.sheet, it.num, 0, it.lim)
+				return false
+			}
 			continue
 		}
-		it.num, _ = it.r.FieldPos(0)
 		if err := checkRow(it.sheet, it.num, len(rec), it.lim); err != nil {
 			it.err = err
 			return false
@@ -132,18 +136,25 @@ func checkRow(sheet string, num, cols int, lim Limits) error {
 
 // decodeText returns data as UTF-8 text, or false when it is not text. The encoding is
 // found, not asked for: a UTF-8 BOM is dropped; a UTF-16 BOM selects UTF-16 (Excel's
-// "Unicode text"); valid UTF-8 is taken as is; anything else is GB18030, the superset of
-// GBK that Excel and WPS on a Chinese Windows write.
+// "Unicode text"); UTF-8 is taken as is, even with a few bytes that are not (a stray byte
+// pasted in); anything else is GB18030, the superset of GBK that Excel and WPS on a Chinese
+// Windows write. Bytes that do not decode become U+FFFD, which the validation reports at
+// its cell (bad_encoding), so that one bad byte costs one cell, not the file.
 func decodeText(data []byte) ([]byte, bool) {
 	var enc encoding.Encoding
 	switch {
 	case bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")):
 		data = data[3:]
+		if !utf8.Valid(data) {
+			data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
+		}
 	case bytes.HasPrefix(data, []byte("\xFF\xFE")), bytes.HasPrefix(data, []byte("\xFE\xFF")):
 		enc = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
 	case utf8.Valid(data):
 	case bytes.IndexByte(data, 0) >= 0:
 		return nil, false
+	case mostlyUTF8(data):
+		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
 	default:
 		enc = simplifiedchinese.GB18030
 	}
@@ -154,6 +165,28 @@ func decodeText(data []byte) ([]byte, bool) {
 		}
 	}
 	return data, looksText(data)
+}
+
+// mostlyUTF8 reports whether data, which is not valid UTF-8, is UTF-8 text with a few stray
+// bytes rather than GB18030: its multi-byte UTF-8 sequences outnumber its invalid bytes
+// four to one. GBK text read as UTF-8 forms a valid sequence now and then (one pair of
+// bytes in ten or so), never four for each invalid byte.
+func mostlyUTF8(data []byte) bool {
+	multi, bad := 0, 0
+	for len(data) > 0 {
+		if data[0] < utf8.RuneSelf {
+			data = data[1:]
+			continue
+		}
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size == 1 {
+			bad++
+		} else {
+			multi++
+		}
+		data = data[size:]
+	}
+	return multi >= 4*bad
 }
 
 // looksText reports whether the start of UTF-8 text reads as text: no NUL, and control

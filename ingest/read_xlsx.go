@@ -1,11 +1,9 @@
 package ingest
 
 import (
-	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,12 +29,13 @@ func openXLSX(data []byte, lim Limits) (b Book, err error) {
 			_ = f.Close()
 		}
 	}()
-	if err := verifyZip(data, lim); err != nil {
+	if data, err = openPackage(data, lim); err != nil {
 		return nil, err
 	}
 	f, err = excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		UnzipSizeLimit:    lim.MaxUnpackedBytes,
 		UnzipXMLSizeLimit: min(lim.MaxUnpackedBytes, excelize.StreamChunkSize),
+		TmpDir:            lim.TempDir,
 	})
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "unzip size exceeds") {
@@ -56,35 +55,6 @@ func openXLSX(data []byte, lim Limits) (b Book, err error) {
 		return nil, fileErr(msgNoSheets, errors.New("workbook lists no sheet"))
 	}
 	return bk, nil
-}
-
-// verifyZip unpacks every part of the package once, to nowhere, before excelize reads it.
-// excelize drops the error of reading a part, so a part whose checksum fails, or that
-// unpacks to more than its header declares, would come through cut short and quietly lose
-// rows. Go's zip reader stops at the declared size, which excelize checks against the
-// limit, so this pass cannot be made to unpack more than the limit either.
-func verifyZip(data []byte, lim Limits) error {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return fileErr(msgCorrupt, err)
-	}
-	var total uint64
-	for _, zf := range zr.File {
-		if total += zf.UncompressedSize64; total > uint64(lim.MaxUnpackedBytes) {
-			return fileErr(msgUnpacked, fmt.Errorf("parts declare %d bytes unpacked", total))
-		}
-	}
-	for _, zf := range zr.File {
-		rc, err := zf.Open()
-		if err == nil {
-			_, err = io.Copy(io.Discard, rc)
-			rc.Close()
-		}
-		if err != nil {
-			return fileErr(msgCorrupt, fmt.Errorf("part %s: %w", zf.Name, err))
-		}
-	}
-	return nil
 }
 
 // dimensionRows is the last row of the sheet's dimension, which excelize finds by reading
@@ -161,6 +131,10 @@ func (it *xlsxRows) Next() (ok bool) {
 		}
 		cells = trimEmpty(cells)
 		if len(cells) == 0 {
+			if it.num > it.lim.MaxRows { // blank rows count: excelize yields one per missing number
+				it.err = checkRow(it.sheet, it.num, 0, it.lim)
+				return false
+			}
 			continue
 		}
 		if err := checkRow(it.sheet, it.num, len(cells), it.lim); err != nil {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qiancun/qiancun"
 )
@@ -85,7 +86,7 @@ func (v *validator) issueMsg(col *Column, cell, value string, rule qiancun.Rule,
 	if col != nil {
 		h = col.Header
 	}
-	v.sub.Receipt.Issues = append(v.sub.Receipt.Issues, qiancun.Issue{
+	v.sub.Receipt.Add(qiancun.Issue{
 		Sheet: v.sheet, Cell: cell, Column: h, Value: maskValue(col, value),
 		Rule: rule, Severity: sev, Message: msg,
 	})
@@ -103,7 +104,7 @@ func (v *validator) checkHeader() {
 		}
 	}
 	for _, j := range v.l.extra {
-		v.sub.Receipt.Issues = append(v.sub.Receipt.Issues, qiancun.Issue{
+		v.sub.Receipt.Add(qiancun.Issue{
 			Sheet: v.sheet, Cell: cellName(j, v.headerRow()), Column: v.l.headers[j], Value: v.l.headers[j],
 			Rule: qiancun.ExtraColumn, Severity: qiancun.Warning, Message: ruleMessage(qiancun.ExtraColumn, nil, ""),
 		})
@@ -125,7 +126,7 @@ func (v *validator) row(num int, cells []string) {
 		return
 	}
 	if j, ok := v.totalsRow(cells); ok {
-		v.sub.Receipt.Issues = append(v.sub.Receipt.Issues, qiancun.Issue{
+		v.sub.Receipt.Add(qiancun.Issue{
 			Sheet: v.sheet, Cell: cellName(j, num), Value: cleanCell(cells[j]),
 			Rule: qiancun.SkippedRow, Severity: qiancun.Warning, Message: ruleMessage(qiancun.SkippedRow, nil, "合计行"),
 		})
@@ -133,7 +134,7 @@ func (v *validator) row(num int, cells []string) {
 	}
 	if isFooter(cells) {
 		j := firstCell(cells)
-		v.sub.Receipt.Issues = append(v.sub.Receipt.Issues, qiancun.Issue{
+		v.sub.Receipt.Add(qiancun.Issue{
 			Sheet: v.sheet, Cell: cellName(j, num), Value: cleanCell(cells[j]),
 			Rule: qiancun.SkippedRow, Severity: qiancun.Warning, Message: ruleMessage(qiancun.SkippedRow, nil, "表尾说明行"),
 		})
@@ -195,6 +196,10 @@ func (r cellRef) String() string { return cellName(r.col, r.row) }
 // cell validates the cell of template column i and stores its value in f.
 func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 	c := &v.t.Columns[i]
+	if strings.ContainsRune(raw, utf8.RuneError) {
+		v.issue(c, at.String(), raw, qiancun.BadEncoding, qiancun.Error, "")
+		return
+	}
 	s := cleanCell(raw)
 	if isNil(s) && (c.Numeric() || s == "") {
 		if c.Required {

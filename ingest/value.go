@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/qiancun/qiancun"
 )
 
 // foldWidth turns full-width ASCII (Ａ-Ｚ, ０-９, （）, ，, ：, ．) into half-width and the ideographic
@@ -35,10 +37,11 @@ func foldWidth(s string) string {
 	}, s)
 }
 
-// cleanCell trims spaces of every kind around a cell's text.
+// cleanCell trims spaces of every kind, and invisible characters (qiancun.Invisible: a BOM, a
+// zero-width space), around a cell's text.
 func cleanCell(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u3000' || r == '\u00a0' || r == '\ufeff'
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u3000' || r == '\u00a0' || qiancun.Invisible(r)
 	})
 }
 

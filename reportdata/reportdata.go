@@ -11,9 +11,9 @@
 package reportdata
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
@@ -144,14 +144,13 @@ func Receipt(ctx context.Context, st Store, id int64, unmasked bool) (reports.Re
 }
 
 // ReceiptOf is the receipt workbook's input for a receipt and the file it was made from:
-// an .xlsx is marked in place; any other file is read again with ingest's readers (the
-// same rows, so the same cell addresses); a file they cannot read gets a receipt of
-// 问题清单 alone.
+// the file, whatever its format, is read again with ingest's readers (the same rows, so the
+// same cell addresses) and written afresh; a file they cannot read, or that the receipt
+// calls unreadable, gets a receipt of 问题清单 alone.
 func ReceiptOf(rc *qiancun.Receipt, data []byte, unmasked bool) reports.ReceiptInput {
 	in := reports.ReceiptInput{Receipt: rc, Unmasked: unmasked}
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		in.XLSX = data
-		return in
+	if slices.ContainsFunc(rc.Issues, func(is qiancun.Issue) bool { return is.Rule == qiancun.BadFile }) {
+		return in // not opened again: corrupt, encrypted, a zip bomb
 	}
 	book, err := ingest.Open(rc.File, data, ingest.DefaultLimits())
 	if err != nil {

@@ -332,12 +332,13 @@ func (a *appraisal) ranking() error {
 	scratch := make([]int64, len(r.Indicators))
 	for _, i := range a.members {
 		m := &r.Members[i]
-		key := m.Key
+		key, name := m.Key, m.Name
 		if !a.in.Unmasked {
-			key = qiancun.MaskKey(r.KeyKind, key)
+			key, name = qiancun.MaskKey(r.KeyKind, key), qiancun.MaskText(name)
 		}
 		cells[0].Value, cells[1].Value = m.Rank, m.DistrictRank
-		cells[2].Value, cells[3].Value, cells[4].Value = key, m.Name, m.District
+		cells[2].Value, cells[3].Value, cells[4].Value = key, name, m.District
+		cells[3].StyleID = a.b.textStyle(a.b.body[cols[3].kind][0], name)
 		vs := values(r, m, scratch)
 		c := 5
 		for j, ind := range r.Indicators {

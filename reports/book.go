@@ -11,6 +11,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/width"
+
+	"github.com/qiancun/qiancun"
 )
 
 // Every table sheet has the same layout: a title row, a row saying what the table covers and
@@ -65,6 +67,7 @@ type book struct {
 
 	body                      [nKinds][2]int // body cell styles by kind: plain, and bold for a totals row
 	title, info, header, link int
+	quoted                    map[int]int // style -> the same with the quote prefix
 }
 
 // newBook starts a new workbook made at made.
@@ -75,12 +78,6 @@ func newBook(made time.Time) (*book, error) {
 		return nil, err
 	}
 	return b, nil
-}
-
-// onFile wraps a workbook opened from a file.
-func onFile(f *excelize.File, made time.Time) (*book, error) {
-	b := &book{f: f, made: made}
-	return b, b.addStyles()
 }
 
 func (b *book) addStyles() error {
@@ -310,7 +307,41 @@ func (r *sheetRows) cell(k kind, bold bool, v any) excelize.Cell {
 	if bold {
 		i = 1
 	}
-	return excelize.Cell{StyleID: r.b.body[k][i], Value: v}
+	id := r.b.body[k][i]
+	if s, ok := v.(string); ok {
+		id = r.b.textStyle(id, s)
+	}
+	return excelize.Cell{StyleID: id, Value: v}
+}
+
+// textStyle is style for a text cell of value v: the same style with the quote prefix
+// when v is qiancun.FormulaLike, so that editing the cell never brings it to life. excelize's Style has no quote prefix, so the cell format is copied
+// and the attribute set on the copy.
+func (b *book) textStyle(style int, v string) int {
+	if !qiancun.FormulaLike(v) {
+		return style
+	}
+	if id, ok := b.quoted[style]; ok {
+		return id
+	}
+	if b.quoted == nil {
+		b.quoted = map[int]int{}
+	}
+	// GetStyle loads the style sheet; the cell formats are then excelize's exported model.
+	if _, err := b.f.GetStyle(style); err != nil || b.f.Styles == nil || b.f.Styles.CellXfs == nil ||
+		style >= len(b.f.Styles.CellXfs.Xf) {
+		b.quoted[style] = style
+		return style
+	}
+	xfs := b.f.Styles.CellXfs
+	xf := xfs.Xf[style]
+	yes := true
+	xf.QuotePrefix = &yes
+	xfs.Xf = append(xfs.Xf, xf)
+	xfs.Count = len(xfs.Xf)
+	id := len(xfs.Xf) - 1
+	b.quoted[style] = id
+	return id
 }
 
 // add writes the next body row. The values are excelize.Cell or *excelize.Cell; strings

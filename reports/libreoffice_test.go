@@ -40,7 +40,7 @@ func TestLibreOfficeOpens(t *testing.T) {
 		},
 		"coverage": func(w *bytes.Buffer) error { return reports.WriteCoverage(w, coverageInput()) },
 		"receipt_xlsx": func(w *bytes.Buffer) error {
-			return reports.WriteReceipt(w, reports.ReceiptInput{Receipt: receipt("数据"), XLSX: upload(t), Made: made})
+			return reports.WriteReceipt(w, receiptOf(receipt("数据"), upload(t), false))
 		},
 		"receipt_csv": func(w *bytes.Buffer) error {
 			return reports.WriteReceipt(w, reports.ReceiptInput{Receipt: receipt("data"), Made: made, Sheets: []reports.Sheet{{

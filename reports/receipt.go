@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -21,19 +20,22 @@ import (
 type ReceiptInput struct {
 	// Receipt is the submission's receipt. Required.
 	Receipt *qiancun.Receipt
-	// XLSX is the file as uploaded, when it is an .xlsx workbook: the receipt is that
-	// workbook with the bad cells marked and everything else kept. A file the receipt
-	// calls unreadable (bad_file), or that excelize cannot open, gets 问题清单 alone.
-	XLSX []byte
-	// Sheets are the sheets of any other upload (CSV, .xls) read back as rows: the receipt
-	// rebuilds them as text cells, every value at its own address, and marks them.
+	// Sheets are the sheets of the upload (.xlsx, .xls or CSV) read back as rows by the
+	// readers of the ingest: the receipt writes them afresh as text cells, every value at
+	// its own address, and marks them. Nothing else of the upload is copied: not its shared
+	// strings (which would keep every unmasked 身份证号), formulas (a live HYPERLINK or
+	// WEBSERVICE), styles, defined names or hidden parts. A file the readers cannot take
+	// gets 问题清单 alone.
 	Sheets []Sheet
-	// Unmasked keeps 身份证号 in the sheets as uploaded. By default every value shaped like
-	// one (18 characters, or 15 digits) is masked, as the contract asks of what anyone but
-	// an administrator sees.
+	// Unmasked keeps 身份证号 in the sheets as uploaded. By default every run shaped like
+	// one (qiancun.MaskText), in any cell, is masked, as the contract asks of what anyone
+	// but an administrator sees.
 	Unmasked bool
 	// Made is the time of making shown in 问题清单; zero means now.
 	Made time.Time
+	// MaxRows bounds the rows of each sheet copied; past it only the rows with a problem
+	// are. Zero means 100,000.
+	MaxRows int
 }
 
 // Sheet is a sheet of an upload read back as rows.
@@ -70,8 +72,10 @@ const (
 	maxHyperlinks = 10_000
 )
 
-// maxUnzipped bounds an uploaded workbook unpacked, as ingest.DefaultLimits does.
-const maxUnzipped = 2 << 30
+// maxSheetRows is ReceiptInput.MaxRows by default: past it, only the rows with a problem
+// are copied (problems are at most qiancun.MaxIssues). A receipt of a million-row file thus
+// costs what one of a hundred thousand rows costs.
+const maxSheetRows = 100_000
 
 // The sheet of the problems, first in the workbook.
 const issuesSheet = "问题清单"
@@ -81,7 +85,14 @@ const issuesSheet = "问题清单"
 // then the department's own sheets with each cell that has a problem filled (red for an
 // error, yellow for a warning) and commented with the rule and the message. Problems with
 // no cell (no period, no data, an unreadable file) are in 问题清单 only.
-func WriteReceipt(w io.Writer, in ReceiptInput) error {
+func WriteReceipt(w io.Writer, in ReceiptInput) (err error) {
+	defer func() {
+		// excelize is not meant to panic, but a receipt is made of a stranger's file: a
+		// panic is an error of this workbook, never a crash of the service or the CLI.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("receipt workbook: excelize panicked: %v", p)
+		}
+	}()
 	rc := in.Receipt
 	if rc == nil {
 		return errors.New("receipt workbook: no receipt")
@@ -90,22 +101,15 @@ func WriteReceipt(w io.Writer, in ReceiptInput) error {
 	if made.IsZero() {
 		made = time.Now()
 	}
-	var (
-		b   *book
-		err error
-	)
-	if len(in.XLSX) > 0 {
-		b, err = markXLSX(in, made)
-	} else {
-		b, err = rebuild(in, made)
-	}
+	b, err := rebuild(in, made)
 	if err != nil {
 		return fmt.Errorf("receipt workbook: %w", err)
 	}
 	defer b.f.Close()
-	title := rc.File + " 数据报送回执"
+	file := qiancun.MaskText(rc.File)
+	title := file + " 数据报送回执"
 	desc := fmt.Sprintf("文件 %s（SHA-256 %s），模板 %s，报告期 %s，状态 %s：错误 %d 个，警告 %d 个。",
-		rc.File, rc.SHA256, orNone(rc.Template), orNone(rc.Period), statusText(rc.Status), rc.Errors(), len(rc.Issues)-rc.Errors())
+		file, rc.SHA256, orNone(rc.Template), orNone(rc.Period), statusText(rc.Status), rc.Errors(), rc.Warnings())
 	if err := b.save(w, docProps(title, "数据报送回执", desc, "回执,"+rc.Template+","+rc.Period, made)); err != nil {
 		return fmt.Errorf("receipt workbook: %w", err)
 	}
@@ -132,9 +136,9 @@ func (m *mark) comment() string {
 		if i > 0 {
 			sb.WriteString("\n")
 		}
-		fmt.Fprintf(&sb, "【%s】%s：%s", severityText(is.Severity), is.Rule, is.Message)
+		fmt.Fprintf(&sb, "【%s】%s：%s", severityText(is.Severity), is.Rule, qiancun.MaskText(is.Message))
 		if is.Value != "" {
-			fmt.Fprintf(&sb, "（值：%s）", is.Value)
+			fmt.Fprintf(&sb, "（值：%s）", qiancun.MaskText(is.Value))
 		}
 	}
 	return sb.String()
@@ -174,228 +178,13 @@ func marks(rc *qiancun.Receipt, sheetOf func(string) (string, bool)) map[string]
 	return out
 }
 
-// markStyles makes the fill styles of marked cells, deriving each from the cell's own
-// style so that its number format, font, borders and alignment are kept.
-type markStyles struct {
-	f     *excelize.File
-	cache map[[2]int]int // {original style, severe} -> style
-}
-
-func (ms *markStyles) style(orig int, severe bool) (int, error) {
-	k := [2]int{orig, 0}
-	fill := fillYellow
-	if severe {
-		k[1], fill = 1, fillRed
-	}
-	if id, ok := ms.cache[k]; ok {
-		return id, nil
-	}
-	st, err := ms.f.GetStyle(orig)
-	if err != nil || st == nil {
-		st = &excelize.Style{}
-	}
-	st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}}
-	id, err := ms.f.NewStyle(st)
-	if err != nil {
-		// A style excelize cannot write back: mark the cell with the fill alone.
-		if id, err = ms.f.NewStyle(&excelize.Style{Fill: st.Fill}); err != nil {
-			return 0, err
-		}
-	}
-	ms.cache[k] = id
-	return id, nil
-}
-
-// comment adds the comment of m, keeping a comment the cell already had below it.
-func comment(f *excelize.File, m *mark, existing map[string]string) error {
+// comment adds the comment of m.
+func comment(f *excelize.File, m *mark) error {
 	text := m.comment()
-	if old, ok := existing[m.cell]; ok {
-		if err := f.DeleteComment(m.sheet, m.cell); err != nil {
-			return err
-		}
-		text += "\n——原批注——\n" + old
-	}
 	lines := strings.Count(text, "\n") + 1 + textWidth(text)/40
 	return f.AddComment(m.sheet, excelize.Comment{
 		Cell: m.cell, Author: "数据校验", Text: text, Width: 320, Height: uint(min(40+lines*16, 400)),
 	})
-}
-
-// markXLSX opens the uploaded workbook and marks it in place. A file the ingest found
-// unreadable (bad_file: corrupt, encrypted, a zip bomb) is not opened again.
-func markXLSX(in ReceiptInput, made time.Time) (*book, error) {
-	if slices.ContainsFunc(in.Receipt.Issues, func(is qiancun.Issue) bool { return is.Rule == qiancun.BadFile }) {
-		return rebuild(ReceiptInput{Receipt: in.Receipt, Made: made}, made)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(in.XLSX), excelize.Options{UnzipSizeLimit: maxUnzipped})
-	if err != nil {
-		// Not a workbook excelize can read (the receipt says why): list the problems only.
-		if f != nil {
-			f.Close()
-		}
-		return rebuild(ReceiptInput{Receipt: in.Receipt, Made: made}, made)
-	}
-	b, err := onFile(f, made)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := markFile(b, in); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return b, nil
-}
-
-func markFile(b *book, in ReceiptInput) error {
-	f := b.f
-	sheets := f.GetSheetList()
-	if !in.Unmasked {
-		for _, sh := range sheets {
-			if err := maskSheet(f, sh); err != nil {
-				return fmt.Errorf("mask sheet %q: %w", sh, err)
-			}
-		}
-	}
-	byName := map[string]string{}
-	for _, sh := range sheets {
-		byName[sh] = sh
-	}
-	all := marks(in.Receipt, func(s string) (string, bool) { n, ok := byName[s]; return n, ok })
-	ms := &markStyles{f: f, cache: map[[2]int]int{}}
-	comments := 0
-	for _, sh := range sheets {
-		existing := map[string]string{}
-		if len(all[sh]) > 0 {
-			cs, err := f.GetComments(sh)
-			if err != nil {
-				return err
-			}
-			for _, c := range cs {
-				existing[c.Cell] = commentText(c)
-			}
-		}
-		for _, m := range all[sh] {
-			orig, err := f.GetCellStyle(sh, m.cell)
-			if err != nil {
-				return err
-			}
-			id, err := ms.style(orig, m.severe())
-			if err != nil {
-				return err
-			}
-			if err := f.SetCellStyle(sh, m.cell, m.cell, id); err != nil {
-				return err
-			}
-			if comments < maxComments {
-				if err := comment(f, m, existing); err != nil {
-					return fmt.Errorf("comment %s!%s: %w", sh, m.cell, err)
-				}
-				comments++
-			}
-		}
-	}
-
-	name := uniqueSheetName(issuesSheet, sheets)
-	if _, err := f.NewSheet(name); err != nil {
-		return err
-	}
-	if err := moveFirst(f, name); err != nil {
-		return err
-	}
-	f.SetActiveSheet(0) // while 问题清单 is still empty: see book.start
-	return writeIssues(b, name, in.Receipt, all)
-}
-
-// commentText is a comment's text, its runs joined.
-func commentText(c excelize.Comment) string {
-	if len(c.Paragraph) == 0 {
-		return c.Text
-	}
-	var sb strings.Builder
-	for _, r := range c.Paragraph {
-		sb.WriteString(r.Text)
-	}
-	return sb.String()
-}
-
-// moveFirst moves sheet to the front of the workbook. excelize's MoveSheet leaves the
-// sheet-scoped defined names (print areas, print titles, filters) pointing at sheet
-// positions, which the move shifts: they are taken out before and put back after, by name.
-func moveFirst(f *excelize.File, sheet string) error {
-	var local []excelize.DefinedName
-	for _, dn := range f.GetDefinedName() {
-		if dn.Scope != "Workbook" {
-			local = append(local, dn)
-		}
-	}
-	for _, dn := range local {
-		if err := f.DeleteDefinedName(&excelize.DefinedName{Name: dn.Name, Scope: dn.Scope}); err != nil {
-			return fmt.Errorf("defined name %s: %w", dn.Name, err)
-		}
-	}
-	if err := f.MoveSheet(sheet, f.GetSheetName(0)); err != nil {
-		return err
-	}
-	for _, dn := range local {
-		if err := f.SetDefinedName(&dn); err != nil {
-			return fmt.Errorf("defined name %s: %w", dn.Name, err)
-		}
-	}
-	return nil
-}
-
-// maskSheet masks every value of sheet shaped like a 身份证号.
-func maskSheet(f *excelize.File, sheet string) error {
-	rows, err := f.Rows(sheet)
-	if err != nil {
-		return err
-	}
-	type hit struct{ cell, value string }
-	var hits []hit
-	for r := 1; rows.Next(); r++ {
-		cols, err := rows.Columns()
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		for c, v := range cols {
-			if looksLikeID(v) {
-				hits = append(hits, hit{cellName(c+1, r), qiancun.MaskID(strings.TrimSpace(v))})
-			}
-		}
-	}
-	if err := rows.Error(); err != nil {
-		rows.Close()
-		return err
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	for _, h := range hits {
-		if err := f.SetCellStr(sheet, h.cell, h.value); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// looksLikeID reports whether s is shaped like a 身份证号: 17 digits and a digit or X, or
-// the 15 digits of the old cards. The check digit is not checked: a wrong one is still
-// someone's number.
-func looksLikeID(s string) bool {
-	s = strings.TrimSpace(s)
-	if len(s) != 18 && len(s) != 15 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' || i == 17 && (c == 'X' || c == 'x') {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 // rebuild makes a new workbook of 问题清单 and the upload's sheets rebuilt from their rows.
@@ -424,7 +213,7 @@ func rebuild(in ReceiptInput, made time.Time) (*book, error) {
 	}
 	comments := 0
 	for _, sh := range in.Sheets {
-		if err := rebuildSheet(b, names[sh.Name], sh, all[names[sh.Name]], !in.Unmasked, &comments); err != nil {
+		if err := rebuildSheet(b, names[sh.Name], sh, all[names[sh.Name]], !in.Unmasked, cmp.Or(in.MaxRows, maxSheetRows), &comments); err != nil {
 			b.f.Close()
 			return nil, fmt.Errorf("sheet %q: %w", sh.Name, err)
 		}
@@ -435,7 +224,7 @@ func rebuild(in ReceiptInput, made time.Time) (*book, error) {
 // rebuildSheet writes an upload's sheet from its rows, as text cells at their own
 // addresses, with ms marked. Rows with a mark that the reader does not yield (a blank row)
 // are written with their marked cells alone.
-func rebuildSheet(b *book, name string, sh Sheet, ms []*mark, mask bool, comments *int) error {
+func rebuildSheet(b *book, name string, sh Sheet, ms []*mark, mask bool, maxRows int, comments *int) error {
 	f := b.f
 	if _, err := f.NewSheet(name); err != nil {
 		return err
@@ -458,7 +247,7 @@ func rebuildSheet(b *book, name string, sh Sheet, ms []*mark, mask bool, comment
 		if *comments >= maxComments {
 			break
 		}
-		if err := comment(f, m, nil); err != nil {
+		if err := comment(f, m); err != nil {
 			return err
 		}
 		*comments++
@@ -476,6 +265,7 @@ func rebuildSheet(b *book, name string, sh Sheet, ms []*mark, mask bool, comment
 	flushed := false
 	next := 0 // index into ms of the first mark not yet written
 	var row []any
+	written := 0 // rows written
 
 	writeRow := func(num int, cells []string) error {
 		// Marked rows the reader skipped come first, in order.
@@ -495,23 +285,26 @@ func rebuildSheet(b *book, name string, sh Sheet, ms []*mark, mask bool, comment
 			if v == "" {
 				continue
 			}
-			if mask && looksLikeID(v) {
-				v = qiancun.MaskID(strings.TrimSpace(v))
+			if mask {
+				v = qiancun.MaskText(v)
 			}
-			row = put(row, i+1, excelize.Cell{Value: v})
+			row = put(row, i+1, excelize.Cell{StyleID: b.textStyle(0, v), Value: v})
 		}
 		for next < len(ms) && ms[next].row == num {
 			m := ms[next]
 			v := ""
 			if m.col <= len(cells) {
 				v = cells[m.col-1]
-				if mask && looksLikeID(v) {
-					v = qiancun.MaskID(strings.TrimSpace(v))
+				if mask {
+					v = qiancun.MaskText(v)
 				}
 			}
-			row = put(row, m.col, styled(m, red, yellow, v))
+			c := styled(m, red, yellow, v)
+			c.StyleID = b.textStyle(c.StyleID, v)
+			row = put(row, m.col, c)
 			next++
 		}
+		written++
 		if len(row) == 0 {
 			return nil
 		}
@@ -548,6 +341,9 @@ func rebuildSheet(b *book, name string, sh Sheet, ms []*mark, mask bool, comment
 			}
 			werr = flushHead()
 			return werr == nil
+		}
+		if written >= maxRows && (next >= len(ms) || ms[next].row > num) {
+			return true // past the limit, only the rows with a problem are copied
 		}
 		werr = writeRow(num, cells)
 		return werr == nil
@@ -602,13 +398,21 @@ func writeIssues(b *book, name string, rc *qiancun.Receipt, all map[string][]*ma
 	}
 	errs := rc.Errors()
 	info := fmt.Sprintf("模板：%s　报告期：%s　状态：%s　数据行：%d　接收：%d　错误 %d 个，警告 %d 个　SHA-256：%s　制表时间：%s",
-		orNone(rc.Template), orNone(rc.Period), statusText(rc.Status), rc.Rows, rc.Accepted, errs, len(rc.Issues)-errs,
+		orNone(rc.Template), orNone(rc.Period), statusText(rc.Status), rc.Rows, rc.Accepted, errs, rc.Warnings(),
 		rc.SHA256, b.stamp())
+	if len(rc.Omitted) > 0 {
+		var parts []string
+		for _, o := range rc.Omitted {
+			parts = append(parts, fmt.Sprintf("%s（%s）%d 个", o.Rule, severityText(o.Severity), o.Count))
+		}
+		info += "　另有未列出的问题：" + strings.Join(parts, "，")
+	}
+	file := qiancun.MaskText(rc.File)
 	t := &table{
 		sheet:  name,
-		title:  "数据报送问题清单：" + rc.File,
+		title:  "数据报送问题清单：" + file,
 		info:   info,
-		footer: "问题清单 " + rc.File,
+		footer: "问题清单 " + file,
 		cols: []column{
 			{header: "序号", kind: kCode, width: len(strconv.Itoa(len(rc.Issues)))},
 			{header: "工作表", kind: kText, width: min(sheetW, 30)},
@@ -641,8 +445,8 @@ func writeIssues(b *book, name string, rc *qiancun.Receipt, all map[string][]*ma
 		}
 		if err := sw.add([]any{
 			sw.cell(kCode, false, i+1), sw.cell(kText, false, sheet), c, sw.cell(kText, false, is.Column),
-			sw.cell(kText, false, is.Value), sw.cell(kCode, false, string(is.Rule)),
-			sw.cell(kCode, false, severityText(is.Severity)), sw.cell(kText, false, is.Message),
+			sw.cell(kText, false, qiancun.MaskText(is.Value)), sw.cell(kCode, false, string(is.Rule)),
+			sw.cell(kCode, false, severityText(is.Severity)), sw.cell(kText, false, qiancun.MaskText(is.Message)),
 		}); err != nil {
 			return err
 		}

@@ -111,6 +111,19 @@ func (s *Store) DB() *sql.DB { return s.db }
 // results key on it.
 func (s *Store) Version() uint64 { return s.version.Load() }
 
+// IsFatal reports whether err is DuckDB's fatal error: after a write that failed for want
+// of disk space during a checkpoint, say, the database is invalidated and refuses every
+// statement until it is opened again, even once the space is back. The service then exits,
+// so that its supervisor starts it again on the intact file (see serve); the data committed
+// before the failure is kept.
+func IsFatal(err error) bool {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		return de.Type == duckdb.ErrorTypeFatal
+	}
+	return err != nil && strings.Contains(err.Error(), "database has been invalidated")
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int

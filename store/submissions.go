@@ -167,7 +167,7 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 			return conflict(err)
 		}
 	}
-	warnings := len(rc.Issues) - rc.Errors()
+	warnings := rc.Warnings()
 	if _, err := conn.ExecContext(ctx, `INSERT INTO submissions (id, template, period, file_name, sha256, sheet, status,
 		rows_found, rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current, kind)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -177,6 +177,12 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	}
 	if err := writeIssues(conn, id, rc.Issues); err != nil {
 		return err
+	}
+	for _, o := range rc.Omitted {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO receipt_omitted VALUES (?, ?, ?, ?)",
+			id, string(o.Rule), string(o.Severity), o.Count); err != nil {
+			return fmt.Errorf("record omitted issues: %w", err)
+		}
 	}
 	if err := writeQuarantine(conn, id, sub.Quarantined); err != nil {
 		return err
@@ -350,7 +356,45 @@ func (s *Store) Receipt(ctx context.Context, id int64) (*qiancun.Receipt, error)
 		is.Rule, is.Severity = qiancun.Rule(rule), qiancun.Severity(sev)
 		rc.Issues = append(rc.Issues, is)
 	}
-	return rc, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if rc.Omitted, err = s.omitted(ctx, id); err != nil {
+		return nil, err
+	}
+	return rc, nil
+}
+
+// omitted reads the issues a receipt counted without listing.
+func (s *Store) omitted(ctx context.Context, id int64) ([]qiancun.Omitted, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT rule, severity, count FROM receipt_omitted
+		WHERE submission_id = ? ORDER BY rule, severity`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []qiancun.Omitted
+	for rows.Next() {
+		var rule, sev string
+		var n int
+		if err := rows.Scan(&rule, &sev, &n); err != nil {
+			return nil, err
+		}
+		out = append(out, qiancun.Omitted{Rule: qiancun.Rule(rule), Severity: qiancun.Severity(sev), Count: n})
+	}
+	return out, rows.Err()
+}
+
+// RejectedBytes is the size of the distinct raw files of uploader's rejected submissions:
+// what the uploader's quota of stored junk counts.
+func (s *Store) RejectedBytes(ctx context.Context, uploader string) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(size), 0)::BIGINT FROM raw_files WHERE sha256 IN (
+		SELECT sha256 FROM submissions WHERE uploader = ? AND status = 'rejected')`, uploader).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("rejected bytes of %s: %w", uploader, err)
+	}
+	return n, nil
 }
 
 // ErrNotFound is returned when a submission or file does not exist.

@@ -20,6 +20,7 @@ import (
 //	addr = "127.0.0.1:8080"
 //	db = "qiancun.db"
 //	max_upload_mb = 50
+//	rejected_quota_mb = 1024    # rejected files kept per uploader; past it they are checked, not kept; -1: no quota
 //	log_level = "info"          # debug, info, warn or error
 //	dev = false                 # gin debug mode and text logs
 //	rules = ""                  # appraisal rules file; empty: the built-in rules
@@ -43,6 +44,7 @@ type serverConfig struct {
 	Addr          string        `toml:"addr"`
 	DB            string        `toml:"db"`
 	MaxUploadMB   int64         `toml:"max_upload_mb"`
+	RejectedMB    int64         `toml:"rejected_quota_mb"`
 	LogLevel      string        `toml:"log_level"`
 	Dev           bool          `toml:"dev"`
 	Rules         string        `toml:"rules"`

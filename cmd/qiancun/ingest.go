@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -20,7 +23,7 @@ import (
 )
 
 func runIngest(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "ingest", "--db PATH [--template SLUG] [--period YYYY-MM] [--accept-valid] [--json] [--receipt-dir DIR] FILE...",
+	fs := newFlags(e, "ingest", "--db PATH [--template SLUG] [--period YYYY-MM] [--accept-valid] [--json] [--receipt-dir DIR] [--max-file-mb N] FILE...",
 		`Reads departmental files (.xlsx, .xls, .csv in UTF-8 or GBK) into the database and prints a
 receipt per file, in the order given, naming every bad cell. A village registry among the
 files is read first, so that the other files can be checked against it.
@@ -33,6 +36,7 @@ Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a 
 	asJSON := fs.Bool("json", false, "print one JSON array of receipts")
 	templatesDir := fs.String("templates", "", "directory of *.toml templates that override or add to the built-in ones")
 	receiptDir := fs.String("receipt-dir", "", "write each file with problems back into this directory, the bad cells marked (<file>_回执.xlsx)")
+	maxFileMB := fs.Int64("max-file-mb", 200, "largest file read, in MiB; a larger one is rejected unread and not stored")
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return usageCode(err)
@@ -53,16 +57,24 @@ Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a 
 	if *tmpl != "" && ts.Get(*tmpl) == nil {
 		return fail(e, exitUsage, "--template: unknown template %q", *tmpl)
 	}
+	if *maxFileMB <= 0 {
+		return fail(e, exitUsage, "--max-file-mb must be positive")
+	}
 	st, err := store.Open(ctx, *db)
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}
 	defer st.Close()
-	in := ingest.New(ts, st, ingest.DefaultLimits())
+	lim := ingest.DefaultLimits()
+	lim.MaxFileBytes = *maxFileMB << 20
+	if lim.TempDir, err = ownTempDir(*db); err != nil {
+		return fail(e, exitRejected, "%v", err)
+	}
+	in := ingest.New(ts, st, lim)
 	opt := ingest.Options{Template: *tmpl, Period: *period, AcceptValid: *acceptValid, Uploader: "cli"}
 	receipts, failed := ingestFiles(ctx, e, in, files, opt, !*asJSON)
 	if *receiptDir != "" {
-		if err := writeReceipts(e, *receiptDir, files, receipts); err != nil {
+		if err := writeReceipts(e, *receiptDir, files, receipts, in.MaxFileBytes()); err != nil {
 			return fail(e, exitRejected, "%v", err)
 		}
 	}
@@ -101,9 +113,14 @@ func ingestFiles(ctx context.Context, e *env, in *ingest.Ingester, files []strin
 	failed := false
 	for _, i := range order {
 		name := files[i]
-		data, err := os.ReadFile(name)
+		data, big, err := readUpTo(name, in.MaxFileBytes())
 		if err != nil {
 			fail(e, 0, "%v", err)
+			failed = true
+			continue
+		}
+		if big != nil {
+			receipts[i] = big
 			failed = true
 			continue
 		}
@@ -143,6 +160,55 @@ func ingestFiles(ctx context.Context, e *env, in *ingest.Ingester, files []strin
 		}
 	}
 	return slices.DeleteFunc(receipts, func(rc *qiancun.Receipt) bool { return rc == nil }), failed
+}
+
+// ownTempDir is the directory where the readers unpack large sheets for the database at
+// db, next to it (db.ingest-tmp), swept of what a killed process left there: the database's
+// lock, held by the caller, makes the process its only user. An in-memory database ("")
+// keeps the system's temporary directory.
+func ownTempDir(db string) (string, error) {
+	if db == "" {
+		return "", nil
+	}
+	dir := db + ".ingest-tmp"
+	if err := ingest.SweepTemp(dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// readUpTo reads the file at path when it is at most max bytes. A larger file is not read
+// into memory: it is hashed as it streams past, and its receipt (too large, not stored) is
+// returned instead of its data.
+func readUpTo(path string, max int64) ([]byte, *qiancun.Receipt, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.Size() <= max {
+		// Read no more than the limit, even if the file grows meanwhile.
+		data, err := io.ReadAll(io.LimitReader(f, max+1))
+		if err != nil {
+			return nil, nil, err
+		}
+		if int64(len(data)) <= max {
+			return data, nil, nil
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, nil, err
+		}
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nil, ingest.TooLarge(path, n, hex.EncodeToString(h.Sum(nil)), ingest.Limits{MaxFileBytes: max}, time.Now()), nil
 }
 
 // isRegistryName guesses from a file name that it is the village registry. A guess is

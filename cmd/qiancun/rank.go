@@ -118,6 +118,7 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	if !*unmasked {
 		for i := range members {
 			members[i].Key = qiancun.MaskKey(r.KeyKind, members[i].Key)
+			members[i].Name = qiancun.MaskText(members[i].Name)
 		}
 	}
 	if *asJSON {
@@ -253,7 +254,14 @@ func writeCSV(w io.Writer, res *queries.Result) int {
 	}
 	_ = cw.Write(names)
 	for _, row := range res.Rows {
-		_ = cw.Write(cellTexts(row))
+		texts := cellTexts(row)
+		for i, v := range row {
+			switch v.(type) {
+			case string, []any: // text a spreadsheet must not take for a formula
+				texts[i] = qiancun.CSVSafe(texts[i])
+			}
+		}
+		_ = cw.Write(texts)
 	}
 	cw.Flush()
 	if cw.Error() != nil {

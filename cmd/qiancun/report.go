@@ -175,21 +175,26 @@ func writeWorkbook(e *env, path string, write func(io.Writer) error) error {
 // writeReceipts writes, into dir, the receipt workbook (<file base>_回执.xlsx) of each file
 // whose receipt has issues: the file marked where its problems are. A receipt is matched to
 // its file by name and SHA-256, so files that failed to be read are left out.
-func writeReceipts(e *env, dir string, files []string, receipts []*qiancun.Receipt) error {
+func writeReceipts(e *env, dir string, files []string, receipts []*qiancun.Receipt, maxFile int64) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	written := map[string]bool{}
 	for _, path := range files {
-		data, err := os.ReadFile(path)
+		data, big, err := readUpTo(path, maxFile)
 		if err != nil {
 			continue // already reported by the ingest
 		}
-		sum := sha256.Sum256(data)
-		sha := hex.EncodeToString(sum[:])
+		sha := ""
+		if big != nil {
+			sha = big.SHA256 // too large to read: its receipt is 问题清单 alone
+		} else {
+			sum := sha256.Sum256(data)
+			sha = hex.EncodeToString(sum[:])
+		}
 		var rc *qiancun.Receipt
 		for _, r := range receipts {
-			if r.SHA256 == sha && r.File == filepath.Base(path) {
+			if r.SHA256 == sha && r.File == qiancun.MaskText(filepath.Base(path)) {
 				rc = r
 				break
 			}

@@ -114,7 +114,34 @@ ones as they appear (see deploy/README.md).`)
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}
+	// Large sheets and upload bodies go to a directory of our own, swept of what a killed
+	// process left there.
+	if opt.api.Limits.TempDir, err = ownTempDir(cfg.DB); err != nil {
+		st.Close()
+		return fail(e, exitRejected, "%v", err)
+	}
 	return serve(ctx, e, st, ts, opt)
+}
+
+// watchdog pings the database every 15 seconds until ctx ends, and calls stop with the
+// error of a ping that finds it failed fatally.
+func watchdog(ctx context.Context, st *store.Store, stop context.CancelCauseFunc) {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := st.Ping(pctx)
+			cancel()
+			if store.IsFatal(err) {
+				stop(err)
+				return
+			}
+		}
+	}
 }
 
 // serveFlags are the flags serve and demo share.
@@ -193,6 +220,12 @@ func (sf *serveFlags) options(cfg *serverConfig, set map[string]bool) (serveOpti
 		mb = 50
 	}
 	o.api.MaxUploadBytes = mb << 20
+	switch {
+	case cfg.RejectedMB < 0:
+		o.api.RejectedQuotaBytes = -1
+	case cfg.RejectedMB > 0:
+		o.api.RejectedQuotaBytes = cfg.RejectedMB << 20
+	}
 	o.api.BenchCeiling = *sf.benchCeiling
 	if o.api.MemberIDKey, err = cfg.memberIDKey(); err != nil {
 		return o, err
@@ -249,6 +282,15 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	o.api.Gatherer = reg
 	o.api.Publish = publish.New(st, eng, publish.Options{Now: e.now, Program: programVersion(), Bundles: o.bundles})
 
+	// A fatal failure of the database (a checkpoint on a full disk) leaves DuckDB refusing
+	// every statement until it is opened again: the server then shuts down and exits 1, so
+	// that its supervisor (systemd's Restart=on-failure) starts it again on the intact file.
+	// The API reports it when a request meets it; a watchdog pings meanwhile.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	o.api.OnFatal = func(err error) { stop(err) }
+	go watchdog(ctx, st, stop)
+
 	// The snapshotter writes one at start, then one after each burst of writes; it stops
 	// before the database is closed.
 	var snapshotter *replica.Snapshotter
@@ -267,10 +309,10 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 		return fail(e, exitUsage, "%v", err)
 	}
 	if snapshotter != nil {
-		sctx, stop := context.WithCancel(ctx)
+		sctx, stopSnapshots := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); snapshotter.Run(sctx) }()
-		defer func() { stop(); <-done }()
+		defer func() { stopSnapshots(); <-done }()
 	}
 	return listenAndServe(ctx, e, h, logger, srv.Handler(), o)
 }
@@ -304,9 +346,13 @@ func listenAndServe(ctx context.Context, e *env, h slog.Handler, logger *slog.Lo
 	hs := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// A whole request, body included, must arrive within this: an upload of the
+		// largest size at 100 KB/s. A slow upload never holds an upload slot meanwhile
+		// (the body is spooled before the slot is taken).
+		ReadTimeout: 10 * time.Minute,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(h, slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, "url %s\n", url)
@@ -322,6 +368,10 @@ func listenAndServe(ctx context.Context, e *env, h slog.Handler, logger *slog.Lo
 		return fail(e, exitRejected, "serve: %v", err)
 	case <-ctx.Done():
 	}
+	fatal := store.IsFatal(context.Cause(ctx))
+	if fatal {
+		logger.Error("the database failed fatally: exiting so that the supervisor restarts the service", "err", context.Cause(ctx))
+	}
 	logger.Info("shutting down: finishing the requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -334,5 +384,8 @@ func listenAndServe(ctx context.Context, e *env, h slog.Handler, logger *slog.Lo
 		return exitRejected
 	}
 	logger.Info("stopped")
+	if fatal {
+		return exitRejected
+	}
 	return exitOK
 }

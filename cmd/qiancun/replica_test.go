@@ -91,7 +91,12 @@ hash = %q
 name = "evaluator"
 role = "evaluator"
 hash = %q
-`, hash("up"), hash("ev"))
+
+[[token]]
+name = "admin"
+role = "admin"
+hash = %q
+`, hash("up"), hash("ev"), hash("ad"))
 	if err := os.WriteFile(config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +158,44 @@ hash = %q
 		t.Errorf("upload to the replica: %d %s, want 503 naming the primary", code, body)
 	}
 
-	// A new month on the primary reaches the replica.
+	code, body = rep.do(http.MethodPost, "/api/v1/publications", "ad", strings.NewReader(`{"force":"first_secretary","period":"2024-05"}`), "application/json")
+	if code != http.StatusServiceUnavailable || !strings.Contains(string(body), "http://primary.test:8080") {
+		t.Errorf("publish on the replica: %d %s, want 503 naming the primary", code, body)
+	}
+
+	// A new month and a publication on the primary reach the replica, in its publications
+	// and in the snapshot's manifest.
+	code, body = pri.do(http.MethodPost, "/api/v1/publications", "ad", strings.NewReader(`{"force":"first_secretary","period":"2024-05"}`), "application/json")
+	var pub struct{ ID int64 }
+	if code != http.StatusCreated || json.Unmarshal(body, &pub) != nil {
+		t.Fatalf("publish on the primary: %d %s", code, body)
+	}
 	pri.upload("up", "第一书记工作情况表_2024-06.xlsx", read("第一书记工作情况表_2024-06.xlsx"), nil, 200)
 	p2, header2 := waitRanking("2024-06", 2383)
 	if p2.Snapshot != header2 || p2.Snapshot <= p.Snapshot {
 		t.Errorf("after the June upload: body %q, header %q, before %q", p2.Snapshot, header2, p.Snapshot)
+	}
+	req, _ := http.NewRequest(http.MethodGet, rep.url+"/api/v1/publications", nil)
+	req.Header.Set("Authorization", "Bearer ev")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Snapshot     string
+		Publications []struct{ ID int64 }
+	}
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if err != nil || list.Snapshot != resp.Header.Get(replica.HeaderSnapshot) || len(list.Publications) != 1 || list.Publications[0].ID != pub.ID {
+		t.Errorf("the replica's publications: %+v (header %q, err %v), want publication %d", list, resp.Header.Get(replica.HeaderSnapshot), err, pub.ID)
+	}
+	m, err := replica.Verify(filepath.Join(snaps, header2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Publications["first_secretary"]; got.ID != pub.ID || got.Period != "2024-05" || got.Hash == "" {
+		t.Errorf("the manifest's latest first_secretary publication: %+v, want %d for 2024-05 with its hash", got, pub.ID)
 	}
 
 	// A forged newer snapshot: the newest one copied under a later name, one file altered.

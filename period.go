@@ -123,3 +123,20 @@ func (p Period) MonthStrings() []string {
 	}
 	return out
 }
+
+// Previous returns the period of the same length just before p: 2024-06 gives 2024-05,
+// 2024-01 gives 2023-12, 2024-Q1 gives 2023-Q4, 2024 gives 2023.
+func (p Period) Previous() Period {
+	switch p.Kind {
+	case MonthPeriod, QuarterPeriod:
+		n := 12
+		if p.Kind == QuarterPeriod {
+			n = 4
+		}
+		if p.N == 1 {
+			return Period{p.Kind, p.Year - 1, n}
+		}
+		return Period{p.Kind, p.Year, p.N - 1}
+	}
+	return Period{YearPeriod, p.Year - 1, 0}
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,8 +12,8 @@ import (
 	"github.com/qiancun/qiancun/queries"
 )
 
-// villageJSON is one assisted village and the forces that reach it in the period.
-type villageJSON struct {
+// VillageView is one assisted village and the forces that reach it in the period.
+type VillageView struct {
 	Code         string   `json:"code"`
 	Name         string   `json:"name"`
 	DistrictCode string   `json:"district_code"`
@@ -24,8 +25,8 @@ type villageJSON struct {
 	ForceCount   int64    `json:"force_count"`
 }
 
-// coverageJSON is a district's (or the city's) coverage: villages reached by each force.
-type coverageJSON struct {
+// CoverageView is a district's (or the city's) coverage: villages reached by each force.
+type CoverageView struct {
 	DistrictCode  string            `json:"district_code"` // "" for the city
 	District      string            `json:"district"`
 	Villages      int64             `json:"villages"`
@@ -87,66 +88,110 @@ func (r row) list(name string) []string {
 	return out
 }
 
-func villageOf(r row) villageJSON {
-	return villageJSON{
+func villageOf(r row) VillageView {
+	return VillageView{
 		Code: r.str("code"), Name: r.str("name"), DistrictCode: r.str("district_code"), District: r.str("district"),
 		TownCode: r.str("town_code"), Town: r.str("town"), Zone: r.str("zone"), Forces: r.list("forces"),
 		ForceCount: r.int("force_count"),
 	}
 }
 
-// villages answers GET /villages: the assisted villages (of a district, reached by a force)
-// with the forces reaching each in the period, and the coverage of the district or city.
-func (s *Server) villages(c *gin.Context) {
-	cl := callerOf(c)
-	period, district, err := s.periodDistrict(c, cl)
+// VillageQuery is what a page of the villages asks for; Period is required.
+type VillageQuery struct {
+	Period, District, CoveredBy string
+	Limit, Offset               int
+}
+
+// VillagesPage is a page of the assisted villages with the coverage of the district (or
+// the city).
+type VillagesPage struct {
+	Period    string        `json:"period"`
+	District  string        `json:"district"`
+	CoveredBy string        `json:"covered_by"`
+	Total     int           `json:"total"`
+	Limit     int           `json:"limit"`
+	Offset    int           `json:"offset"`
+	Villages  []VillageView `json:"villages"`
+	Coverage  *CoverageView `json:"coverage"`
+}
+
+// Villages returns the assisted villages (of a district, reached by a force) with the
+// forces reaching each in the period, and the coverage of the district or city. A leader
+// limited to a district gets that district (403 for another). Limit 0 means 500.
+func (s *Server) Villages(ctx context.Context, who *Token, q VillageQuery) (*VillagesPage, error) {
+	period, district, err := scopePeriodDistrict(who, q.Period, q.District)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
-	coveredBy := c.Query("covered_by")
-	if _, ok := qiancun.LookupForce(coveredBy); coveredBy != "" && !ok {
-		s.fail(c, errParam("covered_by", "unknown force %q: want one of %s", coveredBy, forceSlugs()))
-		return
+	if _, ok := qiancun.LookupForce(q.CoveredBy); q.CoveredBy != "" && !ok {
+		return nil, errParam("covered_by", "unknown force %q: want one of %s", q.CoveredBy, forceSlugs())
 	}
-	limit, offset, err := pageParams(c, 500, 5000)
+	if q.Limit == 0 {
+		q.Limit = 500
+	}
+	res, err := s.eng.Run(ctx, "villages", map[string]string{"period": period, "district": district, "covered_by": q.CoveredBy})
 	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	res, err := s.eng.Run(ctx, "villages", map[string]string{"period": period, "district": district, "covered_by": coveredBy})
-	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
 	cov, err := s.eng.Run(ctx, "village_districts", map[string]string{"period": period})
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
 	rows := rowsOf(res)
-	page := []villageJSON{}
-	for i := offset; i < len(rows) && i < offset+limit; i++ {
+	page := []VillageView{}
+	for i := q.Offset; i < len(rows) && i < q.Offset+q.Limit; i++ {
 		page = append(page, villageOf(rows[i]))
 	}
-	var coverage *coverageJSON
+	var coverage *CoverageView
 	for _, r := range rowsOf(cov) {
 		if r.str("district_code") == district {
 			coverage = coverageOf(r)
 		}
 	}
 	if coverage == nil {
-		coverage = &coverageJSON{DistrictCode: district, District: qiancun.DistrictName(district), Reached: map[string]int64{}, Share: map[string]string{}}
+		coverage = &CoverageView{DistrictCode: district, District: qiancun.DistrictName(district), Reached: map[string]int64{}, Share: map[string]string{}}
 	}
-	c.PureJSON(http.StatusOK, gin.H{
-		"period": period, "district": district, "covered_by": coveredBy,
-		"total": len(rows), "limit": limit, "offset": offset, "villages": page, "coverage": coverage,
-	})
+	return &VillagesPage{Period: period, District: district, CoveredBy: q.CoveredBy, Total: len(rows), Limit: q.Limit,
+		Offset: q.Offset, Villages: page, Coverage: coverage}, nil
 }
 
-func coverageOf(r row) *coverageJSON {
-	cv := &coverageJSON{
+// Coverage returns every district's coverage in the period (and the city's, with an empty
+// code), as the village_districts pack computes it.
+func (s *Server) Coverage(ctx context.Context, period string) ([]*CoverageView, error) {
+	period, err := checkPeriod(period)
+	if err != nil {
+		return nil, err
+	}
+	cov, err := s.eng.Run(ctx, "village_districts", map[string]string{"period": period})
+	if err != nil {
+		return nil, err
+	}
+	var out []*CoverageView
+	for _, r := range rowsOf(cov) {
+		out = append(out, coverageOf(r))
+	}
+	return out, nil
+}
+
+// villages answers GET /villages.
+func (s *Server) villages(c *gin.Context) {
+	limit, offset, err := pageParams(c, 500, 5000)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.Villages(c.Request.Context(), callerOf(c).tok, VillageQuery{
+		Period: c.Query("period"), District: c.Query("district"), CoveredBy: c.Query("covered_by"), Limit: limit, Offset: offset,
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, p)
+}
+
+func coverageOf(r row) *CoverageView {
+	cv := &CoverageView{
 		DistrictCode: r.str("district_code"), District: r.str("district"), Villages: r.int("villages"),
 		Reached: map[string]int64{}, Share: map[string]string{},
 		AllSeven: r.int("all_seven"), AllSevenShare: r.str("all_seven_share"), None: r.int("none"),
@@ -202,28 +247,35 @@ func allDigits(s string) bool {
 	return true
 }
 
-// progress answers GET /progress: the programme against its targets. A leader limited to
-// a district sees that district only (no city lines).
-func (s *Server) progress(c *gin.Context) {
-	cl := callerOf(c)
-	period, district, err := s.periodDistrict(c, cl)
+// Progress returns the programme against its targets in the period, of a district or the
+// city. A leader limited to a district sees that district only (no city lines).
+func (s *Server) Progress(ctx context.Context, who *Token, period, district string) (*qiancun.Progress, error) {
+	period, district, err := scopePeriodDistrict(who, period, district)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
-	p, err := s.eng.Progress(c.Request.Context(), period)
+	p, err := s.eng.Progress(ctx, period)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
 	if district != "" {
 		// Filter a copy: the engine may hand the same value to others.
 		q := *p
 		q.Districts = slices.DeleteFunc(slices.Clone(p.Districts), func(d qiancun.DistrictProgress) bool { return d.Code != district })
-		if cl.district() != "" {
+		if who.District != "" {
 			q.City = []qiancun.ProgressLine{}
 		}
 		p = &q
+	}
+	return p, nil
+}
+
+// progress answers GET /progress.
+func (s *Server) progress(c *gin.Context) {
+	p, err := s.Progress(c.Request.Context(), callerOf(c).tok, c.Query("period"), c.Query("district"))
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	c.PureJSON(http.StatusOK, p)
 }

@@ -91,13 +91,12 @@ type errorBody struct {
 	Error *Error `json:"error"`
 }
 
-// fail writes err as the response. It is the only place that turns errors into HTTP
-// answers: an *Error as it is; a bad parameter 400; a refusal of the publication rules
-// 409; a missing member or submission 404; an
-// upload over the limit 413; a template out of an uploader's scope 403; a request whose
-// client has gone nothing at all; anything else 500 with a generic message, logged here,
-// once, with its cause.
-func (s *Server) fail(c *gin.Context, err error) {
+// ErrorOf classifies err as fail answers it: an *Error as it is; a bad parameter 400; a
+// refusal of the publication rules 409; a missing member or submission 404; an upload over
+// the limit 413; a template out of an uploader's scope 403; anything else 500 with a
+// generic message, logged here, once, with its cause. It returns nil when the client has gone (nobody reads an answer; 499 is what
+// the logs and metrics show). The pages render what it returns as HTML.
+func (s *Server) ErrorOf(c *gin.Context, err error) *Error {
 	var (
 		ae  *Error
 		pe  *queries.ParamError
@@ -124,14 +123,23 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case errors.As(err, &oos):
 		ae = errForbidden(oos.Error())
 	case c.Request.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
-		// The client went away: nobody reads an answer. 499 is what the logs and metrics show.
 		s.log.Debug("client gone", "route", routeOf(c), "request_id", requestID(c))
 		c.Status(499)
-		return
+		return nil
 	default:
 		s.log.Error("request failed", "route", routeOf(c), "method", c.Request.Method, "request_id", requestID(c), "err", err)
 		ae = errInternal(c)
 		s.noteFatal(err) // the service restarts: see Config.OnFatal
+	}
+	return ae
+}
+
+// fail writes err as the response: it is the only place that turns errors into the API's
+// HTTP answers (ErrorOf says which).
+func (s *Server) fail(c *gin.Context, err error) {
+	ae := s.ErrorOf(c, err)
+	if ae == nil {
+		return
 	}
 	if ae.Status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="qiancun"`)

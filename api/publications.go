@@ -92,19 +92,18 @@ const (
 // publication not withdrawn once there is one, never live data; an evaluator or an
 // administrator chooses with source=live|published, published by default when there is
 // one. It returns the publication to serve, or nil for the live ranking.
-func (s *Server) rankingSource(c *gin.Context, cl *caller, force qiancun.Force, period string) (*qiancun.Publication, error) {
-	src := c.Query("source")
+func (s *Server) rankingSource(ctx context.Context, who *Token, force qiancun.Force, period, src string) (*qiancun.Publication, error) {
 	switch src {
 	case "", sourceLive, sourcePublished:
 	default:
 		return nil, errParam("source", "unknown source %q: want live or published", src)
 	}
-	latest, err := s.cfg.Publish.LatestHeader(c.Request.Context(), force, period)
+	latest, err := s.cfg.Publish.LatestHeader(ctx, force, period)
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case cl.tok.Role == RoleLeader && src == sourceLive:
+	case who.Role == RoleLeader && src == sourceLive:
 		return nil, errForbidden("leaders see the published figures only: ask for source=published or leave source out")
 	case src == sourceLive:
 		return nil, nil
@@ -152,63 +151,113 @@ func pubID(c *gin.Context) (int64, error) {
 	return id, nil
 }
 
-// publicationJSON is a publication's header as the API shows it.
-type publicationJSON struct {
+// PublicationView is a publication's header as the API shows it.
+type PublicationView struct {
 	*qiancun.Publication
 	Kind qiancun.PublicationKind `json:"kind"`
 }
 
-// publications answers GET /publications?force=&period=&status=: newest first, without
-// members.
-func (s *Server) publications(c *gin.Context) {
-	f := store.PublicationFilter{Force: qiancun.Force(c.Query("force")), Period: c.Query("period"), State: qiancun.PublicationState(c.Query("status"))}
+func viewOf(p *qiancun.Publication) PublicationView { return PublicationView{p, p.Kind()} }
+
+// PublicationQuery selects publications; empty fields match all.
+type PublicationQuery struct {
+	Force, Period, Status string
+}
+
+// Publications returns the publications q selects, newest first, without members.
+func (s *Server) Publications(ctx context.Context, q PublicationQuery) ([]PublicationView, error) {
+	f := store.PublicationFilter{Force: qiancun.Force(q.Force), Period: q.Period, State: qiancun.PublicationState(q.Status)}
 	if f.Force != "" {
 		if _, ok := qiancun.LookupForce(string(f.Force)); !ok {
-			s.fail(c, errParam("force", "unknown force %q: want one of %s", f.Force, forceSlugs()))
-			return
+			return nil, errParam("force", "unknown force %q: want one of %s", f.Force, forceSlugs())
 		}
 	}
 	if f.Period != "" {
 		per, err := qiancun.ParsePeriod(f.Period)
 		if err != nil {
-			s.fail(c, errParam("period", "%v", err))
-			return
+			return nil, errParam("period", "%v", err)
 		}
 		f.Period = per.String()
 	}
 	switch f.State {
 	case "", qiancun.Notice, qiancun.Final, qiancun.Withdrawn, qiancun.Superseded:
 	default:
-		s.fail(c, errParam("status", "unknown status %q: want 公示, 已发布, 已撤回 or 已更正", f.State))
-		return
+		return nil, errParam("status", "unknown status %q: want 公示, 已发布, 已撤回 or 已更正", f.State)
 	}
-	ps, err := s.cfg.Publish.List(c.Request.Context(), f)
+	ps, err := s.cfg.Publish.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PublicationView, len(ps))
+	for i := range ps {
+		out[i] = viewOf(&ps[i])
+	}
+	return out, nil
+}
+
+// publications answers GET /publications?force=&period=&status=: newest first, without
+// members.
+func (s *Server) publications(c *gin.Context) {
+	out, err := s.Publications(c.Request.Context(), PublicationQuery{Force: c.Query("force"), Period: c.Query("period"), Status: c.Query("status")})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := make([]publicationJSON, len(ps))
-	for i := range ps {
-		out[i] = publicationJSON{&ps[i], ps[i].Kind()}
-	}
 	c.PureJSON(http.StatusOK, s.withSnapshot(gin.H{"publications": out}))
+}
+
+// PublicationPage is a publication with its state and log as they are now, and a page of
+// its members.
+type PublicationPage struct {
+	Publication PublicationView `json:"publication"`
+	Total       int             `json:"total"`
+	Limit       int             `json:"limit"`
+	Offset      int             `json:"offset"`
+	Members     []MemberView    `json:"members"`
+	District    string          `json:"-"` // the district the page is limited to
+	// Snapshot is, on a read replica, the snapshot the page comes from (as in the
+	// X-Qiancun-Snapshot header); absent on the primary.
+	Snapshot string `json:"snapshot,omitempty"`
+}
+
+// Publication returns publication id with a page of its members (District, Grade, Q,
+// Limit and Offset of q as for rankings; its Force, Period and Source are ignored). A
+// leader limited to a district sees that district's members.
+func (s *Server) Publication(ctx context.Context, who *Token, id int64, q RankingQuery) (*PublicationPage, error) {
+	district, err := scopeDistrict(who, q.District)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkGrade(q.Grade); err != nil {
+		return nil, err
+	}
+	if q.Limit == 0 {
+		q.Limit = 50
+	}
+	frozen, err := s.frozen(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now, err := s.cfg.Publish.Header(ctx, id) // the state and log as they are now
+	if err != nil {
+		return nil, err
+	}
+	p := *frozen.p
+	p.State, p.SupersededBy, p.Events = now.State, now.SupersededBy, now.Events
+	rv := frozen.rv
+	full := who.Admin()
+	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: q.Grade, Query: q.Q, MatchKey: full, Limit: q.Limit, Offset: q.Offset})
+	members := make([]MemberView, len(idx))
+	for n, i := range idx {
+		members[n] = rv.member(i, full)
+	}
+	return &PublicationPage{Publication: viewOf(&p), Total: total, Limit: q.Limit, Offset: q.Offset, Members: members, District: district, Snapshot: s.cfg.Snapshot}, nil
 }
 
 // publication answers GET /publications/{id}: the header, the submissions used, the state
 // log, and a page of its members (district, grade, q, limit, offset as for rankings).
 func (s *Server) publication(c *gin.Context) {
-	cl := callerOf(c)
 	id, err := pubID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	district, err := s.districtParam(c, cl)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	grade, err := gradeParam(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -218,30 +267,36 @@ func (s *Server) publication(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	frozen, err := s.frozen(ctx, id)
+	p, err := s.Publication(c.Request.Context(), callerOf(c).tok, id, RankingQuery{
+		District: c.Query("district"), Grade: c.Query("grade"), Q: c.Query("q"), Limit: limit, Offset: offset,
+	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	now, err := s.cfg.Publish.Header(ctx, id) // the state and log as they are now
+	c.PureJSON(http.StatusOK, p)
+}
+
+// PublicationDiff returns what differs between publication id and against: "live" (or
+// "") for the live data, or another publication's id. Keys are masked but for an
+// administrator.
+func (s *Server) PublicationDiff(ctx context.Context, who *Token, id int64, against string) (*publish.Diff, error) {
+	to := publish.Live
+	if against != "" && against != "live" {
+		n, err := strconv.ParseInt(against, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, errParam("against", "want live or a publication id, not %q", against)
+		}
+		to = publish.Ref(n)
+	}
+	d, err := s.cfg.Publish.Diff(ctx, id, to)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
-	p := *frozen.p
-	p.State, p.SupersededBy, p.Events = now.State, now.SupersededBy, now.Events
-	rv := frozen.rv
-	full := cl.admin()
-	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: grade, Query: c.Query("q"), MatchKey: full, Limit: limit, Offset: offset})
-	members := make([]memberJSON, len(idx))
-	for n, i := range idx {
-		members[n] = rv.member(i, full)
+	if !who.Admin() {
+		d = d.Masked()
 	}
-	c.PureJSON(http.StatusOK, s.withSnapshot(gin.H{
-		"publication": publicationJSON{&p, p.Kind()},
-		"total":       total, "limit": limit, "offset": offset, "members": members,
-	}))
+	return d, nil
 }
 
 // publicationDiff answers GET /publications/{id}/diff?against=live|{id}.
@@ -251,22 +306,10 @@ func (s *Server) publicationDiff(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	to := publish.Live
-	if a := c.DefaultQuery("against", "live"); a != "live" {
-		n, err := strconv.ParseInt(a, 10, 64)
-		if err != nil || n <= 0 {
-			s.fail(c, errParam("against", "want live or a publication id, not %q", a))
-			return
-		}
-		to = publish.Ref(n)
-	}
-	d, err := s.cfg.Publish.Diff(c.Request.Context(), id, to)
+	d, err := s.PublicationDiff(c.Request.Context(), callerOf(c).tok, id, c.DefaultQuery("against", "live"))
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	if !callerOf(c).admin() {
-		d = d.Masked()
 	}
 	c.PureJSON(http.StatusOK, d)
 }
@@ -279,6 +322,21 @@ type publishBody struct {
 	Note   string `json:"note"`
 }
 
+// Publish freezes the live ranking of force and period in 公示 until until (YYYY-MM-DD;
+// "" for the default window), as who. A failure to write the bundle is logged, and the
+// publication stands.
+func (s *Server) Publish(ctx context.Context, who *Token, force, period, until, note string) (*qiancun.Publication, error) {
+	p, err := s.cfg.Publish.Publish(ctx, publish.Request{Force: qiancun.Force(force), Period: period, Until: until, By: who.Name, Note: note})
+	if p == nil {
+		return nil, err
+	}
+	if err != nil {
+		s.log.Error("bundle", "publication", p.ID, "err", err)
+	}
+	p.Members = nil
+	return p, nil
+}
+
 // publish answers POST /publications: freezes the live ranking in 公示.
 func (s *Server) publish(c *gin.Context) {
 	var b publishBody
@@ -286,22 +344,48 @@ func (s *Server) publish(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p, err := s.cfg.Publish.Publish(c.Request.Context(), publish.Request{Force: qiancun.Force(b.Force), Period: b.Period, Until: b.Until, By: callerOf(c).tok.Name, Note: b.Note})
-	if p == nil {
+	p, err := s.Publish(c.Request.Context(), callerOf(c).tok, b.Force, b.Period, b.Until, b.Note)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err != nil {
-		s.log.Error("bundle", "publication", p.ID, "err", err)
-	}
-	p.Members = nil
-	c.PureJSON(http.StatusCreated, publicationJSON{p, p.Kind()})
+	c.PureJSON(http.StatusCreated, viewOf(p))
 }
 
 // reasonBody is the body of withdraw and correct.
 type reasonBody struct {
 	Reason string `json:"reason"`
 	Note   string `json:"note"`
+}
+
+// MovePublication moves publication id, as who: "finalize" (公示 → 已发布), "withdraw"
+// (公示 → 已撤回, with a reason) or "correct" (a new, final publication that supersedes a
+// final one, with a reason and a note). It returns the publication that results (for
+// correct, the new one).
+func (s *Server) MovePublication(ctx context.Context, who *Token, id int64, move, reason, note string) (*qiancun.Publication, error) {
+	var (
+		p   *qiancun.Publication
+		err error
+	)
+	switch move {
+	case "finalize":
+		p, err = s.cfg.Publish.Finalize(ctx, id, who.Name)
+	case "withdraw":
+		p, err = s.cfg.Publish.Withdraw(ctx, id, who.Name, reason)
+	case "correct":
+		p, err = s.cfg.Publish.Correct(ctx, id, who.Name, reason, note)
+		if p != nil && err != nil {
+			s.log.Error("bundle", "publication", p.ID, "err", err)
+			err = nil
+		}
+	default:
+		return nil, errParam("move", "unknown move %q: want finalize, withdraw or correct", move)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.Members = nil
+	return p, nil
 }
 
 // publicationMove answers POST /publications/{id}/finalize, /withdraw and /correct.
@@ -319,28 +403,16 @@ func (s *Server) publicationMove(move string) gin.HandlerFunc {
 				return
 			}
 		}
-		ctx, by := c.Request.Context(), callerOf(c).tok.Name
-		var p *qiancun.Publication
-		status := http.StatusOK
-		switch move {
-		case "finalize":
-			p, err = s.cfg.Publish.Finalize(ctx, id, by)
-		case "withdraw":
-			p, err = s.cfg.Publish.Withdraw(ctx, id, by, b.Reason)
-		case "correct":
-			p, err = s.cfg.Publish.Correct(ctx, id, by, b.Reason, b.Note)
-			status = http.StatusCreated
-			if p != nil && err != nil {
-				s.log.Error("bundle", "publication", p.ID, "err", err)
-				err = nil
-			}
-		}
+		p, err := s.MovePublication(c.Request.Context(), callerOf(c).tok, id, move, b.Reason, b.Note)
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
-		p.Members = nil
-		c.PureJSON(status, publicationJSON{p, p.Kind()})
+		status := http.StatusOK
+		if move == "correct" {
+			status = http.StatusCreated
+		}
+		c.PureJSON(status, viewOf(p))
 	}
 }
 
@@ -350,17 +422,35 @@ type objectionBody struct {
 	Reason string `json:"reason"`
 }
 
-// objectionJSON is an objection with its key as the caller may see it.
-func (s *Server) objectionOut(cl *caller, o qiancun.Objection) qiancun.Objection {
-	if !cl.admin() && qiancun.ValidID(o.MemberKey) {
+// objectionOut is an objection with its key as who may see it.
+func objectionOut(who *Token, o qiancun.Objection) qiancun.Objection {
+	if !who.Admin() && qiancun.ValidID(o.MemberKey) {
 		o.MemberKey = qiancun.MaskID(o.MemberKey)
 	}
 	return o
 }
 
+// AddObjection records who's objection during 公示 against the member of publication id
+// that member names (its id, its key as who sees it, or for an administrator the key).
+func (s *Server) AddObjection(ctx context.Context, who *Token, id int64, member, reason string) (*qiancun.Objection, error) {
+	rv, err := s.pubView(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	i, err := rv.resolve(member, who.Admin(), who.District)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.cfg.Publish.AddObjection(ctx, id, rv.r.Members[i].Key, who.Name, reason)
+	if err != nil {
+		return nil, err
+	}
+	out := objectionOut(who, *o)
+	return &out, nil
+}
+
 // addObjection answers POST /publications/{id}/objections: records an objection during 公示.
 func (s *Server) addObjection(c *gin.Context) {
-	cl := callerOf(c)
 	id, err := pubID(c)
 	if err != nil {
 		s.fail(c, err)
@@ -371,23 +461,12 @@ func (s *Server) addObjection(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	rv, err := s.pubView(ctx, id)
+	o, err := s.AddObjection(c.Request.Context(), callerOf(c).tok, id, b.Member, b.Reason)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	i, err := rv.resolve(b.Member, cl.admin(), cl.district())
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	o, err := s.cfg.Publish.AddObjection(ctx, id, rv.r.Members[i].Key, cl.tok.Name, b.Reason)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.PureJSON(http.StatusCreated, s.objectionOut(cl, *o))
+	c.PureJSON(http.StatusCreated, o)
 }
 
 // resolveBody is the body of POST /objections/{id}/resolve.
@@ -396,9 +475,18 @@ type resolveBody struct {
 	Note       string `json:"note"`
 }
 
+// ResolveObjection records the resolution (维持 or 更正) of objection id, as who.
+func (s *Server) ResolveObjection(ctx context.Context, who *Token, id int64, resolution, note string) (*qiancun.Objection, error) {
+	o, err := s.cfg.Publish.Resolve(ctx, id, qiancun.Resolution(resolution), who.Name, note)
+	if err != nil {
+		return nil, err
+	}
+	out := objectionOut(who, *o)
+	return &out, nil
+}
+
 // resolveObjection answers POST /objections/{id}/resolve.
 func (s *Server) resolveObjection(c *gin.Context) {
-	cl := callerOf(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		s.fail(c, errParam("id", "%q is not an objection id", c.Param("id")))
@@ -409,41 +497,51 @@ func (s *Server) resolveObjection(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	o, err := s.cfg.Publish.Resolve(c.Request.Context(), id, qiancun.Resolution(b.Resolution), cl.tok.Name, b.Note)
+	o, err := s.ResolveObjection(c.Request.Context(), callerOf(c).tok, id, b.Resolution, b.Note)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.PureJSON(http.StatusOK, s.objectionOut(cl, *o))
+	c.PureJSON(http.StatusOK, o)
+}
+
+// Objections returns the objections (of a publication when publicationID > 0; the open
+// ones only when openOnly), keys masked but for an administrator.
+func (s *Server) Objections(ctx context.Context, who *Token, publicationID int64, openOnly bool) ([]qiancun.Objection, error) {
+	obs, err := s.cfg.Publish.Objections(ctx, store.ObjectionFilter{PublicationID: publicationID, OpenOnly: openOnly})
+	if err != nil {
+		return nil, err
+	}
+	for i := range obs {
+		obs[i] = objectionOut(who, obs[i])
+	}
+	return obs, nil
 }
 
 // objections answers GET /objections?publication=&open=true.
 func (s *Server) objections(c *gin.Context) {
-	cl := callerOf(c)
-	var f store.ObjectionFilter
+	var pid int64
 	if v := c.Query("publication"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
 			s.fail(c, errParam("publication", "%q is not a publication id", v))
 			return
 		}
-		f.PublicationID = n
+		pid = n
 	}
+	open := false
 	switch c.Query("open") {
 	case "", "false":
 	case "true":
-		f.OpenOnly = true
+		open = true
 	default:
 		s.fail(c, errParam("open", "want true or false"))
 		return
 	}
-	obs, err := s.cfg.Publish.Objections(c.Request.Context(), f)
+	obs, err := s.Objections(c.Request.Context(), callerOf(c).tok, pid, open)
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	for i := range obs {
-		obs[i] = s.objectionOut(cl, obs[i])
 	}
 	c.PureJSON(http.StatusOK, gin.H{"objections": obs})
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -68,6 +69,9 @@ type rankView struct {
 
 	head []byte // the ranking's fields as JSON, without the closing brace
 	enc  [2]encoded
+
+	ranksOnce sync.Once
+	ranks     map[string]int // city rank by member id, made on first use (Ranks)
 }
 
 // encoded is every member's JSON in one form: 0 masked, 1 unmasked.
@@ -124,13 +128,13 @@ func (rv *rankView) members(full bool) [][]byte {
 }
 
 // member is member i as the API shows it.
-func (rv *rankView) member(i int, full bool) memberJSON {
+func (rv *rankView) member(i int, full bool) MemberView {
 	m := &rv.r.Members[i]
 	key, name := rv.masked[i], qiancun.MaskText(m.Name)
 	if full {
 		key, name = m.Key, m.Name
 	}
-	return memberJSON{
+	return MemberView{
 		ID: rv.ids[i], Rank: m.Rank, DistrictRank: m.DistrictRank, Key: key, Name: name,
 		District: m.District, DistrictCode: m.DistrictCode, Score: m.Score, Grade: m.Grade,
 		Vetoed: m.Vetoed, VetoReason: m.VetoReason, Indicators: m.IndicatorMap(), Points: m.PointMap(), Months: m.Months,
@@ -198,8 +202,8 @@ type rankingHead struct {
 	Snapshot string `json:"snapshot,omitempty"`
 }
 
-// memberJSON is one member of a ranking as the API shows it.
-type memberJSON struct {
+// MemberView is one member of a ranking as the API shows it.
+type MemberView struct {
 	ID           string            `json:"id"`
 	Rank         int               `json:"rank"`
 	DistrictRank int               `json:"district_rank"`
@@ -230,155 +234,251 @@ func marshal(v any) ([]byte, error) {
 
 var pagePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
+// RankingQuery is what a page of a ranking asks for; Period is required, the rest may be
+// empty.
+type RankingQuery struct {
+	Force, Period, District, Grade, Q string
+	Source                            string // "", live or published: see rankingSource
+	Limit, Offset                     int
+}
+
+// RankingPage is a page of a ranking as the caller may see it: the API encodes it as JSON,
+// the pages render it as a table.
+type RankingPage struct {
+	Ranking  *qiancun.Ranking
+	District string // the district the page is limited to ("" for the city)
+	Total    int    // members matching the filter
+	Limit    int
+	Offset   int
+	// Source is live or published; Publication is the publication served, or nil.
+	Source      string
+	Publication *qiancun.Publication
+
+	rv   *rankView
+	idx  []int
+	full bool
+}
+
+// Members are the page's members, masked but for an administrator.
+func (p *RankingPage) Members() []MemberView {
+	out := make([]MemberView, len(p.idx))
+	for n, i := range p.idx {
+		out[n] = p.rv.member(i, p.full)
+	}
+	return out
+}
+
+// RankingPage checks q against the caller's scope (a leader limited to a district gets it
+// whatever q says, and a 403 for another) and returns the page, from the engine's cache.
+// Limit 0 means 50; at most 1000.
+func (s *Server) RankingPage(ctx context.Context, who *Token, q RankingQuery) (*RankingPage, error) {
+	fi, ok := qiancun.LookupForce(q.Force)
+	if !ok {
+		return nil, errParam("force", "unknown force %q: want one of %s", q.Force, forceSlugs())
+	}
+	period, district, err := scopePeriodDistrict(who, q.Period, q.District)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkGrade(q.Grade); err != nil {
+		return nil, err
+	}
+	if q.Limit == 0 {
+		q.Limit = 50
+	}
+	if q.Limit < 1 || q.Limit > 1000 {
+		return nil, errParam("limit", "limit must be a whole number from 1 to 1000")
+	}
+	if q.Offset < 0 {
+		return nil, errParam("offset", "offset must be a whole number from 0 to %d", 1<<30)
+	}
+	pub, err := s.rankingSource(ctx, who, fi.Slug, period, q.Source)
+	if err != nil {
+		return nil, err
+	}
+	var rv *rankView
+	source := sourceLive
+	if pub != nil {
+		if rv, err = s.pubView(ctx, pub.ID); err != nil {
+			return nil, err
+		}
+		source = sourcePublished
+	} else {
+		version := s.st.Version()
+		r, err := s.eng.Rank(ctx, fi.Slug, period)
+		if err != nil {
+			return nil, err
+		}
+		rv = s.views.get(r, version)
+	}
+	full := who.Admin()
+	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: q.Grade, Query: q.Q, MatchKey: full, Limit: q.Limit, Offset: q.Offset})
+	return &RankingPage{Ranking: rv.r, District: district, Total: total, Limit: q.Limit, Offset: q.Offset,
+		Source: source, Publication: pub, rv: rv, idx: idx, full: full}, nil
+}
+
+// Ranks returns every member's city rank in force's ranking for period, from the source
+// who would be shown (see rankingSource), by the member's opaque id (which is the same in
+// every period): what a rank change is measured against. A period without data gives an
+// empty map. The map is shared: do not change it.
+func (s *Server) Ranks(ctx context.Context, who *Token, force qiancun.Force, period, source string) (map[string]int, error) {
+	pub, err := s.rankingSource(ctx, who, force, period, source)
+	if err != nil {
+		return nil, err
+	}
+	var rv *rankView
+	if pub != nil {
+		if rv, err = s.pubView(ctx, pub.ID); err != nil {
+			return nil, err
+		}
+	} else {
+		version := s.st.Version()
+		r, err := s.eng.Rank(ctx, force, period)
+		if err != nil {
+			return nil, err
+		}
+		rv = s.views.get(r, version)
+	}
+	rv.ranksOnce.Do(func() {
+		rv.ranks = make(map[string]int, len(rv.ids))
+		for i, id := range rv.ids {
+			rv.ranks[id] = rv.r.Members[i].Rank
+		}
+	})
+	return rv.ranks, nil
+}
+
 // ranking answers GET /rankings/{force}: a page of the ranking, from memory.
 func (s *Server) ranking(c *gin.Context) {
 	cl := callerOf(c)
-	fi, ok := qiancun.LookupForce(c.Param("force"))
-	if !ok {
-		s.fail(c, errParam("force", "unknown force %q: want one of %s", c.Param("force"), forceSlugs()))
-		return
-	}
-	period, district, err := s.periodDistrict(c, cl)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	grade, err := gradeParam(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	limit, offset, err := pageParams(c, 50, 1000)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	pub, err := s.rankingSource(c, cl, fi.Slug, period)
+	p, err := s.RankingPage(c.Request.Context(), cl.tok, RankingQuery{
+		Force: c.Param("force"), Period: c.Query("period"), District: c.Query("district"), Grade: c.Query("grade"),
+		Q: c.Query("q"), Source: c.Query("source"), Limit: limit, Offset: offset,
+	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	var rv *rankView
-	source := sourceLive
-	if pub != nil {
-		if rv, err = s.pubView(c.Request.Context(), pub.ID); err != nil {
-			s.fail(c, err)
-			return
-		}
-		source = sourcePublished
-	} else {
-		version := s.st.Version()
-		r, err := s.eng.Rank(c.Request.Context(), fi.Slug, period)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		rv = s.views.get(r, version)
-	}
-	full := cl.admin()
-	idx, total := rv.selectMembers(qiancun.Filter{District: district, Grade: grade, Query: c.Query("q"), MatchKey: full, Limit: limit, Offset: offset})
-	writePage(c, rv, source, pub, full, idx, total, limit, offset)
+	writePage(c, p.rv, p.Source, p.Publication, p.full, p.idx, p.Total, limit, offset)
 }
 
-// scorecardJSON is a scorecard as the API shows it: the member as in the ranking.
-type scorecardJSON struct {
+// ScorecardView is a scorecard as the API shows it: the member as in the ranking.
+type ScorecardView struct {
 	Force         qiancun.Force       `json:"force"`
+	ForceName     string              `json:"-"`
 	Period        string              `json:"period"`
 	RulesVersion  string              `json:"rules_version"`
 	CohortSize    int                 `json:"cohort_size"`
 	MissingMonths []string            `json:"missing_months"`
-	Member        memberJSON          `json:"member"`
+	Member        MemberView          `json:"member"`
 	Lines         []qiancun.ScoreLine `json:"lines"`
 	Source        string              `json:"source"`      // live or published
 	Publication   *pubRef             `json:"publication"` // the publication served, or null
+}
+
+// Scorecard returns the scorecard of the member of force that key names (see
+// rankView.resolve) in period. A leader limited to a district gets 404 for another
+// district's member, as if it did not exist.
+//
+// source ("", live or published) chooses as for the ranking: a leader sees a published
+// member as published.
+func (s *Server) Scorecard(ctx context.Context, who *Token, force, key, period, source string) (*ScorecardView, error) {
+	fi, ok := qiancun.LookupForce(force)
+	if !ok {
+		return nil, errParam("force", "unknown force %q: want one of %s", force, forceSlugs())
+	}
+	period, err := checkPeriod(period)
+	if err != nil {
+		return nil, err
+	}
+	version := s.st.Version()
+	pub, err := s.rankingSource(ctx, who, fi.Slug, period, source)
+	if err != nil {
+		return nil, err
+	}
+	var rv *rankView
+	var frozen pubView
+	if pub != nil {
+		if frozen, err = s.frozen(ctx, pub.ID); err != nil {
+			return nil, err
+		}
+		rv = frozen.rv
+	} else {
+		r, err := s.eng.Rank(ctx, fi.Slug, period)
+		if err != nil {
+			return nil, err
+		}
+		rv = s.views.get(r, version)
+	}
+	r := rv.r
+	i, err := rv.resolve(key, who.Admin(), who.District)
+	if err != nil {
+		return nil, err
+	}
+	var sc *qiancun.Scorecard
+	src := sourceLive
+	if pub != nil {
+		sc, err = s.cfg.Publish.Scorecard(ctx, frozen.p, r.Members[i].Key)
+		src = sourcePublished
+	} else {
+		sc, err = s.eng.Scorecard(ctx, fi.Slug, r.Period, r.Members[i].Key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ScorecardView{
+		Force: sc.Force, ForceName: fi.Name, Period: sc.Period, RulesVersion: sc.RulesVersion, CohortSize: sc.CohortSize,
+		MissingMonths: sc.MissingMonths, Member: rv.member(i, who.Admin()), Lines: sc.Lines,
+		Source: src, Publication: refOf(pub),
+	}, nil
 }
 
 // scorecard answers GET /members/{force}/{key}/scorecard. {key} is the member's opaque id,
 // its key as the caller sees it in the ranking (masked, when that is unambiguous), or for an
 // administrator the key itself.
 func (s *Server) scorecard(c *gin.Context) {
-	cl := callerOf(c)
-	fi, ok := qiancun.LookupForce(c.Param("force"))
-	if !ok {
-		s.fail(c, errParam("force", "unknown force %q: want one of %s", c.Param("force"), forceSlugs()))
-		return
-	}
-	period, err := periodParam(c)
+	sc, err := s.Scorecard(c.Request.Context(), callerOf(c).tok, c.Param("force"), c.Param("key"), c.Query("period"), c.Query("source"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	version := s.st.Version()
-	ctx := c.Request.Context()
-	// The same source as the ranking: a leader sees a published member as published.
-	pub, err := s.rankingSource(c, cl, fi.Slug, period)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var rv *rankView
-	var frozen pubView
-	if pub != nil {
-		if frozen, err = s.frozen(ctx, pub.ID); err != nil {
-			s.fail(c, err)
-			return
-		}
-		rv = frozen.rv
-	} else {
-		r, err := s.eng.Rank(ctx, fi.Slug, period)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		rv = s.views.get(r, version)
-	}
-	r := rv.r
-	i, err := rv.resolve(c.Param("key"), cl.admin(), cl.district())
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var sc *qiancun.Scorecard
-	if pub != nil {
-		sc, err = s.cfg.Publish.Scorecard(ctx, frozen.p, r.Members[i].Key)
-	} else {
-		sc, err = s.eng.Scorecard(ctx, fi.Slug, r.Period, r.Members[i].Key)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	source := sourceLive
-	if pub != nil {
-		source = sourcePublished
-	}
-	c.PureJSON(http.StatusOK, scorecardJSON{
-		Force: sc.Force, Period: sc.Period, RulesVersion: sc.RulesVersion, CohortSize: sc.CohortSize,
-		MissingMonths: sc.MissingMonths, Member: rv.member(i, cl.admin()), Lines: sc.Lines,
-		Source: source, Publication: refOf(pub),
-	})
+	c.PureJSON(http.StatusOK, sc)
 }
 
-// forceJSON is one force with its member count.
-type forceJSON struct {
+// ForceView is one force with its member count.
+type ForceView struct {
 	qiancun.ForceInfo
 	Members int64 `json:"members"`
 	Target  int64 `json:"target,omitempty"`
 }
 
-// forces answers GET /forces: the seven forces, with the members each has had in any period
+// Forces returns the seven forces, with the members each has had in any period
 // (city-wide, for every role: these are the programme's published kind of figure) and the
 // published target.
+func (s *Server) Forces(ctx context.Context) ([]ForceView, error) {
+	counts, err := s.st.MemberCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	targets := s.eng.Rules().Targets.Members
+	out := []ForceView{}
+	for _, f := range qiancun.Forces() {
+		out = append(out, ForceView{ForceInfo: f, Members: counts[f.Slug], Target: targets[string(f.Slug)]})
+	}
+	return out, nil
+}
+
+// forces answers GET /forces.
 func (s *Server) forces(c *gin.Context) {
-	counts, err := s.st.MemberCounts(c.Request.Context())
+	out, err := s.Forces(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	targets := s.eng.Rules().Targets.Members
-	out := []forceJSON{}
-	for _, f := range qiancun.Forces() {
-		out = append(out, forceJSON{ForceInfo: f, Members: counts[f.Slug], Target: targets[string(f.Slug)]})
 	}
 	c.PureJSON(http.StatusOK, gin.H{"forces": out})
 }
@@ -392,9 +492,8 @@ func forceSlugs() string {
 	return strings.Join(ss, ", ")
 }
 
-// periodParam reads the required period query parameter: YYYY-MM, YYYY-Qn or YYYY.
-func periodParam(c *gin.Context) (string, error) {
-	p := c.Query("period")
+// checkPeriod reads a required period: YYYY-MM, YYYY-Qn or YYYY.
+func checkPeriod(p string) (string, error) {
 	if p == "" {
 		return "", errParam("period", "period is required: YYYY-MM, YYYY-Qn or YYYY")
 	}
@@ -405,14 +504,17 @@ func periodParam(c *gin.Context) (string, error) {
 	return per.String(), nil
 }
 
-// districtParam reads the district query parameter. A leader limited to a district gets
-// that district when it gives none, and 403 when it asks for another.
-func (s *Server) districtParam(c *gin.Context, cl *caller) (string, error) {
-	d := c.Query("district")
+// periodParam reads the required period query parameter.
+func periodParam(c *gin.Context) (string, error) { return checkPeriod(c.Query("period")) }
+
+// scopeDistrict checks the district asked for (d, "" for the city) against who's scope. A
+// leader limited to a district gets that district when it asks for none, and 403 when it
+// asks for another.
+func scopeDistrict(who *Token, d string) (string, error) {
 	if d != "" && qiancun.DistrictName(d) == "" {
 		return "", errParam("district", "%q is not one of Jinan's district codes", d)
 	}
-	if own := cl.district(); own != "" {
+	if own := who.District; own != "" {
 		if d != "" && d != own {
 			return "", errForbidden(fmt.Sprintf("this token sees district %s only", own))
 		}
@@ -421,14 +523,20 @@ func (s *Server) districtParam(c *gin.Context, cl *caller) (string, error) {
 	return d, nil
 }
 
-// intParam reads an integer query parameter between lo and hi, def when absent.
-// periodDistrict reads the period (required) and the district the caller may see.
-func (s *Server) periodDistrict(c *gin.Context, cl *caller) (period, district string, err error) {
-	if period, err = periodParam(c); err != nil {
+// scopePeriodDistrict reads the period (required) and the district who may see.
+func scopePeriodDistrict(who *Token, period, district string) (string, string, error) {
+	period, err := checkPeriod(period)
+	if err != nil {
 		return "", "", err
 	}
-	district, err = s.districtParam(c, cl)
+	district, err = scopeDistrict(who, district)
 	return period, district, err
+}
+
+// periodDistrict reads the period (required) and the district the caller may see from the
+// query.
+func (s *Server) periodDistrict(c *gin.Context, cl *caller) (period, district string, err error) {
+	return scopePeriodDistrict(cl.tok, c.Query("period"), c.Query("district"))
 }
 
 // pageParams reads limit (default def, at most hi) and offset.
@@ -452,12 +560,11 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// gradeParam reads the grade query parameter: one of the four grades, or "" for all.
-func gradeParam(c *gin.Context) (string, error) {
-	grade := c.Query("grade")
+// checkGrade accepts one of the four grades, or "" for all.
+func checkGrade(grade string) error {
 	switch grade {
 	case "", qiancun.GradeExcellent, qiancun.GradeCompetent, qiancun.GradeBasic, qiancun.GradeIncompetent:
-		return grade, nil
+		return nil
 	}
-	return "", errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", grade)
+	return errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", grade)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/auth"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
 	"github.com/qiancun/qiancun/publish"
@@ -37,7 +38,8 @@ type Store interface {
 	Receipt(ctx context.Context, id int64) (*qiancun.Receipt, error)
 	Submissions(ctx context.Context, f store.SubmissionFilter) ([]store.Submission, int, error)
 	MemberCounts(ctx context.Context) (map[qiancun.Force]int64, error)
-	RawFile(ctx context.Context, sha string) ([]byte, error) // for the receipt workbook
+	TemplateStatuses(ctx context.Context) ([]store.TemplateStatus, error) // for the reporting status
+	RawFile(ctx context.Context, sha string) ([]byte, error)              // for the receipt workbook
 	// RejectedBytes is the size of the raw files of uploader's rejected submissions.
 	RejectedBytes(ctx context.Context, uploader string) (int64, error)
 }
@@ -103,16 +105,18 @@ type Server struct {
 	ts      *ingest.Templates
 	metrics *metrics.Metrics
 	cfg     Config
-	tokens  []Token
+	tokens  *auth.Tokens
 
-	engine  *gin.Engine
-	views   *views
-	pubs    pubViews
-	uploads chan struct{}
-	books   chan struct{} // a turn to make a workbook
-	reqSeq  atomic.Uint64
-	reqPfx  string
-	fatal   atomic.Pointer[error] // the database's fatal error, once seen
+	engine *gin.Engine
+	views  *views
+	pubs   pubViews
+	// reporting caches the reporting month per data version.
+	reporting reportingCache
+	uploads   chan struct{}
+	books     chan struct{} // a turn to make a workbook
+	reqSeq    atomic.Uint64
+	reqPfx    string
+	fatal     atomic.Pointer[error] // the database's fatal error, once seen
 }
 
 // noteFatal records err when it is the database's fatal error, and tells OnFatal the
@@ -157,21 +161,14 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 	if cfg.Gatherer == nil {
 		cfg.Gatherer = prometheus.NewRegistry()
 	}
-	seen := map[[32]byte]bool{}
-	for i := range cfg.Tokens {
-		t := &cfg.Tokens[i]
-		if err := t.Check(func(s string) bool { return ts.Get(s) != nil }); err != nil {
-			return nil, err
-		}
-		if seen[t.Hash] {
-			return nil, fmt.Errorf("token %q: the same hash is declared twice", t.Name)
-		}
-		seen[t.Hash] = true
+	tokens, err := auth.NewTokens(cfg.Tokens, func(s string) bool { return ts.Get(s) != nil })
+	if err != nil {
+		return nil, err
 	}
 	var pfx [4]byte
 	_, _ = rand.Read(pfx[:])
 	s := &Server{
-		log: logger, st: st, eng: eng, ts: ts, metrics: m, cfg: cfg, tokens: cfg.Tokens,
+		log: logger, st: st, eng: eng, ts: ts, metrics: m, cfg: cfg, tokens: tokens,
 		views:   newViews(cfg.MemberIDKey, cfg.Snapshot),
 		uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
 		books:   make(chan struct{}, cfg.MaxConcurrentWorkbooks),
@@ -191,6 +188,22 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.engine }
+
+// Mount adds routes to the server's engine (the pages of web/), behind the same request
+// ids, logs, metrics and panic recovery as the API's. Call it before serving.
+func (s *Server) Mount(add func(e *gin.Engine)) { add(s.engine) }
+
+// Tokens are the tokens the server accepts.
+func (s *Server) Tokens() *auth.Tokens { return s.tokens }
+
+// Templates are the templates the server ingests.
+func (s *Server) Templates() *ingest.Templates { return s.ts }
+
+// Rules are the appraisal rules in force.
+func (s *Server) Rules() *qiancun.Rules { return s.eng.Rules() }
+
+// SetCaller records who makes the request (a page's session holder), for the logs.
+func SetCaller(c *gin.Context, who *Token) { c.Set(callerKey, &caller{who}) }
 
 // Routes lists the routes as "METHOD /path/{param}", for the documentation tests.
 func (s *Server) Routes() []string {

@@ -29,11 +29,24 @@ const formSlack = 64 << 10
 // a file over the limit is 413; a template the uploader may not submit is 403, and then
 // nothing is stored.
 func (s *Server) submit(c *gin.Context) {
-	cl := callerOf(c)
+	rc, err := s.Upload(c, callerOf(c).tok, nil)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, rc)
+}
+
+// Upload reads the multipart form of c's request (the file, and optionally template,
+// period, accept_valid and dry_run), takes its turn among the uploads, ingests the file as
+// who and returns the receipt. Any other small field goes to check, which is called once
+// the form is read and before anything is ingested: the pages check their CSRF token there;
+// an error from it is returned as it is. The API's POST /submissions and the upload page
+// both call it.
+func (s *Server) Upload(c *gin.Context, who *Token, check func(fields map[string]string) error) (*qiancun.Receipt, error) {
 	max := s.cfg.MaxUploadBytes
 	if c.Request.ContentLength > max+formSlack {
-		s.fail(c, &http.MaxBytesError{Limit: max})
-		return
+		return nil, &http.MaxBytesError{Limit: max}
 	}
 	ctx := c.Request.Context()
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max+formSlack)
@@ -43,15 +56,15 @@ func (s *Server) submit(c *gin.Context) {
 	_ = rcon.SetReadDeadline(time.Now().Add(s.cfg.UploadReadTimeout)) // not every writer can
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		s.fail(c, errParam("file", "the body must be multipart/form-data with the file in a part named file"))
-		return
+		return nil, errParam("file", "the body must be multipart/form-data with the file in a part named file")
 	}
 	var (
 		name     string
 		spool    *os.File
 		size     int64
-		opt      = ingest.Options{Uploader: cl.tok.Name}
+		opt      = ingest.Options{Uploader: who.Name}
 		haveFile bool
+		extra    = map[string]string{}
 	)
 	defer func() {
 		if spool != nil {
@@ -60,7 +73,7 @@ func (s *Server) submit(c *gin.Context) {
 		}
 	}()
 	if opt.Uploader == "" {
-		opt.Uploader = string(cl.tok.Role)
+		opt.Uploader = string(who.Role)
 	}
 	for {
 		p, err := mr.NextPart()
@@ -68,36 +81,34 @@ func (s *Server) submit(c *gin.Context) {
 			break
 		}
 		if err != nil {
-			s.fail(c, uploadErr(err))
-			return
+			return nil, uploadErr(err)
 		}
 		field := p.FormName()
 		switch field {
 		case "file":
 			if haveFile {
-				s.fail(c, errParam("file", "the form has more than one part named file"))
-				return
+				return nil, errParam("file", "the form has more than one part named file")
 			}
 			haveFile = true
 			name = baseName(p.FileName())
 			if spool, err = os.CreateTemp(s.cfg.Limits.TempDir, "upload-*"); err != nil {
-				s.fail(c, fmt.Errorf("spool the upload: %w", err))
-				return
+				return nil, fmt.Errorf("spool the upload: %w", err)
 			}
 			size, err = io.Copy(spool, io.LimitReader(p, max+1))
 			if err != nil {
-				s.fail(c, uploadErr(err))
-				return
+				return nil, uploadErr(err)
 			}
 			if size > max {
-				s.fail(c, &http.MaxBytesError{Limit: max})
-				return
+				return nil, &http.MaxBytesError{Limit: max}
 			}
-		case "template", "period", "accept_valid", "dry_run":
+		default:
 			b, err := io.ReadAll(io.LimitReader(p, 256))
 			if err != nil {
-				s.fail(c, uploadErr(err))
-				return
+				return nil, uploadErr(err)
+			}
+			// The rest of an over-long or unknown part is drained and ignored.
+			if _, err := io.Copy(io.Discard, p); err != nil {
+				return nil, uploadErr(err)
 			}
 			v := strings.TrimSpace(string(b))
 			switch field {
@@ -108,42 +119,40 @@ func (s *Server) submit(c *gin.Context) {
 			case "accept_valid", "dry_run":
 				on, ok := parseBool(v)
 				if !ok {
-					s.fail(c, errParam(field, "%s must be true or false", field))
-					return
+					return nil, errParam(field, "%s must be true or false", field)
 				}
 				if field == "dry_run" {
 					opt.DryRun = on
 				} else {
 					opt.AcceptValid = on
 				}
-			}
-		default:
-			// Unknown parts are drained and ignored.
-			if _, err := io.Copy(io.Discard, p); err != nil {
-				s.fail(c, uploadErr(err))
-				return
+			default:
+				if check != nil && len(extra) < 16 {
+					extra[field] = v
+				}
 			}
 		}
 	}
 	_ = rcon.SetReadDeadline(time.Time{})
+	if check != nil {
+		if err := check(extra); err != nil {
+			return nil, err
+		}
+	}
 	if !haveFile {
-		s.fail(c, errParam("file", "the form has no part named file"))
-		return
+		return nil, errParam("file", "the form has no part named file")
 	}
 	if opt.Template != "" {
 		if s.ts.Get(opt.Template) == nil {
-			s.fail(c, errParam("template", "unknown template %q", opt.Template))
-			return
+			return nil, errParam("template", "unknown template %q", opt.Template)
 		}
-		if !cl.mayTemplate(opt.Template) {
-			s.fail(c, errOutOfScope(opt.Template))
-			return
+		if !who.MayTemplate(opt.Template) {
+			return nil, errOutOfScope(opt.Template)
 		}
 	}
 	if opt.Period != "" {
 		if _, err := qiancun.ParseMonth(opt.Period); err != nil {
-			s.fail(c, errParam("period", "%v", err))
-			return
+			return nil, errParam("period", "%v", err)
 		}
 	}
 	// Each upload holds its file in memory while it is checked: take a turn.
@@ -151,18 +160,15 @@ func (s *Server) submit(c *gin.Context) {
 	case s.uploads <- struct{}{}:
 		defer func() { <-s.uploads }()
 	case <-ctx.Done():
-		s.fail(c, ctx.Err())
-		return
+		return nil, ctx.Err()
 	}
 	data := make([]byte, size)
 	if _, err := spool.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
-		s.fail(c, fmt.Errorf("read the spooled upload: %w", err))
-		return
+		return nil, fmt.Errorf("read the spooled upload: %w", err)
 	}
-	rc, err := s.ingestWithinQuota(withScope(ctx, cl), name, data, opt)
+	rc, err := s.ingestWithinQuota(withScope(ctx, who), name, data, opt)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
 	if !opt.DryRun && s.metrics != nil {
 		s.metrics.ObserveReceipt(rc)
@@ -171,7 +177,7 @@ func (s *Server) submit(c *gin.Context) {
 		s.log.Info("submission not wholly accepted", "template", rc.Template, "status", rc.Status,
 			"errors", rc.Errors(), "submission_id", rc.SubmissionID, "request_id", requestID(c))
 	}
-	c.PureJSON(http.StatusOK, rc)
+	return rc, nil
 }
 
 // ingestWithinQuota ingests an upload, unless its uploader's rejected files already fill
@@ -245,70 +251,125 @@ func parseBool(v string) (on, ok bool) {
 	return false, false
 }
 
-// submissions answers GET /submissions: the history, newest first. An uploader sees its
-// templates' submissions only.
-func (s *Server) submissions(c *gin.Context) {
-	cl := callerOf(c)
-	f := store.SubmissionFilter{Period: c.Query("period"), Status: c.Query("status")}
-	if t := c.Query("template"); t != "" {
+// SubmissionQuery selects submissions from the history; empty fields match all. Limit 0
+// means 50.
+type SubmissionQuery struct {
+	Template, Period, Status string
+	Limit, Offset            int
+}
+
+// SubmissionsPage is a page of the history, newest first.
+type SubmissionsPage struct {
+	Total       int                `json:"total"`
+	Limit       int                `json:"limit"`
+	Offset      int                `json:"offset"`
+	Submissions []store.Submission `json:"submissions"`
+}
+
+// Submissions returns the history, newest first. An uploader sees its templates'
+// submissions only (403 for another's template named).
+func (s *Server) Submissions(ctx context.Context, who *Token, q SubmissionQuery) (*SubmissionsPage, error) {
+	f := store.SubmissionFilter{Period: q.Period, Status: q.Status, Limit: q.Limit, Offset: q.Offset}
+	if f.Limit == 0 {
+		f.Limit = 50
+	}
+	if t := q.Template; t != "" {
 		if s.ts.Get(t) == nil {
-			s.fail(c, errParam("template", "unknown template %q", t))
-			return
+			return nil, errParam("template", "unknown template %q", t)
 		}
-		if !cl.mayTemplate(t) {
-			s.fail(c, errOutOfScope(t))
-			return
+		if !who.MayTemplate(t) {
+			return nil, errOutOfScope(t)
 		}
 		f.Templates = []string{t}
-	} else if cl.tok.Role == RoleUploader {
-		f.Templates = slices.Clone(cl.tok.Templates)
+	} else if who.Role == RoleUploader {
+		f.Templates = slices.Clone(who.Templates)
 	}
 	if f.Period != "" {
 		if _, err := qiancun.ParseMonth(f.Period); err != nil {
-			s.fail(c, errParam("period", "%v", err))
-			return
+			return nil, errParam("period", "%v", err)
 		}
 	}
 	switch qiancun.Status(f.Status) {
 	case "", qiancun.Accepted, qiancun.Partial, qiancun.Rejected:
 	default:
-		s.fail(c, errParam("status", "unknown status %q: want accepted, partial or rejected", f.Status))
-		return
+		return nil, errParam("status", "unknown status %q: want accepted, partial or rejected", f.Status)
 	}
-	var err error
-	if f.Limit, err = intParam(c, "limit", 50, 1, 500); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if f.Offset, err = intParam(c, "offset", 0, 0, 1<<30); err != nil {
-		s.fail(c, err)
-		return
-	}
-	list, total, err := s.st.Submissions(c.Request.Context(), f)
+	list, total, err := s.st.Submissions(ctx, f)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
-	c.PureJSON(http.StatusOK, gin.H{"total": total, "limit": f.Limit, "offset": f.Offset, "submissions": list})
+	return &SubmissionsPage{Total: total, Limit: f.Limit, Offset: f.Offset, Submissions: list}, nil
 }
 
-// submission answers GET /submissions/{id}: the receipt as it was made. An uploader gets
-// 404 for a submission of a template not its own, as if it did not exist.
-func (s *Server) submission(c *gin.Context) {
-	cl := callerOf(c)
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.fail(c, errParam("id", "a submission id is a positive whole number"))
-		return
-	}
-	rc, err := s.st.Receipt(c.Request.Context(), id)
+// submissions answers GET /submissions.
+func (s *Server) submissions(c *gin.Context) {
+	limit, err := intParam(c, "limit", 50, 1, 500)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if !cl.mayTemplate(rc.Template) {
-		s.fail(c, store.ErrNotFound)
+	offset, err := intParam(c, "offset", 0, 0, 1<<30)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.Submissions(c.Request.Context(), callerOf(c).tok, SubmissionQuery{
+		Template: c.Query("template"), Period: c.Query("period"), Status: c.Query("status"), Limit: limit, Offset: offset,
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, p)
+}
+
+// Receipt returns a submission's receipt as it was made. An uploader gets 404 for a
+// submission of a template not its own, as if it did not exist.
+func (s *Server) Receipt(ctx context.Context, who *Token, id int64) (*qiancun.Receipt, error) {
+	rc, err := s.st.Receipt(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !who.MayTemplate(rc.Template) {
+		return nil, store.ErrNotFound
+	}
+	return rc, nil
+}
+
+// submission answers GET /submissions/{id}.
+func (s *Server) submission(c *gin.Context) {
+	id, err := submissionID(c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rc, err := s.Receipt(c.Request.Context(), callerOf(c).tok, id)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	c.PureJSON(http.StatusOK, rc)
+}
+
+// submissionID reads a submission id from a path.
+func submissionID(v string) (int64, error) {
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errParam("id", "a submission id is a positive whole number")
+	}
+	return id, nil
+}
+
+// RawFile returns a submission's file as it was received, for an evaluator or an
+// administrator (403 for anyone else), with its name.
+func (s *Server) RawFile(ctx context.Context, who *Token, id int64) (name string, data []byte, err error) {
+	if !who.Is(RoleAdmin, RoleEvaluator) {
+		return "", nil, errForbidden("only an evaluator or an administrator may download a file as received")
+	}
+	rc, err := s.st.Receipt(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	data, err = s.st.RawFile(ctx, rc.SHA256)
+	return rc.File, data, err
 }

@@ -141,16 +141,24 @@ func (p *Progress) reportingMonth(ctx context.Context, now time.Time) (qiancun.M
 	if err != nil {
 		return qiancun.Month{}, nil, err
 	}
+	return ReportingMonth(sts, now), sts, nil
+}
+
+// ReportingMonth is the month the departments are reporting: the latest month any template
+// has a current accepted submission for, or, when there is none, now's month in China. The
+// metrics and the overview page both use it.
+func ReportingMonth(sts []store.TemplateStatus, now time.Time) qiancun.Month {
 	latest := ""
 	for _, st := range sts {
 		latest = max(latest, st.LastMonth)
 	}
 	if latest != "" {
-		m, err := qiancun.ParseMonth(latest)
-		return m, sts, err
+		if m, err := qiancun.ParseMonth(latest); err == nil {
+			return m
+		}
 	}
 	t := now.In(china)
-	return qiancun.Month{Year: t.Year(), Month: int(t.Month())}, sts, nil
+	return qiancun.Month{Year: t.Year(), Month: int(t.Month())}
 }
 
 func (p *Progress) snapshot(ctx context.Context, now time.Time) ([]prometheus.Metric, error) {

@@ -377,8 +377,8 @@ func (s *Service) Latest(ctx context.Context, force qiancun.Force, period string
 	return s.Get(ctx, ps[i].ID)
 }
 
-// AddObjection records an objection by by against the member with key in publication id,
-// during its 公示 only.
+// AddObjection records an objection by by against the member with key (or its masked form,
+// when only one member has it) in publication id, during its 公示 only.
 func (s *Service) AddObjection(ctx context.Context, id int64, key, by, reason string) (*qiancun.Objection, error) {
 	if strings.TrimSpace(reason) == "" {
 		return nil, qiancun.Refusef("异议须说明理由")
@@ -395,11 +395,11 @@ func (s *Service) AddObjection(ctx context.Context, id int64, key, by, reason st
 		if today := s.Today(); today > p.Until {
 			return qiancun.Refusef("发布 #%d 的公示期已于 %s 结束，不能再提出异议", id, p.Until)
 		}
-		i := slices.IndexFunc(p.Members, func(m qiancun.Member) bool { return m.Key == key })
-		if i < 0 {
-			return qiancun.Refusef("发布 #%d 中没有证件号为 %s 的成员", id, qiancun.MaskKey(p.KeyKind, key))
+		i, err := memberByKey(p, key)
+		if err != nil {
+			return err
 		}
-		o := &qiancun.Objection{PublicationID: id, MemberKey: key, MemberName: p.Members[i].Name, RaisedBy: by,
+		o := &qiancun.Objection{PublicationID: id, MemberKey: p.Members[i].Key, MemberName: p.Members[i].Name, RaisedBy: by,
 			RaisedAt: s.now(), Reason: reason}
 		if err := tx.AddObjection(ctx, o); err != nil {
 			return err
@@ -408,6 +408,27 @@ func (s *Service) AddObjection(ctx context.Context, id int64, key, by, reason st
 		return nil
 	})
 	return out, err
+}
+
+// memberByKey finds the member of p with key, or with key as its masked form (370112********123X,
+// as every listing but an administrator's shows it) when only one member has that form.
+func memberByKey(p *qiancun.Publication, key string) (int, error) {
+	if i := slices.IndexFunc(p.Members, func(m qiancun.Member) bool { return m.Key == key }); i >= 0 {
+		return i, nil
+	}
+	found := -1
+	for i, m := range p.Members {
+		if qiancun.MaskKey(p.KeyKind, m.Key) == key {
+			if found >= 0 {
+				return 0, qiancun.Refusef("发布 #%d 中有多名成员的证件号显示为 %s：请给出完整的证件号", p.ID, key)
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		return 0, qiancun.Refusef("发布 #%d 中没有证件号为 %s 的成员", p.ID, qiancun.MaskKey(p.KeyKind, key))
+	}
+	return found, nil
 }
 
 // Resolve answers objection id: 维持 or 更正, with a note. An objection is answered once.

@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/qiancun/qiancun"
 )
@@ -45,6 +46,8 @@ func (s *Service) Verify(ctx context.Context) (*Report, error) {
 	}
 	rep := &Report{}
 	last := map[qiancun.Force]string{}
+	superseded := map[int64]bool{} // publications whose log says a correction superseded them
+	corrected := map[int64]int64{} // publication a correction corrects → the correction
 	for _, id := range ids {
 		p, err := s.Get(ctx, id)
 		if err != nil {
@@ -61,8 +64,55 @@ func (s *Service) Verify(ctx context.Context) (*Report, error) {
 			return rep, nil
 		}
 		last[p.Force] = p.Hash
+		if pr := s.checkLog(p); pr != nil {
+			rep.Problem = pr
+			return rep, nil
+		}
+		if p.State == qiancun.Superseded {
+			superseded[p.ID] = true
+		}
+		if p.Corrects != 0 {
+			corrected[p.Corrects] = p.ID
+		}
+	}
+	for _, id := range ids { // a supersede in one log and a correction in another go together
+		c, ok := corrected[id]
+		switch {
+		case superseded[id] && !ok:
+			rep.Problem = &Problem{Publication: id, What: "log edited: it reads 已更正, but no correction names it"}
+			return rep, nil
+		case ok && !superseded[id]:
+			rep.Problem = &Problem{Publication: c, What: fmt.Sprintf("log edited: it corrects publication %d, whose log does not say it was superseded", id)}
+			return rep, nil
+		}
 	}
 	return rep, nil
+}
+
+// checkLog replays p's state log against the state machine: each move starts where the
+// previous one ended and is one the rules allow, and a finalize comes once 公示 has ended.
+// The log is not hashed (a state change is a new row, never part of the frozen content),
+// so this catches a forged or edited move that breaks the rules, not every edit of its text.
+func (s *Service) checkLog(p *qiancun.Publication) *Problem {
+	if len(p.Events) == 0 {
+		return &Problem{Publication: p.ID, What: "log edited: the publication has no state log"}
+	}
+	var state qiancun.PublicationState
+	for i, ev := range p.Events {
+		to, ok := next(state, ev.Move)
+		switch {
+		case ev.From != state:
+			return &Problem{Publication: p.ID, What: fmt.Sprintf("log edited: move %d (%s) starts from %q, but the publication was %q", i+1, ev.Move, ev.From, state)}
+		case !ok || to != ev.To:
+			return &Problem{Publication: p.ID, What: fmt.Sprintf("log edited: move %d, %s from %q to %q, is not a move the rules allow", i+1, ev.Move, ev.From, ev.To)}
+		case i == 0 && (ev.Move == qiancun.MoveCorrect) != (p.Corrects != 0):
+			return &Problem{Publication: p.ID, What: fmt.Sprintf("log edited: its first move is %s, but it corrects publication %d", ev.Move, p.Corrects)}
+		case ev.Move == qiancun.MoveFinalize && ev.At.In(s.opts.Location).Format(time.DateOnly) < p.Until:
+			return &Problem{Publication: p.ID, What: fmt.Sprintf("log edited: finalized on %s, before its 公示 ended (%s)", ev.At.In(s.opts.Location).Format(time.DateOnly), p.Until)}
+		}
+		state = to
+	}
+	return nil
 }
 
 // checkContent recomputes p's row hashes and hash.

@@ -28,6 +28,10 @@ import (
 //	templates = ""              # directory of templates overriding the built-in ones
 //	member_id_key = "<64 hex>"  # keys the opaque member ids; random on each start when empty
 //	progress_ttl = "15s"        # how long the progress metrics are cached between scrapes
+//	session_key = "<64 hex>"    # signs the pages' sessions (HMAC); the same on every replica
+//	session_idle = "30m"        # a page session unused this long ends
+//	session_max_age = "12h"     # a page session ends this long after sign-in
+//	secure_cookies = false      # Secure cookies even on plain HTTP (a TLS proxy in front)
 //	bundles = "bundles"         # every new publication's bundle is written under it; empty: none
 //	snapshots = "snapshots"     # snapshots directory: the primary writes, a replica reads
 //	keep_snapshots = 5          # snapshots the primary keeps
@@ -52,6 +56,10 @@ type serverConfig struct {
 	Templates     string        `toml:"templates"`
 	MemberIDKey   string        `toml:"member_id_key"`
 	ProgressTTL   string        `toml:"progress_ttl"`
+	SessionKey    string        `toml:"session_key"`
+	SessionIdle   string        `toml:"session_idle"`
+	SessionMax    string        `toml:"session_max_age"`
+	Secure        bool          `toml:"secure_cookies"`
 	Bundles       string        `toml:"bundles"`
 	Snapshots     string        `toml:"snapshots"`
 	KeepSnapshots int           `toml:"keep_snapshots"`
@@ -140,4 +148,34 @@ func parseLevel(s string) (slog.Level, error) {
 		return 0, fmt.Errorf("log level %q: want debug, info, warn or error", s)
 	}
 	return l, nil
+}
+
+// sessionKey decodes session_key: nil when it is not set.
+func (c *serverConfig) sessionKey() ([]byte, error) {
+	if c.SessionKey == "" {
+		return nil, nil
+	}
+	k, err := hex.DecodeString(c.SessionKey)
+	if err != nil || len(k) < 32 {
+		return nil, fmt.Errorf("config: session_key must be at least 64 hex digits")
+	}
+	return k, nil
+}
+
+// sessionDurations decodes session_idle and session_max_age; 0 means the default.
+func (c *serverConfig) sessionDurations() (idle, maxAge time.Duration, err error) {
+	for _, x := range []struct {
+		name, v string
+		dst     *time.Duration
+	}{{"session_idle", c.SessionIdle, &idle}, {"session_max_age", c.SessionMax, &maxAge}} {
+		if x.v == "" {
+			continue
+		}
+		d, err := time.ParseDuration(x.v)
+		if err != nil || d <= 0 {
+			return 0, 0, fmt.Errorf("config: %s %q: want a duration such as 30m", x.name, x.v)
+		}
+		*x.dst = d
+	}
+	return idle, maxAge, nil
 }

@@ -101,6 +101,10 @@ func summaryOf(p *qiancun.Publication) publishedJSON {
 }
 
 func printSummary(e *env, p *qiancun.Publication, asJSON bool) int {
+	if len(p.Missing) > 0 { // as rank says it: a year published in June is not a year's result
+		fmt.Fprintf(e.stderr, "note: publication %d has no accepted %s submission for %s; those months count as missing, not zero\n",
+			p.ID, p.Force, strings.Join(p.Missing, ", "))
+	}
 	if asJSON {
 		return writeJSON(e, summaryOf(p))
 	}
@@ -167,8 +171,8 @@ const publicationUsage = `Usage:
 
 finalize is allowed once the end of 公示 has come (today ≥ until) and every objection is
 answered; withdraw only during 公示; correct publishes a correction from the live data that
-supersedes a final publication. verify recomputes every hash and chain link and exits 1
-naming the first bad publication and row, 0 when all hold.
+supersedes a final publication. verify recomputes every hash and chain link, replays
+every state log, and exits 1 naming the first bad publication and row, 0 when all hold.
 `
 
 func runPublication(ctx context.Context, e *env, args []string) int {
@@ -387,7 +391,8 @@ final at once, that supersedes it. The old one stays readable.`)
 
 func pubVerify(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "publication verify", "--db PATH [--json] | --bundle DIR [--json]",
-		`Recomputes every publication's row hashes, hash and chain link, and exits 1 naming the
+		`Recomputes every publication's row hashes, hash and chain link, replays its state log
+against the rules (a forged finalize, withdrawal or supersede), and exits 1 naming the
 first bad publication and row, 0 when all hold. With --bundle, checks one bundle directory
 on its own (no database needed): its files against the manifest, its rows and its hash.`)
 	pf := addPubFlags(fs, e, false)
@@ -433,7 +438,7 @@ on its own (no database needed): its files against the manifest, its rows and it
 		return fail(e, exitRejected, "publication verify: %v", rep.Problem)
 	}
 	if !*asJSON {
-		fmt.Fprintf(e.stdout, "ok: %d publications, %d member rows, every hash and chain link holds\n", rep.Publications, rep.Rows)
+		fmt.Fprintf(e.stdout, "ok: %d publications, %d member rows, every hash, chain link and state log holds\n", rep.Publications, rep.Rows)
 	}
 	return exitOK
 }
@@ -479,6 +484,12 @@ submissions differ. Keys are masked unless --unmasked.`)
 		return writeJSON(e, d)
 	}
 	fmt.Fprintf(e.stdout, "%s %s: publication %d → %s\n", d.Force, d.Period, from, ref)
+	// The counts first: a diff of a thousand lines, or of none, says so before its table.
+	fmt.Fprintf(e.stdout, "%d changed, %d entered, %d left; submissions: %d added, %d removed\n", len(d.Changed), len(d.Entered),
+		len(d.Left), len(d.Submissions.Added), len(d.Submissions.Removed))
+	if len(d.Changed)+len(d.Entered)+len(d.Left)+len(d.Submissions.Added)+len(d.Submissions.Removed) == 0 {
+		return exitOK
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "change\tkey\tname\ttotal\trank\tgrade")
 	for _, c := range d.Changed {
@@ -533,12 +544,13 @@ func pubBundle(ctx context.Context, e *env, args []string) int {
 }
 
 const objectionUsage = `Usage:
-  qiancun objection add     --db PATH PUBLICATION --key KEY --reason TEXT [--by NAME] [--json]
-  qiancun objection resolve --db PATH ID --resolution 维持|更正 --note TEXT [--by NAME] [--json]
+  qiancun objection add     --db PATH PUBLICATION --key KEY --reason TEXT [--by NAME] [--json] [--unmasked]
+  qiancun objection resolve --db PATH ID --resolution 维持|更正 --note TEXT [--by NAME] [--json] [--unmasked]
   qiancun objection list    --db PATH [--publication ID] [--open] [--json] [--unmasked]
 
 An objection (异议) is recorded against one member of a publication during its 公示, and
 answered once: 维持 (the figure stands) or 更正 (it will be corrected), with a note.
+Keys (身份证号) are printed masked unless --unmasked.
 `
 
 func runObjection(ctx context.Context, e *env, args []string) int {
@@ -556,10 +568,11 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	var key, reason, resolution, note *string
 	var pubID *int64
-	var open, unmasked *bool
+	var open *bool
+	unmasked := fs.Bool("unmasked", false, "show 身份证号 in full (administrators only)")
 	switch sub {
 	case "add":
-		key = fs.String("key", "", "the member's key (身份证号 or 统一社会信用代码), required")
+		key = fs.String("key", "", "the member's key (身份证号 or 统一社会信用代码), or its masked form as listings show it when only one member has it; required")
 		reason = fs.String("reason", "", "the objection, required")
 	case "resolve":
 		resolution = fs.String("resolution", "", "维持 or 更正, required")
@@ -567,7 +580,6 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 	case "list":
 		pubID = fs.Int64("publication", 0, "only this publication's")
 		open = fs.Bool("open", false, "only those not yet answered")
-		unmasked = fs.Bool("unmasked", false, "show 身份证号 in full (administrators only)")
 	default:
 		fmt.Fprintf(e.stderr, "qiancun objection: unknown subcommand %q\n\n%s", sub, objectionUsage)
 		return exitUsage
@@ -597,6 +609,9 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return pubFail(e, "objection add", err)
 		}
+		if !*unmasked {
+			maskObjection(o)
+		}
 		if *asJSON {
 			return writeJSON(e, o)
 		}
@@ -605,6 +620,9 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 		o, err := svc.Resolve(ctx, id, qiancun.Resolution(*resolution), *pf.by, *note)
 		if err != nil {
 			return pubFail(e, "objection resolve", err)
+		}
+		if !*unmasked {
+			maskObjection(o)
 		}
 		if *asJSON {
 			return writeJSON(e, o)
@@ -617,9 +635,7 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 		}
 		if !*unmasked {
 			for i := range obs {
-				if qiancun.ValidID(obs[i].MemberKey) { // a 身份证号; credit codes are public
-					obs[i].MemberKey = qiancun.MaskID(obs[i].MemberKey)
-				}
+				maskObjection(&obs[i])
 			}
 		}
 		if *asJSON {
@@ -635,4 +651,11 @@ func runObjection(ctx context.Context, e *env, args []string) int {
 		}
 	}
 	return exitOK
+}
+
+// maskObjection masks the objection's key when it is a 身份证号; credit codes are public.
+func maskObjection(o *qiancun.Objection) {
+	if qiancun.ValidID(o.MemberKey) {
+		o.MemberKey = qiancun.MaskID(o.MemberKey)
+	}
 }

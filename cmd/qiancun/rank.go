@@ -101,6 +101,7 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	}
 	defer st.Close()
 	var r *qiancun.Ranking
+	var pub *qiancun.Publication // the publication read, if any: its text output says so
 	if *publication != 0 {
 		p, err := publish.New(st, eng, publish.Options{Now: e.now}).Get(ctx, *publication)
 		if err != nil {
@@ -109,7 +110,7 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 		if *force != "" && *force != string(p.Force) || *period != "" && *period != p.Period {
 			return fail(e, exitUsage, "rank: publication %d is of %s %s", p.ID, p.Force, p.Period)
 		}
-		r = p.Ranking()
+		r, pub = p.Ranking(), p
 	} else if r, err = eng.Rank(ctx, qiancun.Force(*force), *period); err != nil {
 		return fail(e, exitFor(err), "rank: %v", err)
 	}
@@ -136,6 +137,9 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s %s · rules %s · %d members\n", r.ForceName, r.Period, r.RulesVersion, page.Total)
+	if pub != nil { // a frozen ranking says which, and in what state: a withdrawn one is no result
+		fmt.Fprintf(tw, "publication %d · %s（%s）· 公示至 %s · hash %s\n", pub.ID, pub.State, pub.Kind(), orDash(pub.Until), pub.Hash)
+	}
 	// How each indicator's points were given: weight × min(1, value / benchmark).
 	bench := make([]string, len(r.Indicators))
 	for i, in := range r.Indicators {
@@ -164,15 +168,16 @@ Forces: first_secretary, enterprise, finance, law, postal, tech, culture.`)
 }
 
 func runQuery(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "query", "--db PATH PACK [--param k=v ...] [--json|--csv]",
+	fs := newFlags(e, "query", "--db PATH PACK [--param k=v ...] [--json|--csv] [--unmasked]",
 		`Runs a query pack and prints its result. 'qiancun query --list' lists the packs, their
-parameters and columns.`)
+parameters and columns. 身份证号 in the result are masked unless --unmasked.`)
 	ef := addEngineFlags(fs)
 	var params paramFlags
 	fs.Var(&params, "param", "a pack parameter as name=value (repeatable)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	asCSV := fs.Bool("csv", false, "print CSV")
 	list := fs.Bool("list", false, "list the packs and exit")
+	unmasked := fs.Bool("unmasked", false, "show 身份证号 in full (administrators only)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return usageCode(err)
@@ -206,6 +211,9 @@ parameters and columns.`)
 	if err != nil {
 		return fail(e, exitFor(err), "query: %v", err)
 	}
+	if !*unmasked {
+		maskIDCells(res.Rows)
+	}
 	switch {
 	case *asJSON:
 		return writeJSON(e, res)
@@ -225,6 +233,19 @@ parameters and columns.`)
 		return fail(e, exitRejected, "%v", err)
 	}
 	return exitOK
+}
+
+// maskIDCells masks every 身份证号 in the text cells of rows (a pack's key column, whatever its
+// name, or one typed into a name), with qiancun.MaskText, as rank and the API do for everyone
+// but an administrator. Credit codes are public.
+func maskIDCells(rows [][]any) {
+	for _, row := range rows {
+		for i, v := range row {
+			if s, ok := v.(string); ok {
+				row[i] = qiancun.MaskText(s)
+			}
+		}
+	}
 }
 
 func cellTexts(row []any) []string {

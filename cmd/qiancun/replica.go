@@ -17,6 +17,7 @@ import (
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/replica"
 	"github.com/qiancun/qiancun/store"
+	"github.com/qiancun/qiancun/web"
 )
 
 func runSnapshot(ctx context.Context, e *env, args []string) int {
@@ -93,6 +94,13 @@ func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOpti
 		return fail(e, exitUsage, "%v", err)
 	}
 
+	// One signer of sessions for every snapshot: a session outlives a swap, and, with the
+	// session_key of the config shared by the primary and the replicas, a restart and a
+	// move to another replica.
+	sessions, err := newSessions(o, logger)
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
 	load := func(ctx context.Context, dir string, man *replica.Manifest) (*replica.Backend, error) {
 		st, err := store.Open(ctx, "")
 		if err != nil {
@@ -112,6 +120,12 @@ func serveReplica(ctx context.Context, e *env, ts *ingest.Templates, o serveOpti
 			st.Close()
 			return nil, err
 		}
+		pages, err := web.New(srv, web.Options{Sessions: sessions, SecureCookies: o.secureCookies, Logger: logger})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		srv.Mount(pages.Mount)
 		warm(ctx, logger, st, eng, time.Second)
 		return &replica.Backend{Handler: srv.Handler(), Close: st.Close}, nil
 	}

@@ -19,7 +19,7 @@ import (
 )
 
 const reportUsage = `Usage:
-  qiancun report appraisal --db PATH --force SLUG --period P [--district CODE] [--unmasked] -o FILE.xlsx
+  qiancun report appraisal --db PATH (--force SLUG --period P | --publication ID) [--district CODE] [--unmasked] -o FILE.xlsx
   qiancun report coverage  --db PATH --period P [--district CODE] -o FILE.xlsx
 
 Writes the Excel workbooks of the appraisal:
@@ -48,7 +48,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 }
 
 func reportAppraisal(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "report appraisal", "--db PATH --force SLUG --period P [--district CODE] [--unmasked] -o FILE.xlsx",
+	fs := newFlags(e, "report appraisal", "--db PATH (--force SLUG --period P | --publication ID) [--district CODE] [--unmasked] -o FILE.xlsx",
 		`Writes the appraisal workbook of a force for a period (YYYY-MM, YYYY-Qn or YYYY): 汇总 (per
 district, with a chart of the average scores), 排名 (every member), 指标说明 (the rules) and
 数据来源 (the submissions it was computed from). 身份证号 are masked unless --unmasked.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,17 +17,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qiancun/qiancun/api"
+	"github.com/qiancun/qiancun/auth"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/metrics"
 	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/replica"
 	"github.com/qiancun/qiancun/store"
+	"github.com/qiancun/qiancun/web"
 )
 
 func runServe(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "serve", "--db PATH [--addr HOST:PORT] [--config FILE] [--dev]",
-		`Serves the database over HTTP: the JSON API under /api/v1 (see api/README.md and
+		`Serves the database over HTTP: the pages for people at / (sign in at /login with a
+token; see web/README.md), the JSON API under /api/v1 (see api/README.md and
 /api/v1/openapi.json), /metrics for Prometheus, /healthz and /readyz. Bearer tokens are
 declared, as hashes, in the config file (make them with 'qiancun token').
 
@@ -185,6 +189,10 @@ type serveOptions struct {
 	debounce      time.Duration
 	// poll is how often a replica looks for a newer snapshot.
 	poll time.Duration
+	// session is how the pages' sessions are signed and how long they last; a nil key is
+	// made at random (sessions then end with the process).
+	session       auth.SessionOptions
+	secureCookies bool
 }
 
 // options merges the flags with the config file: a flag given wins.
@@ -233,6 +241,13 @@ func (sf *serveFlags) options(cfg *serverConfig, set map[string]bool) (serveOpti
 	if o.progressTTL, err = cfg.progressTTL(); err != nil {
 		return o, err
 	}
+	if o.session.Key, err = cfg.sessionKey(); err != nil {
+		return o, err
+	}
+	if o.session.Idle, o.session.MaxAge, err = cfg.sessionDurations(); err != nil {
+		return o, err
+	}
+	o.secureCookies = cfg.Secure
 	return o, nil
 }
 
@@ -308,6 +323,15 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}
+	sessions, err := newSessions(o, logger)
+	if err != nil {
+		return fail(e, exitUsage, "%v", err)
+	}
+	pages, err := web.New(srv, web.Options{Sessions: sessions, SecureCookies: o.secureCookies, Logger: logger})
+	if err != nil {
+		return fail(e, exitRejected, "%v", err)
+	}
+	srv.Mount(pages.Mount)
 	if snapshotter != nil {
 		sctx, stopSnapshots := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -315,6 +339,20 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 		defer func() { stopSnapshots(); <-done }()
 	}
 	return listenAndServe(ctx, e, h, logger, srv.Handler(), o)
+}
+
+// newSessions makes the signer of the pages' sessions. Without a session_key one is made
+// at random: sessions then end with the process, and a session of one replica is unknown
+// to the others.
+func newSessions(o serveOptions, logger *slog.Logger) (*auth.Sessions, error) {
+	if len(o.session.Key) == 0 {
+		o.session.Key = make([]byte, 32)
+		if _, err := rand.Read(o.session.Key); err != nil {
+			return nil, err
+		}
+		logger.Warn("no session_key configured: page sessions are signed with a random key and end when the server stops")
+	}
+	return auth.NewSessions(o.session)
 }
 
 // newLogger makes the server's logger: JSON lines on standard error, text with --dev.

@@ -89,6 +89,7 @@ func TestLoadAndFault(t *testing.T) {
 	hash := func(s string) string { return api.FormatHash(sha256.Sum256([]byte(s))) }
 	config := filepath.Join(dir, "qiancun.toml")
 	cfg := fmt.Sprintf(`member_id_key = "00112233445566778899aabbccddeeff"
+session_key = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
 log_level = "warn"
 [[token]]
 name = "lt admin"
@@ -178,6 +179,10 @@ hash = %q
 			members = append(members, member{f, m.ID})
 		}
 	}
+	// A session for the pages: the sign-in form from a replica, the sign-in itself (a POST)
+	// on the primary, the pages from any replica, which all know the primary's session_key.
+	session := login(t, hc, front, evalToken)
+
 	// Every ranking the clients ask for, computed once on each replica before the load, so
 	// that the figures are the steady state's (a replica warms only the latest month and
 	// quarter itself; at national scale a cold ranking takes seconds).
@@ -221,6 +226,8 @@ hash = %q
 				switch {
 				case kind == 9:
 					url, tok = front+"/api/v1/publications", evalToken
+				case kind == 8:
+					url, tok = fmt.Sprintf("%s/rankings/%s?period=%s", front, forces[rng.IntN(len(forces))], periods[rng.IntN(len(periods))]), session
 				case ranking:
 					f := members[rng.IntN(len(members))].force
 					url = fmt.Sprintf("%s/api/v1/rankings/%s?period=%s&limit=%d&offset=%d", front, f, periods[rng.IntN(len(periods))], 10+rng.IntN(50), rng.IntN(200))
@@ -478,10 +485,14 @@ func waitOK(t *testing.T, hc *http.Client, url string, within time.Duration) {
 	t.Fatalf("%s: not 200 within %v", url, within)
 }
 
-// call GETs url with a bearer token; code is 0 when the request failed.
+// call GETs url with a bearer token, or a page session's cookie (qc_session=…); code is 0
+// when the request failed.
 func call(hc *http.Client, url, token string) (code int, snapshot string, body []byte) {
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
+	switch {
+	case strings.HasPrefix(token, "qc_session="):
+		req.Header.Set("Cookie", token)
+	case token != "":
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := hc.Do(req)
@@ -521,6 +532,43 @@ func resubmit(t *testing.T, hc *http.Client, front, path, errorLog string) {
 	if resp.StatusCode != 200 || json.Unmarshal(body, &rc) != nil || rc.Status != "accepted" {
 		t.Fatalf("resubmit %s: %d %.500s\nnginx error log:\n%s", filepath.Base(path), resp.StatusCode, body, readTail(errorLog))
 	}
+}
+
+// login signs in to the pages through nginx with a token and returns the session cookie
+// (qc_session=…).
+func login(t *testing.T, hc *http.Client, front, token string) string {
+	t.Helper()
+	resp, err := hc.Get(front + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("GET /login: %d %.300s", resp.StatusCode, body)
+	}
+	form := "csrf=" + string(m[1]) + "&token=" + token
+	req, _ := http.NewRequest(http.MethodPost, front+"/login", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, ck := range resp.Cookies() {
+		req.AddCookie(ck)
+	}
+	noRedirect := &http.Client{Timeout: hc.Timeout, Transport: hc.Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "qc_session" && ck.Value != "" {
+			return ck.Name + "=" + ck.Value
+		}
+	}
+	t.Fatalf("POST /login: %d, no session cookie", resp.StatusCode)
+	return ""
 }
 
 // publish publishes a force's ranking of a period through nginx, which sends it to the

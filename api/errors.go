@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -33,6 +34,7 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTooLarge         = "too_large"
 	codeUnavailable      = "unavailable"
+	codeReadOnly         = "read_only"
 	codeRefused          = "refused" // a publication rule refused the request (409)
 	codeInternal         = "internal"
 )
@@ -65,6 +67,24 @@ type errOutOfScope string
 
 func (e errOutOfScope) Error() string {
 	return fmt.Sprintf("this token may not submit or read template %q", string(e))
+}
+
+// NotReady is a handler that answers the liveness probes (/healthz, /api/v1/healthz) 200
+// and every other request 503 with the API's error body saying msg: a read replica's
+// answer before it has loaded a snapshot, when there is no Server yet to answer with.
+func NotReady(msg string) http.Handler {
+	b, _ := json.Marshal(errorBody{&Error{Code: codeUnavailable, Message: msg}})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/api/v1/healthz" {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			_, _ = w.Write([]byte(`{"status":"ok"}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write(b)
+	})
 }
 
 type errorBody struct {

@@ -55,7 +55,7 @@ func (s *Server) frozen(ctx context.Context, id int64) (pubView, error) {
 		return pubView{}, err
 	}
 	rv := &rankView{r: p.Ranking()}
-	rv.once.Do(func() { rv.build(s.cfg.MemberIDKey) })
+	rv.once.Do(func() { rv.build(s.cfg.MemberIDKey, s.cfg.Snapshot) })
 	v = pubView{rv: rv, p: p}
 	pv.mu.Lock()
 	if pv.m == nil || len(pv.m) >= maxPubViews {
@@ -203,7 +203,7 @@ func (s *Server) publications(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.PureJSON(http.StatusOK, gin.H{"publications": out})
+	c.PureJSON(http.StatusOK, s.withSnapshot(gin.H{"publications": out}))
 }
 
 // PublicationPage is a publication with its state and log as they are now, and a page of
@@ -215,6 +215,9 @@ type PublicationPage struct {
 	Offset      int             `json:"offset"`
 	Members     []MemberView    `json:"members"`
 	District    string          `json:"-"` // the district the page is limited to
+	// Snapshot is, on a read replica, the snapshot the page comes from (as in the
+	// X-Qiancun-Snapshot header); absent on the primary.
+	Snapshot string `json:"snapshot,omitempty"`
 }
 
 // Publication returns publication id with a page of its members (District, Grade, Q,
@@ -248,7 +251,7 @@ func (s *Server) Publication(ctx context.Context, who *Token, id int64, q Rankin
 	for n, i := range idx {
 		members[n] = rv.member(i, full)
 	}
-	return &PublicationPage{Publication: viewOf(&p), Total: total, Limit: q.Limit, Offset: q.Offset, Members: members, District: district}, nil
+	return &PublicationPage{Publication: viewOf(&p), Total: total, Limit: q.Limit, Offset: q.Offset, Members: members, District: district, Snapshot: s.cfg.Snapshot}, nil
 }
 
 // publication answers GET /publications/{id}: the header, the submissions used, the state
@@ -560,4 +563,13 @@ func jsonDecoder(r io.Reader) *json.Decoder {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	return dec
+}
+
+// withSnapshot adds, on a read replica, the snapshot the answer comes from as a top-level
+// "snapshot" field (as in the X-Qiancun-Snapshot header and the rankings).
+func (s *Server) withSnapshot(h gin.H) gin.H {
+	if s.cfg.Snapshot != "" {
+		h["snapshot"] = s.cfg.Snapshot
+	}
+	return h
 }

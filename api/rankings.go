@@ -24,7 +24,8 @@ import (
 // bytes already made. It is dropped whole when the data version moves, as the engine's own
 // cache is.
 type views struct {
-	key []byte // HMAC key of the member ids
+	key      []byte // HMAC key of the member ids
+	snapshot string // the snapshot served, named in every ranking; "" on the primary
 
 	mu      sync.Mutex
 	version uint64
@@ -34,8 +35,8 @@ type views struct {
 // maxViews bounds the views kept: seven forces × a few periods.
 const maxViews = 64
 
-func newViews(key []byte) *views {
-	return &views{key: key, m: map[*qiancun.Ranking]*rankView{}}
+func newViews(key []byte, snapshot string) *views {
+	return &views{key: key, snapshot: snapshot, m: map[*qiancun.Ranking]*rankView{}}
 }
 
 // get returns the view of r, made once however many requests ask at the same time.
@@ -51,7 +52,7 @@ func (v *views) get(r *qiancun.Ranking, version uint64) *rankView {
 		v.m[r] = rv
 	}
 	v.mu.Unlock()
-	rv.once.Do(func() { rv.build(v.key) })
+	rv.once.Do(func() { rv.build(v.key, v.snapshot) })
 	return rv
 }
 
@@ -89,7 +90,7 @@ func memberID(key []byte, force qiancun.Force, memberKey string) string {
 	return "m-" + hex.EncodeToString(h.Sum(nil)[:8])
 }
 
-func (rv *rankView) build(key []byte) {
+func (rv *rankView) build(key []byte, snapshot string) {
 	r := rv.r
 	n := len(r.Members)
 	rv.ids, rv.masked = make([]string, n), make([]string, n)
@@ -105,6 +106,7 @@ func (rv *rankView) build(key []byte) {
 	head, _ := marshal(rankingHead{
 		Force: r.Force, ForceName: r.ForceName, Period: r.Period, Months: r.Months, MissingMonths: r.MissingMonths,
 		RulesVersion: r.RulesVersion, QuotaScope: r.QuotaScope, KeyKind: r.KeyKind, Indicators: r.Indicators, ComputedAt: r.ComputedAt,
+		Snapshot: snapshot,
 	})
 	rv.head = head[:len(head)-1] // drop the closing brace: the page's fields follow
 }
@@ -195,6 +197,9 @@ type rankingHead struct {
 	KeyKind       qiancun.KeyKind         `json:"key_kind"`
 	Indicators    []qiancun.IndicatorInfo `json:"indicators"`
 	ComputedAt    time.Time               `json:"computed_at"`
+	// Snapshot is the id of the snapshot a read replica answered from (as in the
+	// X-Qiancun-Snapshot header); absent on the primary.
+	Snapshot string `json:"snapshot,omitempty"`
 }
 
 // MemberView is one member of a ranking as the API shows it.

@@ -18,6 +18,9 @@ func (s *Server) routes() *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.ContextWithFallback = true
 	e.Use(s.observe, secureHeaders, s.recoverPanic)
+	if s.cfg.ReadOnly {
+		e.Use(s.readOnly)
+	}
 	e.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound("no such route")) })
 	e.NoMethod(func(c *gin.Context) {
 		s.fail(c, &Error{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed, Message: "method not allowed on this route"})

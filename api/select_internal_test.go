@@ -10,7 +10,7 @@ import (
 // the data version moves, as the engine lets go of the rankings.
 func TestViewsDroppedWithTheVersion(t *testing.T) {
 	t.Parallel()
-	v := newViews([]byte("k"))
+	v := newViews([]byte("k"), "")
 	r1, r2 := &qiancun.Ranking{}, &qiancun.Ranking{}
 	if v.get(r1, 1) != v.get(r1, 1) {
 		t.Error("the same ranking got two views")

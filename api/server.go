@@ -79,6 +79,18 @@ type Config struct {
 	// Publish publishes and serves publications; when nil, one is made over the store
 	// (which must then be a *store.Store) with the default options.
 	Publish *publish.Service
+	// Snapshot is the id of the snapshot a read replica serves: it is put in the body of
+	// every ranking (a top-level "snapshot" field), so that a client can check that the body
+	// and the X-Qiancun-Snapshot header name the same one. Empty on the primary.
+	Snapshot string
+	// ReadOnly makes the server a read replica's: every request but GET, HEAD and OPTIONS
+	// (uploads, publications, objections) is answered 503 with a message naming Primary,
+	// the URL writes go to.
+	ReadOnly bool
+	Primary  string
+	// OnWrite, when set, is called after each write request (any method but GET, HEAD and
+	// OPTIONS) answered 2xx: the primary's snapshotter listens to it.
+	OnWrite func()
 	// BenchCeiling adds GET /bench/ceiling, a fixed body of ?bytes=N behind the same
 	// middleware, for the load benchmark in bench/.
 	BenchCeiling bool
@@ -157,7 +169,7 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 	_, _ = rand.Read(pfx[:])
 	s := &Server{
 		log: logger, st: st, eng: eng, ts: ts, metrics: m, cfg: cfg, tokens: tokens,
-		views:   newViews(cfg.MemberIDKey),
+		views:   newViews(cfg.MemberIDKey, cfg.Snapshot),
 		uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
 		books:   make(chan struct{}, cfg.MaxConcurrentWorkbooks),
 		reqPfx:  hex.EncodeToString(pfx[:]),
@@ -225,6 +237,9 @@ func (s *Server) observe(c *gin.Context) {
 	c.Next()
 	d := time.Since(start)
 	route, status := routeOf(c), c.Writer.Status()
+	if s.cfg.OnWrite != nil && isWrite(c.Request.Method) && status >= 200 && status < 300 {
+		s.cfg.OnWrite()
+	}
 	if s.metrics != nil {
 		s.metrics.ObserveRequest(route, c.Request.Method, status, d)
 	}
@@ -288,4 +303,24 @@ func (g guardedSink) Begin(ctx context.Context, t *ingest.Template) (ingest.Tx, 
 		return nil, errOutOfScope(t.Slug)
 	}
 	return g.Sink.Begin(ctx, t)
+}
+
+// isWrite tells whether a request of this method may change the data.
+func isWrite(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
+}
+
+// readOnly answers a write to a read replica 503, naming the primary to send it to.
+func (s *Server) readOnly(c *gin.Context) {
+	if !isWrite(c.Request.Method) {
+		c.Next()
+		return
+	}
+	primary := s.cfg.Primary
+	if primary == "" {
+		primary = "the primary"
+	}
+	c.Abort()
+	s.fail(c, &Error{Status: http.StatusServiceUnavailable, Code: codeReadOnly,
+		Message: "this is a read-only replica; send uploads, publications and objections to the primary: " + primary})
 }

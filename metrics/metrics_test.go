@@ -209,6 +209,8 @@ func TestProgressMoves(t *testing.T) {
 		"qiancun_reporting_month_submissions_received{template=law}",
 		"qiancun_projects{district=370112,status=under_construction}",
 		"qiancun_funds_coordinated_target_yuan",
+		"qiancun_submission_latest_month_start_timestamp_seconds{template=first_secretary}",
+		"qiancun_submission_latest_month_start_timestamp_seconds{template=law}",
 	}
 	march2026 := float64(time.Date(2026, 3, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)).Unix())
 	may2024 := float64(time.Date(2024, 5, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)).Unix())
@@ -216,7 +218,7 @@ func TestProgressMoves(t *testing.T) {
 	empty := pick(f.values(t), keys...)
 	want := map[string]float64{
 		keys[0]: march2026, keys[1]: 0, keys[2]: 0, keys[3]: 0, keys[4]: 0, keys[5]: 2383,
-		keys[6]: 1, keys[7]: 0, keys[8]: 0, keys[9]: 0, keys[10]: 2.8e8,
+		keys[6]: 1, keys[7]: 0, keys[8]: 0, keys[9]: 0, keys[10]: 2.8e8, keys[11]: 0, keys[12]: 0,
 	}
 	if diff := cmp.Diff(want, empty); diff != "" {
 		t.Errorf("an empty database (-want +got):\n%s", diff)
@@ -231,7 +233,7 @@ func TestProgressMoves(t *testing.T) {
 	if got[keys[1]] == 0 || got[keys[2]] == 0 || got[keys[9]] == 0 {
 		t.Errorf("villages, reach or projects did not move: %v", got)
 	}
-	for k, v := range map[string]float64{keys[0]: may2024, keys[3]: 0, keys[4]: 2383, keys[7]: 1, keys[8]: 0} {
+	for k, v := range map[string]float64{keys[0]: may2024, keys[3]: 0, keys[4]: 2383, keys[7]: 1, keys[8]: 0, keys[11]: may2024, keys[12]: 0} {
 		if got[k] != v {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
 		}
@@ -247,6 +249,11 @@ func TestLint(t *testing.T) {
 	f.m.ObserveRequest("/api/v1/rankings/:force", "GET", 200, 3*time.Millisecond)
 	f.m.ObserveRequest("unmatched", "GET", 404, time.Millisecond)
 	f.ingest(t, "帮扶村名册.xlsx", "法治专员工作表_2024-05.xlsx")
+	// Both sides of the snapshots, as a primary and a replica register them.
+	metrics.NewPrimarySnapshots(f.reg).Written(f.now, 2*time.Second)
+	rs := metrics.NewReplicaSnapshots(f.reg)
+	rs.Loaded(f.now)
+	rs.Refused()
 
 	problems, err := testutil.GatherAndLint(f.reg)
 	if err != nil {
@@ -271,7 +278,8 @@ func TestLint(t *testing.T) {
 	for _, n := range []string{"qiancun_http_requests_total", "qiancun_http_request_duration_seconds", "qiancun_villages_reached",
 		"qiancun_members", "qiancun_funds_coordinated_yuan", "qiancun_projects", "qiancun_reporting_month_submissions_expected",
 		"qiancun_reporting_month_submissions_received", "qiancun_submissions_total", "qiancun_submission_last_accepted_timestamp_seconds",
-		"qiancun_publications", "qiancun_objections_open"} {
+		"qiancun_submission_latest_month_start_timestamp_seconds", "qiancun_snapshot_written_timestamp_seconds",
+		"qiancun_snapshot_served_timestamp_seconds", "qiancun_snapshot_loads_total", "qiancun_publications", "qiancun_objections_open"} {
 		if !names[n] {
 			t.Errorf("metric %s is missing", n)
 		}

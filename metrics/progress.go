@@ -62,7 +62,7 @@ type Progress struct {
 	cached []prometheus.Metric
 
 	month, villages, villagesTarget, reached, members, membersTarget, funds, fundsTarget,
-	projects, projectsTarget, investment, expected, received *prometheus.Desc
+	projects, projectsTarget, investment, expected, received, latestMonth *prometheus.Desc
 }
 
 // china is the programme's time zone (UTC+8, no daylight saving), without needing tzdata.
@@ -100,13 +100,14 @@ func NewProgress(src Source, opt ProgressOptions) *Progress {
 		investment:     d("project_investment_yuan", "Total investment of the current ledger's projects, in yuan, by district code.", "district"),
 		expected:       d("reporting_month_submissions_expected", "Submissions expected for the reporting month, by template (1 per monthly template).", "template"),
 		received:       d("reporting_month_submissions_received", "Submissions accepted for the reporting month, by template (0 or 1).", "template"),
+		latestMonth:    d("submission_latest_month_start_timestamp_seconds", "Start (in China) of the latest month each monthly template has a current accepted submission for, Unix time; 0 when it has none. The alert on a department's missing file compares it with the calendar.", "template"),
 	}
 }
 
 // Describe sends every descriptor of the collector.
 func (p *Progress) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{p.month, p.villages, p.villagesTarget, p.reached, p.members, p.membersTarget,
-		p.funds, p.fundsTarget, p.projects, p.projectsTarget, p.investment, p.expected, p.received} {
+		p.funds, p.fundsTarget, p.projects, p.projectsTarget, p.investment, p.expected, p.received, p.latestMonth} {
 		ch <- d
 	}
 }
@@ -135,12 +136,12 @@ func (p *Progress) Collect(ch chan<- prometheus.Metric) {
 }
 
 // reportingMonth is the latest month with an accepted submission, or now's month in China.
-func (p *Progress) reportingMonth(ctx context.Context, now time.Time) (qiancun.Month, error) {
+func (p *Progress) reportingMonth(ctx context.Context, now time.Time) (qiancun.Month, []store.TemplateStatus, error) {
 	sts, err := p.src.TemplateStatuses(ctx)
 	if err != nil {
-		return qiancun.Month{}, err
+		return qiancun.Month{}, nil, err
 	}
-	return ReportingMonth(sts, now), nil
+	return ReportingMonth(sts, now), sts, nil
 }
 
 // ReportingMonth is the month the departments are reporting: the latest month any template
@@ -161,7 +162,7 @@ func ReportingMonth(sts []store.TemplateStatus, now time.Time) qiancun.Month {
 }
 
 func (p *Progress) snapshot(ctx context.Context, now time.Time) ([]prometheus.Metric, error) {
-	month, err := p.reportingMonth(ctx, now)
+	month, sts, err := p.reportingMonth(ctx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +172,15 @@ func (p *Progress) snapshot(ctx context.Context, now time.Time) ([]prometheus.Me
 		out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
 	}
 	gauge(p.month, float64(time.Date(month.Year, time.Month(month.Month), 1, 0, 0, 0, 0, china).Unix()))
+	latest := map[string]float64{}
+	for _, st := range sts {
+		if m, err := qiancun.ParseMonth(st.LastMonth); err == nil {
+			latest[st.Template] = float64(time.Date(m.Year, time.Month(m.Month), 1, 0, 0, 0, 0, china).Unix())
+		}
+	}
+	for _, t := range p.opt.Templates {
+		gauge(p.latestMonth, latest[t], t)
+	}
 
 	prog, err := p.src.Progress(ctx, year)
 	if err != nil {

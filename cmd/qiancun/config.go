@@ -33,6 +33,10 @@ import (
 //	session_max_age = "12h"     # a page session ends this long after sign-in
 //	secure_cookies = false      # Secure cookies even on plain HTTP (a TLS proxy in front)
 //	bundles = "bundles"         # every new publication's bundle is written under it; empty: none
+//	snapshots = "snapshots"     # snapshots directory: the primary writes, a replica reads
+//	keep_snapshots = 5          # snapshots the primary keeps
+//	replica = false             # serve as a read replica of the snapshots (no db then)
+//	primary_url = "http://127.0.0.1:8080"   # a replica names it in its answer to a write
 //
 //	[[token]]                   # one per token, made by `qiancun token`
 //	name = "市委组织部"
@@ -41,23 +45,27 @@ import (
 //	district = "370112"         # leader only, optional
 //	hash = "sha256:<64 hex>"    # the token itself is never stored
 type serverConfig struct {
-	Addr        string        `toml:"addr"`
-	DB          string        `toml:"db"`
-	MaxUploadMB int64         `toml:"max_upload_mb"`
-	RejectedMB  int64         `toml:"rejected_quota_mb"`
-	LogLevel    string        `toml:"log_level"`
-	Dev         bool          `toml:"dev"`
-	Rules       string        `toml:"rules"`
-	Packs       string        `toml:"packs"`
-	Templates   string        `toml:"templates"`
-	MemberIDKey string        `toml:"member_id_key"`
-	ProgressTTL string        `toml:"progress_ttl"`
-	SessionKey  string        `toml:"session_key"`
-	SessionIdle string        `toml:"session_idle"`
-	SessionMax  string        `toml:"session_max_age"`
-	Secure      bool          `toml:"secure_cookies"`
-	Bundles     string        `toml:"bundles"`
-	Tokens      []tokenConfig `toml:"token"`
+	Addr          string        `toml:"addr"`
+	DB            string        `toml:"db"`
+	MaxUploadMB   int64         `toml:"max_upload_mb"`
+	RejectedMB    int64         `toml:"rejected_quota_mb"`
+	LogLevel      string        `toml:"log_level"`
+	Dev           bool          `toml:"dev"`
+	Rules         string        `toml:"rules"`
+	Packs         string        `toml:"packs"`
+	Templates     string        `toml:"templates"`
+	MemberIDKey   string        `toml:"member_id_key"`
+	ProgressTTL   string        `toml:"progress_ttl"`
+	SessionKey    string        `toml:"session_key"`
+	SessionIdle   string        `toml:"session_idle"`
+	SessionMax    string        `toml:"session_max_age"`
+	Secure        bool          `toml:"secure_cookies"`
+	Bundles       string        `toml:"bundles"`
+	Snapshots     string        `toml:"snapshots"`
+	KeepSnapshots int           `toml:"keep_snapshots"`
+	Replica       bool          `toml:"replica"`
+	PrimaryURL    string        `toml:"primary_url"`
+	Tokens        []tokenConfig `toml:"token"`
 }
 
 // tokenConfig is one [[token]] of the configuration file.
@@ -85,7 +93,7 @@ func loadConfig(path string) (*serverConfig, error) {
 		return nil, fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
 	}
 	dir := filepath.Dir(path)
-	for _, p := range []*string{&c.DB, &c.Rules, &c.Packs, &c.Templates, &c.Bundles} {
+	for _, p := range []*string{&c.DB, &c.Rules, &c.Packs, &c.Templates, &c.Bundles, &c.Snapshots} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

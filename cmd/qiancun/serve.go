@@ -22,6 +22,7 @@ import (
 	"github.com/qiancun/qiancun/metrics"
 	"github.com/qiancun/qiancun/publish"
 	"github.com/qiancun/qiancun/queries"
+	"github.com/qiancun/qiancun/replica"
 	"github.com/qiancun/qiancun/store"
 	"github.com/qiancun/qiancun/web"
 )
@@ -35,13 +36,24 @@ declared, as hashes, in the config file (make them with 'qiancun token').
 
 It prints "url http://HOST:PORT" on standard output once it listens (with --addr
 127.0.0.1:0 the system picks the port), and logs to standard error. SIGINT or SIGTERM
-stops it: requests in flight finish, then the database is closed cleanly.`)
+stops it: requests in flight finish, then the database is closed cleanly.
+
+With --snapshots DIR it also writes a snapshot of the database there after each change
+(debounced), for read replicas. With --replica --snapshots DIR (and no --db) it is a read
+replica: it serves the newest snapshot of DIR that verifies, read-only, and swaps to newer
+ones as they appear (see deploy/README.md).`)
 	sf := addServeFlags(fs, e)
 	db := fs.String("db", "", "database file (required here or in the config file)")
 	config := fs.String("config", "", "configuration file (TOML): tokens, limits, paths")
 	rules := fs.String("rules", "", "appraisal rules file (default: the built-in rules)")
 	packs := fs.String("packs", "", "directory of query packs that override or add to the built-in ones")
 	templates := fs.String("templates", "", "directory of templates that override or add to the built-in ones")
+	snapshots := fs.String("snapshots", "", "snapshots directory: the primary writes a snapshot there after each change (debounced); with --replica, where the replica reads them")
+	keep := fs.Int("keep-snapshots", 0, "snapshots the primary keeps (default 5)")
+	debounce := fs.Duration("snapshot-debounce", 0, "how long the primary waits for more changes before it takes a snapshot (default 2s)")
+	replicaMode := fs.Bool("replica", false, "serve as a read replica: the newest verified snapshot of --snapshots, read-only, swapped when a newer one appears")
+	primary := fs.String("primary", "", "with --replica: the primary's URL, named in the answer to a write")
+	poll := fs.Duration("poll", 0, "with --replica: how often to look for a newer snapshot (default 1s)")
 	bundles := fs.String("bundles", "", "directory every new publication's bundle (Parquet + manifest.json) is written under")
 	if _, err := parseArgs(fs, args); err != nil {
 		return usageCode(err)
@@ -60,7 +72,8 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 		flag string
 		val  *string
 		dst  *string
-	}{{"db", db, &cfg.DB}, {"rules", rules, &cfg.Rules}, {"packs", packs, &cfg.Packs}, {"templates", templates, &cfg.Templates}, {"bundles", bundles, &cfg.Bundles}} {
+	}{{"db", db, &cfg.DB}, {"rules", rules, &cfg.Rules}, {"packs", packs, &cfg.Packs}, {"templates", templates, &cfg.Templates},
+		{"bundles", bundles, &cfg.Bundles}, {"snapshots", snapshots, &cfg.Snapshots}, {"primary", primary, &cfg.PrimaryURL}} {
 		if set[x.flag] {
 			*x.dst = *x.val
 		}
@@ -71,6 +84,28 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 	}
 	if opt.api.Tokens, err = cfg.tokens(); err != nil {
 		return fail(e, exitUsage, "%v", err)
+	}
+	if set["keep-snapshots"] {
+		cfg.KeepSnapshots = *keep
+	}
+	if *keep < 0 || *debounce < 0 || *poll < 0 {
+		return fail(e, exitUsage, "serve: --keep-snapshots, --snapshot-debounce and --poll must not be negative")
+	}
+	opt.snapshots, opt.keepSnapshots, opt.debounce, opt.poll = cfg.Snapshots, cfg.KeepSnapshots, *debounce, *poll
+	opt.packs, opt.rules, opt.bundles = cfg.Packs, cfg.Rules, cfg.Bundles
+	if *replicaMode || cfg.Replica {
+		if cfg.Snapshots == "" {
+			return fail(e, exitUsage, "serve: --replica needs --snapshots DIR (or snapshots in the config file)")
+		}
+		if set["db"] {
+			return fail(e, exitUsage, "serve: a replica serves snapshots, not a database file: drop --db")
+		}
+		ts, err := ingest.LoadTemplates(cfg.Templates)
+		if err != nil {
+			return fail(e, exitUsage, "%v", err)
+		}
+		opt.api.ReadOnly, opt.api.Primary = true, cfg.PrimaryURL
+		return serveReplica(ctx, e, ts, opt)
 	}
 	if cfg.DB == "" {
 		return fail(e, exitUsage, "serve: --db is required (or db in the config file)")
@@ -89,7 +124,6 @@ stops it: requests in flight finish, then the database is closed cleanly.`)
 		st.Close()
 		return fail(e, exitRejected, "%v", err)
 	}
-	opt.packs, opt.rules, opt.bundles = cfg.Packs, cfg.Rules, cfg.Bundles
 	return serve(ctx, e, st, ts, opt)
 }
 
@@ -148,6 +182,13 @@ type serveOptions struct {
 	announce func(w io.Writer)
 	// progressTTL is how long the progress metrics are cached; 0: the collector's default.
 	progressTTL time.Duration
+	// snapshots is the snapshots directory: the primary writes there (none when empty), a
+	// replica reads from there.
+	snapshots     string
+	keepSnapshots int
+	debounce      time.Duration
+	// poll is how often a replica looks for a newer snapshot.
+	poll time.Duration
 	// session is how the pages' sessions are signed and how long they last; a nil key is
 	// made at random (sessions then end with the process).
 	session       auth.SessionOptions
@@ -213,18 +254,7 @@ func (sf *serveFlags) options(cfg *serverConfig, set map[string]bool) (serveOpti
 // serve wires the engine, the metrics and the API over st, listens, and serves until ctx
 // ends; then it lets the requests in flight finish and closes st, which it owns.
 func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o serveOptions) (code int) {
-	var h slog.Handler
-	if o.dev {
-		h = slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: o.level})
-		gin.SetMode(gin.DebugMode)
-	} else {
-		h = slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: o.level})
-		gin.SetMode(gin.ReleaseMode)
-	}
-	// gin's own debug output goes where the logs go, never to standard output, which
-	// scripts read.
-	gin.DefaultWriter, gin.DefaultErrorWriter = e.stderr, e.stderr
-	logger := slog.New(h)
+	h, logger := newLogger(e, o)
 	defer func() {
 		if err := st.Close(); err != nil {
 			logger.Error("close the database", "err", err)
@@ -276,18 +306,24 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	o.api.OnFatal = func(err error) { stop(err) }
 	go watchdog(ctx, st, stop)
 
+	// The snapshotter writes one at start, then one after each burst of writes; it stops
+	// before the database is closed.
+	var snapshotter *replica.Snapshotter
+	if o.snapshots != "" {
+		snaps := metrics.NewPrimarySnapshots(reg)
+		snapshotter = replica.NewSnapshotter(st, replica.SnapshotterOptions{
+			Dir: o.snapshots, Keep: o.keepSnapshots, Debounce: o.debounce, Logger: logger, Publications: latestPublications(st),
+			Written: func(m *replica.Manifest, took time.Duration) { snaps.Written(m.CreatedAt, took) },
+			Failed:  func(error) { snaps.WriteFailed() },
+		})
+		o.api.OnWrite = snapshotter.Changed
+	}
+
 	srv, err := api.New(logger, st, eng, ts, m, o.api)
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}
-	if len(o.session.Key) == 0 {
-		o.session.Key = make([]byte, 32)
-		if _, err := rand.Read(o.session.Key); err != nil {
-			return fail(e, exitRejected, "%v", err)
-		}
-		logger.Warn("no session_key configured: page sessions are signed with a random key and end when the server stops")
-	}
-	sessions, err := auth.NewSessions(o.session)
+	sessions, err := newSessions(o, logger)
 	if err != nil {
 		return fail(e, exitUsage, "%v", err)
 	}
@@ -296,6 +332,48 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 		return fail(e, exitRejected, "%v", err)
 	}
 	srv.Mount(pages.Mount)
+	if snapshotter != nil {
+		sctx, stopSnapshots := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); snapshotter.Run(sctx) }()
+		defer func() { stopSnapshots(); <-done }()
+	}
+	return listenAndServe(ctx, e, h, logger, srv.Handler(), o)
+}
+
+// newSessions makes the signer of the pages' sessions. Without a session_key one is made
+// at random: sessions then end with the process, and a session of one replica is unknown
+// to the others.
+func newSessions(o serveOptions, logger *slog.Logger) (*auth.Sessions, error) {
+	if len(o.session.Key) == 0 {
+		o.session.Key = make([]byte, 32)
+		if _, err := rand.Read(o.session.Key); err != nil {
+			return nil, err
+		}
+		logger.Warn("no session_key configured: page sessions are signed with a random key and end when the server stops")
+	}
+	return auth.NewSessions(o.session)
+}
+
+// newLogger makes the server's logger: JSON lines on standard error, text with --dev.
+func newLogger(e *env, o serveOptions) (slog.Handler, *slog.Logger) {
+	var h slog.Handler
+	if o.dev {
+		h = slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: o.level})
+		gin.SetMode(gin.DebugMode)
+	} else {
+		h = slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: o.level})
+		gin.SetMode(gin.ReleaseMode)
+	}
+	// gin's own debug output goes where the logs go, never to standard output, which
+	// scripts read.
+	gin.DefaultWriter, gin.DefaultErrorWriter = e.stderr, e.stderr
+	return h, slog.New(h)
+}
+
+// listenAndServe serves handler on o.addr until ctx ends, then lets the requests in flight
+// finish.
+func listenAndServe(ctx context.Context, e *env, h slog.Handler, logger *slog.Logger, handler http.Handler, o serveOptions) int {
 	if len(o.api.Tokens) == 0 {
 		logger.Warn("no tokens configured: every route but the probes and the OpenAPI document answers 401; make one with `qiancun token`")
 	}
@@ -304,7 +382,7 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 		return fail(e, exitRejected, "listen: %v", err)
 	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		// A whole request, body included, must arrive within this: an upload of the
 		// largest size at 100 KB/s. A slow upload never holds an upload slot meanwhile

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -573,6 +574,9 @@ func (s *Store) WriteBundleFiles(ctx context.Context, id int64, dir string) ([]s
 		q := "COPY (" + strings.TrimRight(pubQuery(f.query), "\n") + ") TO " + quoteLiteral(path) + " (FORMAT parquet)"
 		if _, err := s.db.ExecContext(ctx, q, id); err != nil {
 			return nil, fmt.Errorf("write %s: %w", f.name, err)
+		}
+		if err := os.Chmod(path, 0o600); err != nil { // full 身份证号: the owner's only
+			return nil, err
 		}
 		out = append(out, f.name)
 	}

@@ -47,6 +47,7 @@ func TestPages(t *testing.T) {
 
 	t.Run("roles", func(t *testing.T) { testRoles(t, s, ids) })
 	t.Run("sessions", func(t *testing.T) { testSessions(t, s) })
+	t.Run("numbers", func(t *testing.T) { testNumbers(t, s, ids) })
 	t.Run("browser", func(t *testing.T) { testBrowser(t, s, ids) })
 }
 
@@ -256,5 +257,43 @@ func testSessions(t *testing.T, s *service) {
 				t.Errorf("signed in by the link, the overview is not the 历城区 leader's")
 			}
 		}
+	}
+}
+
+// unformatted finds a figure of four digits or more written without thousands separators
+// where a page shows a number: a numeric cell, a fact of a summary, "共 N 人", "N 人",
+// "名次 / N".
+var unformatted = regexp.MustCompile(`<td class="num">-?\d{4,}(\.\d+)?</td>|<dd(?: id="[^"]*")?>-?\d{4,}(\.\d+)?</dd>|共 \d{4,} 人|>\d{4,} 人<| / \d{4,}<|第\d+行 · -?\d{4,}`)
+
+// testNumbers reads the pages a leader and a clerk read and checks that their figures are
+// written for people: thousands separators, amounts of the overview in 万元, months in
+// Chinese on the receipt.
+func testNumbers(t *testing.T, s *service, x ids) {
+	c := s.client(t)
+	if code, _ := c.signIn("tok-" + asAdmin); code != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", code)
+	}
+	pages := []string{
+		"/", "/?period=2024", "/rankings/first_secretary?period=2024-05", "/rankings/first_secretary?period=2024",
+		"/members/" + x.memberLC + "?force=first_secretary&period=2024", "/districts/370112?period=2024-05",
+		"/upload", fmt.Sprintf("/submissions/%d", x.fsSub),
+	}
+	for _, p := range pages {
+		code, _, body := c.do(http.MethodGet, p, nil, "")
+		if code != http.StatusOK {
+			t.Errorf("%s: %d", p, code)
+			continue
+		}
+		if m := unformatted.FindAllString(body, 5); m != nil {
+			t.Errorf("%s shows figures without thousands separators: %q", p, m)
+		}
+	}
+	_, _, body := c.do(http.MethodGet, "/", nil, "")
+	if strings.Contains(body, "（元）") || !regexp.MustCompile(`第一书记协调资金（万元）</td><td class="num">[\d,]+\.\d\d</td>`).MatchString(body) {
+		t.Errorf("the overview does not give the funds in 万元 with two decimals:\n%s", regexp.MustCompile(`<tr><td>[^<]*资金[^\n]*`).FindString(body))
+	}
+	_, _, body = c.do(http.MethodGet, fmt.Sprintf("/submissions/%d", x.fsSub), nil, "")
+	if !regexp.MustCompile(`<dt>月份</dt><dd>\d{4}年\d{1,2}月</dd>`).MatchString(body) {
+		t.Errorf("the receipt does not write its month in Chinese")
 	}
 }

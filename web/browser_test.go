@@ -305,7 +305,7 @@ func checkRows(t *testing.T, got []pageRow, api apiPage, prev map[string]int) {
 			case r < m.Rank:
 				change = "↓" + strconv.Itoa(m.Rank-r)
 			default:
-				change = ""
+				change = "持平"
 			}
 		}
 		if i < len(got) && prev == nil {

@@ -38,3 +38,31 @@ func TestProgressDisplay(t *testing.T) {
 		}
 	}
 }
+
+func TestRankChange(t *testing.T) {
+	t.Parallel()
+	prev := map[string]int{"a": 5, "b": 2, "c": 7}
+	type out struct {
+		Change   string
+		Up, Down bool
+	}
+	tests := []struct {
+		prev map[string]int
+		id   string
+		rank int
+		want out
+	}{
+		{prev, "a", 2, out{"↑3", true, false}},
+		{prev, "b", 4, out{"↓2", false, true}},
+		{prev, "c", 7, out{"持平", false, false}},
+		{prev, "d", 1, out{"新", false, false}},
+		{nil, "a", 1, out{"—", false, false}},
+	}
+	for _, tt := range tests {
+		var got out
+		got.Change, got.Up, got.Down = rankChange(tt.prev, tt.id, tt.rank)
+		if d := cmp.Diff(tt.want, got); d != "" {
+			t.Errorf("rankChange(%s, %d) (-want +got):\n%s", tt.id, tt.rank, d)
+		}
+	}
+}

@@ -292,6 +292,13 @@ func testNumbers(t *testing.T, s *service, x ids) {
 	if strings.Contains(body, "（元）") || !regexp.MustCompile(`第一书记协调资金（万元）</td><td class="num">[\d,]+\.\d\d</td>`).MatchString(body) {
 		t.Errorf("the overview does not give the funds in 万元 with two decimals:\n%s", regexp.MustCompile(`<tr><td>[^<]*资金[^\n]*`).FindString(body))
 	}
+	// The test data's reporting month is 2024-05 (the browser test uploads 2024-06 later):
+	// files are due by 10 June.
+	for _, p := range []string{"/", "/upload"} {
+		if _, _, body := c.do(http.MethodGet, p, nil, ""); !strings.Contains(body, "（报送截止：2024年6月10日）") {
+			t.Errorf("%s does not name the last day files are due, 2024年6月10日: %s", p, regexp.MustCompile(`<h2>本月[^\n]*`).FindString(body))
+		}
+	}
 	_, _, body = c.do(http.MethodGet, fmt.Sprintf("/submissions/%d", x.fsSub), nil, "")
 	if !regexp.MustCompile(`<dt>月份</dt><dd>\d{4}年\d{1,2}月</dd>`).MatchString(body) {
 		t.Errorf("the receipt does not write its month in Chinese")

@@ -174,6 +174,15 @@ var funcs = template.FuncMap{
 		return t.In(china).Format("2006-01-02")
 	},
 	"period": periodLabel,
+	// dueDay writes the last day a file is on time, from the exclusive deadline (the
+	// start of the 11th): 2024年7月10日.
+	"dueDay": func(due time.Time) string {
+		if due.IsZero() {
+			return "—"
+		}
+		d := due.In(china).Add(-time.Nanosecond)
+		return fmt.Sprintf("%d年%d月%d日", d.Year(), d.Month(), d.Day())
+	},
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err

@@ -99,7 +99,7 @@ func testRoles(t *testing.T, s *service, x ids) {
 				// accepted file); the first secretaries' file arrived (today, long after the
 				// 10th of June: 迟报), the enterprises' never did (未报).
 				_, _, body := c.do(http.MethodGet, "/", nil, "")
-				for _, want := range []string{"本月报送：2024年5月（截止 2024-06-11 前）",
+				for _, want := range []string{"本月报送：2024年5月（报送截止：2024年6月10日）",
 					`<td>第一书记工作情况表</td><td>市委组织部</td><td><span class="badge warn">迟报</span></td><td>第一书记工作情况表_2024-05.xlsx</td>`,
 					`<td>村企联建情况表</td><td>市农业农村局</td><td><span class="badge bad">未报</span></td><td>—</td>`} {
 					if !strings.Contains(body, want) {

@@ -276,8 +276,22 @@ func testNumbers(t *testing.T, s *service, x ids) {
 	pages := []string{
 		"/", "/?period=2024", "/rankings/first_secretary?period=2024-05", "/rankings/first_secretary?period=2024",
 		"/members/" + x.memberLC + "?force=first_secretary&period=2024", "/districts/370112?period=2024-05",
-		"/upload", fmt.Sprintf("/submissions/%d", x.fsSub),
+		"/upload", fmt.Sprintf("/submissions/%d", x.fsSub), "/publications",
 	}
+	// A publication of the test data (this test publishes one if the browser test has not).
+	code, h, page := c.do(http.MethodGet, "/publications", nil, "")
+	if code != http.StatusOK {
+		t.Fatalf("/publications: %d", code)
+	}
+	pub := regexp.MustCompile(`href="(/publications/\d+)"`).FindStringSubmatch(page)
+	if pub == nil {
+		code, h, _ = c.do(http.MethodPost, "/publications", url.Values{"csrf": {csrf(t, page)}, "force": {"first_secretary"}, "period": {"2024-04"}}, s.url)
+		if code != http.StatusSeeOther {
+			t.Fatalf("publishing 2024-04: %d", code)
+		}
+		pub = []string{"", h.Get("Location")}
+	}
+	pages = append(pages, pub[1])
 	for _, p := range pages {
 		code, _, body := c.do(http.MethodGet, p, nil, "")
 		if code != http.StatusOK {

@@ -89,6 +89,24 @@ func testRoles(t *testing.T, s *service, x ids) {
 				if code != codes[i] {
 					t.Errorf("GET %s: %d, want %d: %.200s", p, code, codes[i], body)
 				}
+				// A refusal says what the account may do instead.
+				if code == http.StatusForbidden && !strings.Contains(p, ".xlsx") {
+					var want string
+					switch {
+					case role == asLeaderLC && (strings.Contains(p, "370102") && !strings.Contains(p, "/members/")):
+						want = `您的账号仅限查看历城区的数据，不能查看其他区县。</p>`
+						if !strings.Contains(body, `<a href="/districts/370112" id="error-way">查看历城区</a>`) {
+							t.Errorf("GET %s: the refusal offers no way to 历城区", p)
+						}
+					case role == asUploader:
+						want = `报送员账号只能上报文件、查看本单位的报送记录。`
+					default:
+						want = `无权使用此页面。如需使用，请联系管理员。`
+					}
+					if !strings.Contains(body, want) {
+						t.Errorf("GET %s: the refusal does not say %q: %s", p, want, regexp.MustCompile(`<main[\s\S]*</main>`).FindString(body))
+					}
+				}
 				if csp := h.Get("Content-Security-Policy"); !strings.Contains(p, ".xlsx") && !strings.Contains(p, "/files/") &&
 					(!strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") || h.Get("X-Content-Type-Options") != "nosniff") {
 					t.Errorf("GET %s: security headers %q, nosniff %q", p, csp, h.Get("X-Content-Type-Options"))

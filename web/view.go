@@ -50,6 +50,7 @@ type errorView struct {
 	Status           int
 	Title, Detail    string
 	RequestID        string
+	Href, Link       string // where the account may go instead, and the link's words
 	SignInSuggestion bool
 }
 

@@ -286,7 +286,7 @@ func (s *Server) ranking(c *gin.Context) {
 			rv.Source += "（公示期至 " + pub.Until + "）"
 		}
 	} else {
-		rv.Source = "实时数据（未公示，仅供考核人员参考）"
+		rv.Source = "实时数据（尚未公示，以公示为准）"
 	}
 	rv.MayChoose = who.Is(auth.RoleAdmin, auth.RoleEvaluator)
 	v := s.newView(c, fi.Name+"排名")

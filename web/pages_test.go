@@ -324,6 +324,13 @@ func testNumbers(t *testing.T, s *service, x ids) {
 	if strings.Contains(body, "（元）") || !regexp.MustCompile(`第一书记协调资金（万元）</td><td class="num">[\d,]+\.\d\d</td>`).MatchString(body) {
 		t.Errorf("the overview does not give the funds in 万元 with two decimals:\n%s", regexp.MustCompile(`<tr><td>[^<]*资金[^\n]*`).FindString(body))
 	}
+	// Live figures say plainly that they are not yet published, to every reader (a leader
+	// sees them until the first publication).
+	for _, p := range []string{"/rankings/first_secretary?period=2024-05", "/members/" + x.memberLC + "?force=first_secretary&period=2024-05"} {
+		if _, _, body := c.do(http.MethodGet, p, nil, ""); !strings.Contains(body, "实时数据（尚未公示，以公示为准）") {
+			t.Errorf("%s does not say its live figures are not yet published", p)
+		}
+	}
 	// The test data's reporting month is 2024-05 (the browser test uploads 2024-06 later):
 	// files are due by 10 June.
 	for _, p := range []string{"/", "/upload"} {

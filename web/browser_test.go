@@ -580,8 +580,17 @@ func testPublications(t *testing.T, b *browser, s *service) {
 		t.Errorf("the publication's table differs from the API's page (-api +page):\n%s", d)
 	}
 	// An objection, by the evaluator.
+	// The row's 提出异议 link fills in the form for that member.
+	var member string
 	ev.run(
-		chromedp.SetValue(`#objection-form input[name=member]`, ids[1], chromedp.ByQuery),
+		chromedp.Click(fmt.Sprintf(`#publication-table tr[data-id=%q] a.object-link`, ids[1]), chromedp.ByQuery),
+		chromedp.WaitVisible("#objection-form", chromedp.ByID),
+		chromedp.Value(`#objection-form input[name=member]`, &member, chromedp.ByQuery),
+	)
+	if member != ids[1] {
+		t.Errorf("the 提出异议 link of %s filled in the form with %q", ids[1], member)
+	}
+	ev.run(
 		chromedp.SetValue(`#objection-form input[name=reason]`, "驻村天数漏报一天", chromedp.ByQuery),
 		chromedp.Submit("#objection-form", chromedp.ByID),
 		chromedp.WaitVisible("#objection-table", chromedp.ByID),

@@ -218,6 +218,23 @@ func (tb *tab) screenshots(name string) {
 	tb.run(chromedp.EmulateViewport(1366, 768))
 }
 
+// wrappedOnPhone returns the text of each cell matching sel that breaks over more than one
+// line at 390×844: on a phone a table's short cells stay on one line and the table scrolls
+// sideways rather than squeezing them a character a line.
+func (tb *tab) wrappedOnPhone(sel string) []string {
+	tb.t.Helper()
+	var wrapped []string
+	tb.run(
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Evaluate(fmt.Sprintf(`[...document.querySelectorAll(%q)].filter(td => {
+			const r = document.createRange(); r.selectNodeContents(td);
+			return new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size > 1;
+		}).map(td => td.textContent)`, sel), &wrapped),
+		chromedp.EmulateViewport(1366, 768),
+	)
+	return wrapped
+}
+
 // signIn fills in the sign-in form and submits it, as a person would.
 func (tb *tab) signIn() string {
 	tb.t.Helper()
@@ -305,7 +322,7 @@ func checkRows(t *testing.T, got []pageRow, api apiPage, prev map[string]int) {
 			case r < m.Rank:
 				change = "↓" + strconv.Itoa(m.Rank-r)
 			default:
-				change = ""
+				change = "持平"
 			}
 		}
 		if i < len(got) && prev == nil {
@@ -367,6 +384,9 @@ func testBrowser(t *testing.T, s *service, x ids) {
 			t.Errorf("a leader sees %d links to raw files", n)
 		}
 		tb.screenshots("member")
+		if w := tb.wrappedOnPhone("table.scorecard tbody td:not(:last-child)"); len(w) > 0 {
+			t.Errorf("on a phone the scorecard squeezes its cells onto several lines: %q", w)
+		}
 
 		if code := tb.open("/districts/370112?period=2024-05"); code != 200 {
 			t.Errorf("own district: %d", code)
@@ -441,6 +461,9 @@ func testBrowser(t *testing.T, s *service, x ids) {
 		)
 		tb.quiet("the bad file's receipt")
 		tb.screenshots("receipt")
+		if w := tb.wrappedOnPhone("#issues tbody td:not(:last-child)"); len(w) > 0 {
+			t.Errorf("on a phone the receipt squeezes its cells onto several lines: %q", w)
+		}
 		if st := tb.text("#receipt-status"); st != "已退回" {
 			t.Errorf("the bad file's status %q, want 已退回", st)
 		}
@@ -557,8 +580,17 @@ func testPublications(t *testing.T, b *browser, s *service) {
 		t.Errorf("the publication's table differs from the API's page (-api +page):\n%s", d)
 	}
 	// An objection, by the evaluator.
+	// The row's 提出异议 link fills in the form for that member.
+	var member string
 	ev.run(
-		chromedp.SetValue(`#objection-form input[name=member]`, ids[1], chromedp.ByQuery),
+		chromedp.Click(fmt.Sprintf(`#publication-table tr[data-id=%q] a.object-link`, ids[1]), chromedp.ByQuery),
+		chromedp.WaitVisible("#objection-form", chromedp.ByID),
+		chromedp.Value(`#objection-form input[name=member]`, &member, chromedp.ByQuery),
+	)
+	if member != ids[1] {
+		t.Errorf("the 提出异议 link of %s filled in the form with %q", ids[1], member)
+	}
+	ev.run(
 		chromedp.SetValue(`#objection-form input[name=reason]`, "驻村天数漏报一天", chromedp.ByQuery),
 		chromedp.Submit("#objection-form", chromedp.ByID),
 		chromedp.WaitVisible("#objection-table", chromedp.ByID),

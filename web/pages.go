@@ -169,7 +169,7 @@ type rankingView struct {
 
 type rankRow struct {
 	M      api.MemberView // a named field, not embedded: templates find it without a search
-	Change string         // ↑3, ↓2, 新, or "—" when there is nothing to compare with, "" when unchanged
+	Change string         // ↑3, ↓2, 持平, 新, or "—" when there is nothing to compare with
 	Up     bool
 	Down   bool
 }
@@ -238,16 +238,7 @@ func (s *Server) ranking(c *gin.Context) {
 	}
 	for _, m := range p.Members() {
 		row := rankRow{M: m}
-		switch before, ok := prev[m.ID]; {
-		case len(prev) == 0:
-			row.Change = "—"
-		case !ok:
-			row.Change = "新"
-		case before > m.Rank:
-			row.Change, row.Up = "↑"+strconv.Itoa(before-m.Rank), true
-		case before < m.Rank:
-			row.Change, row.Down = "↓"+strconv.Itoa(m.Rank-before), true
-		}
+		row.Change, row.Up, row.Down = rankChange(prev, m.ID, m.Rank)
 		rv.Rows = append(rv.Rows, row)
 	}
 
@@ -295,7 +286,7 @@ func (s *Server) ranking(c *gin.Context) {
 			rv.Source += "（公示期至 " + pub.Until + "）"
 		}
 	} else {
-		rv.Source = "实时数据（未公示，仅供考核人员参考）"
+		rv.Source = "实时数据（尚未公示，以公示为准）"
 	}
 	rv.MayChoose = who.Is(auth.RoleAdmin, auth.RoleEvaluator)
 	v := s.newView(c, fi.Name+"排名")
@@ -598,4 +589,22 @@ func (s *Server) rawFile(c *gin.Context) {
 	c.Header("Content-Disposition", reports.ContentDisposition(name))
 	c.Header("Cache-Control", "private, no-store")
 	c.Data(http.StatusOK, "application/octet-stream", data)
+}
+
+// rankChange is a member's rank change against prev, the previous period's ranks by member
+// id: ↑3 (up), ↓2 (down), 持平, 新 when the member was not ranked then, and "—" when the
+// previous period has no ranking at all.
+func rankChange(prev map[string]int, id string, rank int) (change string, up, down bool) {
+	before, ok := prev[id]
+	switch {
+	case len(prev) == 0:
+		return "—", false, false
+	case !ok:
+		return "新", false, false
+	case before > rank:
+		return "↑" + strconv.Itoa(before-rank), true, false
+	case before < rank:
+		return "↓" + strconv.Itoa(rank-before), false, true
+	}
+	return "持平", false, false
 }

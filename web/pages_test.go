@@ -47,6 +47,7 @@ func TestPages(t *testing.T) {
 
 	t.Run("roles", func(t *testing.T) { testRoles(t, s, ids) })
 	t.Run("sessions", func(t *testing.T) { testSessions(t, s) })
+	t.Run("numbers", func(t *testing.T) { testNumbers(t, s, ids) })
 	t.Run("browser", func(t *testing.T) { testBrowser(t, s, ids) })
 }
 
@@ -88,6 +89,24 @@ func testRoles(t *testing.T, s *service, x ids) {
 				if code != codes[i] {
 					t.Errorf("GET %s: %d, want %d: %.200s", p, code, codes[i], body)
 				}
+				// A refusal says what the account may do instead.
+				if code == http.StatusForbidden && !strings.Contains(p, ".xlsx") {
+					var want string
+					switch {
+					case role == asLeaderLC && (strings.Contains(p, "370102") && !strings.Contains(p, "/members/")):
+						want = `您的账号仅限查看历城区的数据，不能查看其他区县。</p>`
+						if !strings.Contains(body, `<a href="/districts/370112" id="error-way">查看历城区</a>`) {
+							t.Errorf("GET %s: the refusal offers no way to 历城区", p)
+						}
+					case role == asUploader:
+						want = `报送员账号只能上报文件、查看本单位的报送记录。`
+					default:
+						want = `无权使用此页面。如需使用，请联系管理员。`
+					}
+					if !strings.Contains(body, want) {
+						t.Errorf("GET %s: the refusal does not say %q: %s", p, want, regexp.MustCompile(`<main[\s\S]*</main>`).FindString(body))
+					}
+				}
 				if csp := h.Get("Content-Security-Policy"); !strings.Contains(p, ".xlsx") && !strings.Contains(p, "/files/") &&
 					(!strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") || h.Get("X-Content-Type-Options") != "nosniff") {
 					t.Errorf("GET %s: security headers %q, nosniff %q", p, csp, h.Get("X-Content-Type-Options"))
@@ -98,7 +117,7 @@ func testRoles(t *testing.T, s *service, x ids) {
 				// accepted file); the first secretaries' file arrived (today, long after the
 				// 10th of June: 迟报), the enterprises' never did (未报).
 				_, _, body := c.do(http.MethodGet, "/", nil, "")
-				for _, want := range []string{"本月报送：2024年5月（截止 2024-06-11 前）",
+				for _, want := range []string{"本月报送：2024年5月（报送截止：2024年6月10日）",
 					`<td>第一书记工作情况表</td><td>市委组织部</td><td><span class="badge warn">迟报</span></td><td>第一书记工作情况表_2024-05.xlsx</td>`,
 					`<td>村企联建情况表</td><td>市农业农村局</td><td><span class="badge bad">未报</span></td><td>—</td>`} {
 					if !strings.Contains(body, want) {
@@ -256,5 +275,71 @@ func testSessions(t *testing.T, s *service) {
 				t.Errorf("signed in by the link, the overview is not the 历城区 leader's")
 			}
 		}
+	}
+}
+
+// unformatted finds a figure of four digits or more written without thousands separators
+// where a page shows a number: a numeric cell, a fact of a summary, "共 N 人", "N 人",
+// "名次 / N".
+var unformatted = regexp.MustCompile(`<td class="num">-?\d{4,}(\.\d+)?</td>|<dd(?: id="[^"]*")?>-?\d{4,}(\.\d+)?</dd>|共 \d{4,} 人|>\d{4,} 人<| / \d{4,}<|第\d+行 · -?\d{4,}`)
+
+// testNumbers reads the pages a leader and a clerk read and checks that their figures are
+// written for people: thousands separators, amounts of the overview in 万元, months in
+// Chinese on the receipt.
+func testNumbers(t *testing.T, s *service, x ids) {
+	c := s.client(t)
+	if code, _ := c.signIn("tok-" + asAdmin); code != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", code)
+	}
+	pages := []string{
+		"/", "/?period=2024", "/rankings/first_secretary?period=2024-05", "/rankings/first_secretary?period=2024",
+		"/members/" + x.memberLC + "?force=first_secretary&period=2024", "/districts/370112?period=2024-05",
+		"/upload", fmt.Sprintf("/submissions/%d", x.fsSub), "/publications",
+	}
+	// A publication of the test data (this test publishes one if the browser test has not).
+	code, h, page := c.do(http.MethodGet, "/publications", nil, "")
+	if code != http.StatusOK {
+		t.Fatalf("/publications: %d", code)
+	}
+	pub := regexp.MustCompile(`href="(/publications/\d+)"`).FindStringSubmatch(page)
+	if pub == nil {
+		code, h, _ = c.do(http.MethodPost, "/publications", url.Values{"csrf": {csrf(t, page)}, "force": {"first_secretary"}, "period": {"2024-04"}}, s.url)
+		if code != http.StatusSeeOther {
+			t.Fatalf("publishing 2024-04: %d", code)
+		}
+		pub = []string{"", h.Get("Location")}
+	}
+	pages = append(pages, pub[1])
+	for _, p := range pages {
+		code, _, body := c.do(http.MethodGet, p, nil, "")
+		if code != http.StatusOK {
+			t.Errorf("%s: %d", p, code)
+			continue
+		}
+		if m := unformatted.FindAllString(body, 5); m != nil {
+			t.Errorf("%s shows figures without thousands separators: %q", p, m)
+		}
+	}
+	_, _, body := c.do(http.MethodGet, "/", nil, "")
+	if strings.Contains(body, "（元）") || !regexp.MustCompile(`第一书记协调资金（万元）</td><td class="num">[\d,]+\.\d\d</td>`).MatchString(body) {
+		t.Errorf("the overview does not give the funds in 万元 with two decimals:\n%s", regexp.MustCompile(`<tr><td>[^<]*资金[^\n]*`).FindString(body))
+	}
+	// Live figures say plainly that they are not yet published, to every reader (a leader
+	// sees them until the first publication).
+	for _, p := range []string{"/rankings/first_secretary?period=2024-05", "/members/" + x.memberLC + "?force=first_secretary&period=2024-05"} {
+		if _, _, body := c.do(http.MethodGet, p, nil, ""); !strings.Contains(body, "实时数据（尚未公示，以公示为准）") {
+			t.Errorf("%s does not say its live figures are not yet published", p)
+		}
+	}
+	// The test data's reporting month is 2024-05 (the browser test uploads 2024-06 later):
+	// files are due by 10 June.
+	for _, p := range []string{"/", "/upload"} {
+		if _, _, body := c.do(http.MethodGet, p, nil, ""); !strings.Contains(body, "（报送截止：2024年6月10日）") {
+			t.Errorf("%s does not name the last day files are due, 2024年6月10日: %s", p, regexp.MustCompile(`<h2>本月[^\n]*`).FindString(body))
+		}
+	}
+	_, _, body = c.do(http.MethodGet, fmt.Sprintf("/submissions/%d", x.fsSub), nil, "")
+	if !regexp.MustCompile(`<dt>月份</dt><dd>\d{4}年\d{1,2}月</dd>`).MatchString(body) {
+		t.Errorf("the receipt does not write its month in Chinese")
 	}
 }

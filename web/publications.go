@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -67,7 +68,10 @@ type publicationView struct {
 	Districts   []option
 	Grades      []option
 	Objections  []qiancun.Objection
-	MayObject   bool // an evaluator or administrator, during 公示
+	MayObject   bool         // an evaluator or administrator, during 公示
+	Here        template.URL // this page's query (filters and page), for the rows' 提出异议 links
+	Object      string       // the member the objection form is filled in for (?object=), and
+	ObjectName  string       // their name when they are on this page
 	MayAdmin    bool
 	MayDiff     bool
 	Open        bool // in 公示
@@ -120,6 +124,19 @@ func (s *Server) publication(c *gin.Context) {
 	for k, x := range map[string]string{"district": c.Query("district"), "grade": v.Grade, "q": v.Q} {
 		if x != "" {
 			base.Set(k, x)
+		}
+	}
+	if v.MayObject {
+		here := cloneValues(base)
+		if page > 1 {
+			here.Set("page", strconv.Itoa(page))
+		}
+		v.Here = template.URL(here.Encode())
+		v.Object = c.Query("object")
+		for _, m := range pp.Members {
+			if m.ID == v.Object {
+				v.ObjectName = m.Name
+			}
 		}
 	}
 	if page > 1 {

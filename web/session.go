@@ -98,11 +98,14 @@ func sessionOfCtx(c *gin.Context) (auth.Session, bool) {
 	return sess, ok
 }
 
+// msgRoleRefused is the message of a 403 for a role a page does not serve.
+const msgRoleRefused = "role not allowed on this page"
+
 // allow answers 403 to a signed-in role not among roles.
 func (s *Server) allow(roles ...auth.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if who := whoOf(c); who == nil || !who.Is(roles...) {
-			s.fail(c, forbidden("role not allowed on this page"))
+			s.fail(c, forbidden(msgRoleRefused))
 			c.Abort()
 			return
 		}
@@ -123,7 +126,9 @@ func sameOrigin(c *gin.Context) bool {
 	return true // neither header: not a browser's cross-site form; the token still has to match
 }
 
-var errCSRF = forbidden("cross-site request refused")
+const msgCSRF = "cross-site request refused"
+
+var errCSRF = forbidden(msgCSRF)
 
 // checkCSRF refuses a POST that is not from the service's own page or lacks the session's
 // CSRF token in its csrf form field. The upload form is multipart and checks its token as

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"math/big"
 	"net/url"
 	"strconv"
 	"strings"
@@ -49,6 +50,7 @@ type errorView struct {
 	Status           int
 	Title, Detail    string
 	RequestID        string
+	Href, Link       string // where the account may go instead, and the link's words
 	SignInSuggestion bool
 }
 
@@ -173,6 +175,15 @@ var funcs = template.FuncMap{
 		return t.In(china).Format("2006-01-02")
 	},
 	"period": periodLabel,
+	// dueDay writes the last day a file is on time, from the exclusive deadline (the
+	// start of the 11th): 2024年7月10日.
+	"dueDay": func(due time.Time) string {
+		if due.IsZero() {
+			return "—"
+		}
+		d := due.In(china).Add(-time.Nanosecond)
+		return fmt.Sprintf("%d年%d月%d日", d.Year(), d.Month(), d.Day())
+	},
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err
@@ -218,6 +229,8 @@ var funcs = template.FuncMap{
 		return false
 	},
 	"thousands": thousands,
+	"num":       func(v any) string { return thousands(fmt.Sprint(v)) },
+	"progress":  progressDisplay,
 	"forceName": func(slug string) string {
 		if f, ok := qiancun.LookupForce(slug); ok {
 			return f.Name
@@ -282,4 +295,27 @@ func thousands(v string) string {
 		b.WriteString("." + frac)
 	}
 	return b.String()
+}
+
+// progressDisplay is a progress line as the overview shows it: amounts in 元 are written in
+// 万元 (two decimals, as the departments' own reports do), every figure with thousands
+// separators.
+func progressDisplay(l qiancun.ProgressLine) qiancun.ProgressLine {
+	label, ok := strings.CutSuffix(l.Label, "（元）")
+	if ok {
+		l.Label = label + "（万元）"
+		l.Actual, l.Target = wan(l.Actual), wan(l.Target)
+	}
+	l.Actual, l.Target = thousands(l.Actual), thousands(l.Target)
+	return l
+}
+
+// wan turns an amount in 元 into 万元 with two decimals (rounded half away from zero):
+// 3029123786.52 gives 302912.38. Anything that is not a number is returned as it is.
+func wan(yuan string) string {
+	r, ok := new(big.Rat).SetString(yuan)
+	if !ok || yuan == "" {
+		return yuan
+	}
+	return r.Quo(r, big.NewRat(10000, 1)).FloatString(2)
 }

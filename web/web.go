@@ -21,6 +21,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/api"
 	"github.com/qiancun/qiancun/auth"
 )
@@ -196,6 +197,22 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	v := s.newView(c, errorTitle(ae.Status))
 	v.Error = &errorView{Status: ae.Status, Title: errorTitle(ae.Status), Detail: errorDetail(ae), RequestID: c.Writer.Header().Get("X-Request-Id")}
+	if ae.Status == http.StatusForbidden && v.Who != nil {
+		// Say what the account may see instead, and offer the way there.
+		switch d := v.Who.District; {
+		case ae.Message == msgCSRF:
+			v.Error.Detail = "请求来源无法确认，未执行。请刷新页面后重试。"
+		case ae.Message == msgRoleRefused && v.Who.Is(auth.RoleUploader):
+			v.Error.Detail = "报送员账号只能上报文件、查看本单位的报送记录。如需查看其他内容，请联系管理员。"
+			v.Error.Href, v.Error.Link = "/upload", "前往上报"
+		case ae.Message == msgRoleRefused:
+			v.Error.Detail = "您的账号（" + v.Who.Role.Label() + "）无权使用此页面。如需使用，请联系管理员。"
+		case d != "":
+			name := qiancun.DistrictName(d)
+			v.Error.Detail = "您的账号仅限查看" + name + "的数据，不能查看其他区县。"
+			v.Error.Href, v.Error.Link = "/districts/"+d, "查看"+name
+		}
+	}
 	t := s.pages["error"]
 	var b strings.Builder
 	v.Page = "error"
@@ -235,9 +252,9 @@ func errorDetail(ae *api.Error) string {
 	switch ae.Status {
 	case http.StatusBadRequest:
 		if n, ok := paramNames[ae.Param]; ok {
-			return "参数“" + n + "”不正确。"
+			return "参数“" + n + "”不正确，请返回上一页重新选择。"
 		}
-		return "请求的参数不正确。"
+		return "请求的参数不正确，请返回上一页重新选择。"
 	case http.StatusForbidden:
 		return "您的账号无权查看此内容。"
 	case http.StatusNotFound:

@@ -551,6 +551,9 @@ func login(t *testing.T, hc *http.Client, front, token string) string {
 	form := "csrf=" + string(m[1]) + "&token=" + token
 	req, _ := http.NewRequest(http.MethodPost, front+"/login", strings.NewReader(form))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// As a browser's form post: the Origin, which the pages compare with the Host nginx
+	// passes on (a browser without Sec-Fetch-Site is judged by it alone).
+	req.Header.Set("Origin", front)
 	for _, ck := range resp.Cookies() {
 		req.AddCookie(ck)
 	}

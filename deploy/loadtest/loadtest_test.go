@@ -28,6 +28,7 @@ import (
 
 	"github.com/qiancun/qiancun/api"
 	"github.com/qiancun/qiancun/deploy"
+	"github.com/qiancun/qiancun/internal/peakrss"
 	"github.com/qiancun/qiancun/internal/testbin"
 	"github.com/qiancun/qiancun/internal/testtool"
 	"github.com/qiancun/qiancun/replica"
@@ -380,18 +381,11 @@ func (p *proc) kill(t *testing.T) {
 	}
 }
 
-// peakRSS is the process's peak resident set, in KiB (VmHWM), while it runs.
+// peakRSS is the process's peak resident set, in KiB (VmHWM), while it runs; 0 if
+// unknown.
 func (p *proc) peakRSS() int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(b)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
+	kb, _ := peakrss.Of(p.Cmd.Process.Pid)
+	return int(kb)
 }
 
 // waitServing waits until the replica answers /readyz from snapshot id.

@@ -33,12 +33,12 @@ var monthRE = regexp.MustCompile(`^(\d{4})-(\d{2})$`)
 func ParseMonth(s string) (Month, error) {
 	g := monthRE.FindStringSubmatch(strings.TrimSpace(s))
 	if g == nil {
-		return Month{}, fmt.Errorf("period %q: want YYYY-MM", s)
+		return Month{}, fmt.Errorf("期间 %q 格式不对：应为 YYYY-MM", s)
 	}
 	y, _ := strconv.Atoi(g[1])
 	mo, _ := strconv.Atoi(g[2])
 	if mo < 1 || mo > 12 || y < 1900 || y > 2999 {
-		return Month{}, fmt.Errorf("period %q: no such month", s)
+		return Month{}, fmt.Errorf("期间 %q 不是有效的月份", s)
 	}
 	return Month{y, mo}, nil
 }
@@ -67,7 +67,7 @@ func ParsePeriod(s string) (Period, error) {
 	s = strings.TrimSpace(s)
 	g := periodRE.FindStringSubmatch(s)
 	if g == nil {
-		return Period{}, fmt.Errorf("period %q: want YYYY-MM, YYYY-Qn or YYYY", s)
+		return Period{}, fmt.Errorf("期间 %q 格式不对：应为 YYYY-MM、YYYY-Qn 或 YYYY", s)
 	}
 	y, _ := strconv.Atoi(g[1])
 	if y < 1900 || y > 2999 {

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -356,7 +357,16 @@ func wantError(code, param string) func(t *testing.T, b []byte) {
 		if e.Code != code || param != "" && e.Param != param {
 			t.Errorf("error = %+v, want code %s param %q", e, code, param)
 		}
+		if !chinese(e.Message) {
+			t.Errorf("error message %q: a user reads it, want it in Chinese", e.Message)
+		}
 	}
+}
+
+// chinese reports whether s has a Han character: a user's message is in Chinese (the
+// machine-readable code stays English).
+func chinese(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
 }
 
 // ---- The OpenAPI document ----

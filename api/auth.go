@@ -66,19 +66,19 @@ func (s *Server) allow(roles ...Role) gin.HandlerFunc {
 		h := c.GetHeader("Authorization")
 		scheme, tok, ok := strings.Cut(h, " ")
 		if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			s.fail(c, errUnauthorized("a bearer token is required: Authorization: Bearer <token>"))
+			s.fail(c, errUnauthorized("需要令牌：请在请求头中给出 Authorization: Bearer <令牌>"))
 			c.Abort()
 			return
 		}
 		t := s.authenticate(strings.TrimSpace(tok))
 		if t == nil {
-			s.fail(c, errUnauthorized("the token is not valid"))
+			s.fail(c, errUnauthorized("令牌无效或已过期"))
 			c.Abort()
 			return
 		}
 		c.Set(callerKey, &caller{t})
 		if !slices.Contains(roles, t.Role) {
-			s.fail(c, errForbidden(fmt.Sprintf("the %s role may not use this route", t.Role)))
+			s.fail(c, errForbidden(fmt.Sprintf("%s角色无权使用此接口", t.Role.Label())))
 			c.Abort()
 			return
 		}

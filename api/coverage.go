@@ -124,7 +124,7 @@ func (s *Server) Villages(ctx context.Context, who *Token, q VillageQuery) (*Vil
 		return nil, err
 	}
 	if _, ok := qiancun.LookupForce(q.CoveredBy); q.CoveredBy != "" && !ok {
-		return nil, errParam("covered_by", "unknown force %q: want one of %s", q.CoveredBy, forceSlugs())
+		return nil, errParam("covered_by", "未知的力量 %q：应为 %s 之一", q.CoveredBy, forceSlugs())
 	}
 	if q.Limit == 0 {
 		q.Limit = 500
@@ -208,7 +208,7 @@ func (s *Server) village(c *gin.Context) {
 	cl := callerOf(c)
 	code := c.Param("code")
 	if len(code) != 12 || !allDigits(code) {
-		s.fail(c, errParam("code", "%q is not a village code: want the 12-digit 统计用区划代码", code))
+		s.fail(c, errParam("code", "%q 不是村代码：应为 12 位统计用区划代码", code))
 		return
 	}
 	period, err := periodParam(c)
@@ -217,11 +217,11 @@ func (s *Server) village(c *gin.Context) {
 		return
 	}
 	if d := cl.district(); d != "" && code[:6] != d {
-		s.fail(c, errForbidden(fmt.Sprintf("this token sees district %s only", d)))
+		s.fail(c, errForbidden(fmt.Sprintf("此令牌只能查看区县 %s 的数据", d)))
 		return
 	}
 	if qiancun.DistrictName(code[:6]) == "" {
-		s.fail(c, errNotFound("no such assisted village"))
+		s.fail(c, errNotFound("没有这个帮扶村"))
 		return
 	}
 	res, err := s.eng.Run(c.Request.Context(), "villages", map[string]string{"period": period, "district": code[:6]})
@@ -235,7 +235,7 @@ func (s *Server) village(c *gin.Context) {
 			return
 		}
 	}
-	s.fail(c, errNotFound("no such assisted village"))
+	s.fail(c, errNotFound("没有这个帮扶村"))
 }
 
 func allDigits(s string) bool {
@@ -311,12 +311,12 @@ var projectStatuses = []string{"谋划中", "在建", "已完工"}
 func (s *Server) projects(c *gin.Context) {
 	district := c.Query("district")
 	if district != "" && qiancun.DistrictName(district) == "" {
-		s.fail(c, errParam("district", "%q is not one of Jinan's district codes", district))
+		s.fail(c, errParam("district", "%q 不是济南市的区县代码", district))
 		return
 	}
 	status := c.Query("status")
 	if status != "" && !slices.Contains(projectStatuses, status) {
-		s.fail(c, errParam("status", "unknown status %q: want 谋划中, 在建 or 已完工", status))
+		s.fail(c, errParam("status", "未知的状态 %q：应为 谋划中、在建 或 已完工", status))
 		return
 	}
 	lead := c.Query("lead_force")
@@ -326,7 +326,7 @@ func (s *Server) projects(c *gin.Context) {
 		} else if fi, ok := qiancun.ForceByName(lead); ok {
 			lead = fi.Name
 		} else {
-			s.fail(c, errParam("lead_force", "unknown force %q: want a slug (%s) or its Chinese name", lead, forceSlugs()))
+			s.fail(c, errParam("lead_force", "未知的力量 %q：应为代号（%s）或其中文名称", lead, forceSlugs()))
 			return
 		}
 	}

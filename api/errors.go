@@ -59,14 +59,14 @@ func errNotFound(msg string) *Error {
 // which the cause was logged.
 func errInternal(c *gin.Context) *Error {
 	return &Error{Status: http.StatusInternalServerError, Code: codeInternal,
-		Message: "internal error; the server logged it under request id " + requestID(c)}
+		Message: "服务器内部错误，已记入日志，请求编号 " + requestID(c)}
 }
 
 // errOutOfScope is a template an uploader may not write, found by the guarded sink.
 type errOutOfScope string
 
 func (e errOutOfScope) Error() string {
-	return fmt.Sprintf("this token may not submit or read template %q", string(e))
+	return fmt.Sprintf("此令牌无权报送或读取模板 %q", string(e))
 }
 
 // NotReady is a handler that answers the liveness probes (/healthz, /api/v1/healthz) 200
@@ -112,14 +112,14 @@ func (s *Server) ErrorOf(c *gin.Context, err error) *Error {
 	case errors.As(err, &pe):
 		ae = errParam(pe.Param, "%s", pe.Msg)
 	case errors.As(err, &uf):
-		ae = errParam("force", "%s", uf.Error())
+		ae = errParam("force", "未知的力量 %q：应为 %s 之一", string(uf), forceSlugs())
 	case errors.Is(err, queries.ErrNoMember):
-		ae = errNotFound("no such member in the cohort of this force and period")
+		ae = errNotFound("该力量、该期间的考核名单中没有这名成员")
 	case errors.Is(err, store.ErrNotFound):
-		ae = errNotFound("not found")
+		ae = errNotFound("未找到：没有这个编号的记录")
 	case errors.As(err, &mbe):
 		ae = &Error{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge,
-			Message: fmt.Sprintf("the upload is larger than the limit of %d bytes", s.cfg.MaxUploadBytes)}
+			Message: fmt.Sprintf("上传的文件超过了 %d 字节的上限", s.cfg.MaxUploadBytes)}
 	case errors.As(err, &oos):
 		ae = errForbidden(oos.Error())
 	case c.Request.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):

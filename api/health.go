@@ -37,7 +37,7 @@ func (s *Server) readyz(c *gin.Context) {
 	if err != nil {
 		s.noteFatal(err)
 		s.log.Warn("not ready: the database does not answer", "err", err, "request_id", requestID(c))
-		s.fail(c, &Error{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "the database does not answer"})
+		s.fail(c, &Error{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "数据库暂时没有响应，请稍后再试"})
 		return
 	}
 	c.PureJSON(http.StatusOK, gin.H{"status": "ready"})

@@ -96,7 +96,7 @@ func (s *Server) rankingSource(ctx context.Context, who *Token, force qiancun.Fo
 	switch src {
 	case "", sourceLive, sourcePublished:
 	default:
-		return nil, errParam("source", "unknown source %q: want live or published", src)
+		return nil, errParam("source", "未知的数据来源 %q：应为 live 或 published", src)
 	}
 	latest, err := s.cfg.Publish.LatestHeader(ctx, force, period)
 	if err != nil {
@@ -104,11 +104,11 @@ func (s *Server) rankingSource(ctx context.Context, who *Token, force qiancun.Fo
 	}
 	switch {
 	case who.Role == RoleLeader && src == sourceLive:
-		return nil, errForbidden("leaders see the published figures only: ask for source=published or leave source out")
+		return nil, errForbidden("领导只能查看已公布的结果：请用 source=published，或不给 source")
 	case src == sourceLive:
 		return nil, nil
 	case src == sourcePublished && latest == nil:
-		return nil, errNotFound("this force and period has no publication (not withdrawn) yet")
+		return nil, errNotFound("该力量、该期间还没有（未撤回的）发布")
 	}
 	return latest, nil
 }
@@ -146,7 +146,7 @@ func writePage(c *gin.Context, rv *rankView, source string, p *qiancun.Publicati
 func pubID(c *gin.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errParam("id", "%q is not a publication id", c.Param("id"))
+		return 0, errParam("id", "%q 不是发布编号", c.Param("id"))
 	}
 	return id, nil
 }
@@ -169,7 +169,7 @@ func (s *Server) Publications(ctx context.Context, q PublicationQuery) ([]Public
 	f := store.PublicationFilter{Force: qiancun.Force(q.Force), Period: q.Period, State: qiancun.PublicationState(q.Status)}
 	if f.Force != "" {
 		if _, ok := qiancun.LookupForce(string(f.Force)); !ok {
-			return nil, errParam("force", "unknown force %q: want one of %s", f.Force, forceSlugs())
+			return nil, errParam("force", "未知的力量 %q：应为 %s 之一", f.Force, forceSlugs())
 		}
 	}
 	if f.Period != "" {
@@ -182,7 +182,7 @@ func (s *Server) Publications(ctx context.Context, q PublicationQuery) ([]Public
 	switch f.State {
 	case "", qiancun.Notice, qiancun.Final, qiancun.Withdrawn, qiancun.Superseded:
 	default:
-		return nil, errParam("status", "unknown status %q: want 公示, 已发布, 已撤回 or 已更正", f.State)
+		return nil, errParam("status", "未知的状态 %q：应为 公示、已发布、已撤回 或 已更正", f.State)
 	}
 	ps, err := s.cfg.Publish.List(ctx, f)
 	if err != nil {
@@ -285,7 +285,7 @@ func (s *Server) PublicationDiff(ctx context.Context, who *Token, id int64, agai
 	if against != "" && against != "live" {
 		n, err := strconv.ParseInt(against, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, errParam("against", "want live or a publication id, not %q", against)
+			return nil, errParam("against", "应为 live 或发布编号，而不是 %q", against)
 		}
 		to = publish.Ref(n)
 	}
@@ -379,7 +379,7 @@ func (s *Server) MovePublication(ctx context.Context, who *Token, id int64, move
 			err = nil
 		}
 	default:
-		return nil, errParam("move", "unknown move %q: want finalize, withdraw or correct", move)
+		return nil, errParam("move", "未知的操作 %q：应为 finalize、withdraw 或 correct", move)
 	}
 	if err != nil {
 		return nil, err
@@ -489,7 +489,7 @@ func (s *Server) ResolveObjection(ctx context.Context, who *Token, id int64, res
 func (s *Server) resolveObjection(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		s.fail(c, errParam("id", "%q is not an objection id", c.Param("id")))
+		s.fail(c, errParam("id", "%q 不是异议编号", c.Param("id")))
 		return
 	}
 	var b resolveBody
@@ -524,7 +524,7 @@ func (s *Server) objections(c *gin.Context) {
 	if v := c.Query("publication"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			s.fail(c, errParam("publication", "%q is not a publication id", v))
+			s.fail(c, errParam("publication", "%q 不是发布编号", v))
 			return
 		}
 		pid = n
@@ -535,7 +535,7 @@ func (s *Server) objections(c *gin.Context) {
 	case "true":
 		open = true
 	default:
-		s.fail(c, errParam("open", "want true or false"))
+		s.fail(c, errParam("open", "open 应为 true 或 false"))
 		return
 	}
 	obs, err := s.Objections(c.Request.Context(), callerOf(c).tok, pid, open)
@@ -554,7 +554,7 @@ func bindJSON(c *gin.Context, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
-		return errParam("body", "the body must be a JSON object: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return errParam("body", "请求体应为 JSON 对象：%s", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil
 }

@@ -150,7 +150,7 @@ func (rv *rankView) member(i int, full bool) MemberView {
 // several of its own district's members share it, so that the answer tells nothing of
 // other districts.
 func (rv *rankView) resolve(s string, admin bool, district string) (int, error) {
-	notFound := errNotFound("no such member in the cohort of this force and period")
+	notFound := errNotFound("该力量、该期间的考核名单中没有这名成员")
 	mine := func(i int) bool { return district == "" || rv.r.Members[i].DistrictCode == district }
 	if i, ok := rv.byID[s]; ok {
 		if !mine(i) {
@@ -175,7 +175,7 @@ func (rv *rankView) resolve(s string, admin bool, district string) (int, error) 
 	case 1:
 		return ms[0], nil
 	}
-	return 0, errParam("key", "the masked key %s is shared by more than one member: use the member's id (the id field of the ranking)", s)
+	return 0, errParam("key", "脱敏证件号 %s 对应多名成员：请改用成员编号（排名中的 id 字段）", s)
 }
 
 // selectMembers returns the indexes of the members f selects, in rank order, and how many
@@ -274,7 +274,7 @@ func (p *RankingPage) Members() []MemberView {
 func (s *Server) RankingPage(ctx context.Context, who *Token, q RankingQuery) (*RankingPage, error) {
 	fi, ok := qiancun.LookupForce(q.Force)
 	if !ok {
-		return nil, errParam("force", "unknown force %q: want one of %s", q.Force, forceSlugs())
+		return nil, errParam("force", "未知的力量 %q：应为 %s 之一", q.Force, forceSlugs())
 	}
 	period, district, err := scopePeriodDistrict(who, q.Period, q.District)
 	if err != nil {
@@ -287,10 +287,10 @@ func (s *Server) RankingPage(ctx context.Context, who *Token, q RankingQuery) (*
 		q.Limit = 50
 	}
 	if q.Limit < 1 || q.Limit > 1000 {
-		return nil, errParam("limit", "limit must be a whole number from 1 to 1000")
+		return nil, errParam("limit", "limit 应为 1 到 1000 的整数")
 	}
 	if q.Offset < 0 {
-		return nil, errParam("offset", "offset must be a whole number from 0 to %d", 1<<30)
+		return nil, errParam("offset", "offset 应为 0 到 %d 的整数", 1<<30)
 	}
 	pub, err := s.rankingSource(ctx, who, fi.Slug, period, q.Source)
 	if err != nil {
@@ -390,7 +390,7 @@ type ScorecardView struct {
 func (s *Server) Scorecard(ctx context.Context, who *Token, force, key, period, source string) (*ScorecardView, error) {
 	fi, ok := qiancun.LookupForce(force)
 	if !ok {
-		return nil, errParam("force", "unknown force %q: want one of %s", force, forceSlugs())
+		return nil, errParam("force", "未知的力量 %q：应为 %s 之一", force, forceSlugs())
 	}
 	period, err := checkPeriod(period)
 	if err != nil {
@@ -495,7 +495,7 @@ func forceSlugs() string {
 // checkPeriod reads a required period: YYYY-MM, YYYY-Qn or YYYY.
 func checkPeriod(p string) (string, error) {
 	if p == "" {
-		return "", errParam("period", "period is required: YYYY-MM, YYYY-Qn or YYYY")
+		return "", errParam("period", "缺少期间 period：格式为 YYYY-MM、YYYY-Qn 或 YYYY")
 	}
 	per, err := qiancun.ParsePeriod(p)
 	if err != nil {
@@ -512,11 +512,11 @@ func periodParam(c *gin.Context) (string, error) { return checkPeriod(c.Query("p
 // asks for another.
 func scopeDistrict(who *Token, d string) (string, error) {
 	if d != "" && qiancun.DistrictName(d) == "" {
-		return "", errParam("district", "%q is not one of Jinan's district codes", d)
+		return "", errParam("district", "%q 不是济南市的区县代码", d)
 	}
 	if own := who.District; own != "" {
 		if d != "" && d != own {
-			return "", errForbidden(fmt.Sprintf("this token sees district %s only", own))
+			return "", errForbidden(fmt.Sprintf("此令牌只能查看区县 %s 的数据", own))
 		}
 		return own, nil
 	}
@@ -555,7 +555,7 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, errParam(name, "%s must be a whole number from %d to %d", name, lo, hi)
+		return 0, errParam(name, "%s 应为 %d 到 %d 的整数", name, lo, hi)
 	}
 	return n, nil
 }
@@ -566,5 +566,5 @@ func checkGrade(grade string) error {
 	case "", qiancun.GradeExcellent, qiancun.GradeCompetent, qiancun.GradeBasic, qiancun.GradeIncompetent:
 		return nil
 	}
-	return errParam("grade", "unknown grade %q: want 优秀, 称职, 基本称职 or 不称职", grade)
+	return errParam("grade", "未知的等次 %q：应为 优秀、称职、基本称职 或 不称职", grade)
 }

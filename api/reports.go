@@ -31,18 +31,18 @@ type Workbook struct {
 // ask for live.
 func (s *Server) AppraisalWorkbook(ctx context.Context, who *Token, force, period, district, source string, unmasked bool) (*Workbook, error) {
 	if force == "" {
-		return nil, errParam("force", "force is required: one of %s", forceSlugs())
+		return nil, errParam("force", "缺少力量 force：应为 %s 之一", forceSlugs())
 	}
 	fi, ok := qiancun.LookupForce(force)
 	if !ok {
-		return nil, errParam("force", "unknown force %q: want one of %s", force, forceSlugs())
+		return nil, errParam("force", "未知的力量 %q：应为 %s 之一", force, forceSlugs())
 	}
 	period, district, err := scopePeriodDistrict(who, period, district)
 	if err != nil {
 		return nil, err
 	}
 	if unmasked && !who.Admin() {
-		return nil, errForbidden("only an administrator may see 身份证号 unmasked")
+		return nil, errForbidden("只有管理员可以查看完整的身份证号")
 	}
 	// The same source as the ranking: a leader gets the publication once there is one.
 	pub, err := s.rankingSource(ctx, who, fi.Slug, period, source)
@@ -67,7 +67,7 @@ func (s *Server) AppraisalWorkbook(ctx context.Context, who *Token, force, perio
 func (s *Server) appraisalBook(c *gin.Context) {
 	unmasked, ok := parseBool(c.Query("unmasked"))
 	if !ok {
-		s.fail(c, errParam("unmasked", "unmasked must be true or false"))
+		s.fail(c, errParam("unmasked", "unmasked 应为 true 或 false"))
 		return
 	}
 	wb, err := s.AppraisalWorkbook(c.Request.Context(), callerOf(c).tok, c.Query("force"), c.Query("period"), c.Query("district"), c.Query("source"), unmasked)

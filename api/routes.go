@@ -21,9 +21,9 @@ func (s *Server) routes() *gin.Engine {
 	if s.cfg.ReadOnly {
 		e.Use(s.readOnly)
 	}
-	e.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound("no such route")) })
+	e.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound("没有这个接口")) })
 	e.NoMethod(func(c *gin.Context) {
-		s.fail(c, &Error{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed, Message: "method not allowed on this route"})
+		s.fail(c, &Error{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed, Message: "此接口不支持该请求方法"})
 	})
 
 	var (

@@ -318,9 +318,9 @@ func (s *Server) readOnly(c *gin.Context) {
 	}
 	primary := s.cfg.Primary
 	if primary == "" {
-		primary = "the primary"
+		primary = "主节点"
 	}
 	c.Abort()
 	s.fail(c, &Error{Status: http.StatusServiceUnavailable, Code: codeReadOnly,
-		Message: "this is a read-only replica; send uploads, publications and objections to the primary: " + primary})
+		Message: "这是只读副本：上传、发布和异议请发往主节点 " + primary})
 }

@@ -56,7 +56,7 @@ func (s *Server) Upload(c *gin.Context, who *Token, check func(fields map[string
 	_ = rcon.SetReadDeadline(time.Now().Add(s.cfg.UploadReadTimeout)) // not every writer can
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		return nil, errParam("file", "the body must be multipart/form-data with the file in a part named file")
+		return nil, errParam("file", "请求体应为 multipart/form-data，文件放在名为 file 的部分")
 	}
 	var (
 		name     string
@@ -87,7 +87,7 @@ func (s *Server) Upload(c *gin.Context, who *Token, check func(fields map[string
 		switch field {
 		case "file":
 			if haveFile {
-				return nil, errParam("file", "the form has more than one part named file")
+				return nil, errParam("file", "表单中有不止一个名为 file 的部分")
 			}
 			haveFile = true
 			name = baseName(p.FileName())
@@ -119,7 +119,7 @@ func (s *Server) Upload(c *gin.Context, who *Token, check func(fields map[string
 			case "accept_valid", "dry_run":
 				on, ok := parseBool(v)
 				if !ok {
-					return nil, errParam(field, "%s must be true or false", field)
+					return nil, errParam(field, "%s 应为 true 或 false", field)
 				}
 				if field == "dry_run" {
 					opt.DryRun = on
@@ -140,11 +140,11 @@ func (s *Server) Upload(c *gin.Context, who *Token, check func(fields map[string
 		}
 	}
 	if !haveFile {
-		return nil, errParam("file", "the form has no part named file")
+		return nil, errParam("file", "表单中没有名为 file 的部分")
 	}
 	if opt.Template != "" {
 		if s.ts.Get(opt.Template) == nil {
-			return nil, errParam("template", "unknown template %q", opt.Template)
+			return nil, errParam("template", "未知的模板 %q", opt.Template)
 		}
 		if !who.MayTemplate(opt.Template) {
 			return nil, errOutOfScope(opt.Template)
@@ -219,7 +219,7 @@ func uploadErr(err error) error {
 	if errors.As(err, &mbe) {
 		return err
 	}
-	return errParam("file", "the multipart body could not be read: %v", err)
+	return errParam("file", "无法读取 multipart 请求体：%v", err)
 }
 
 // baseName keeps only the last element of an uploaded file name, whichever the separator
@@ -275,7 +275,7 @@ func (s *Server) Submissions(ctx context.Context, who *Token, q SubmissionQuery)
 	}
 	if t := q.Template; t != "" {
 		if s.ts.Get(t) == nil {
-			return nil, errParam("template", "unknown template %q", t)
+			return nil, errParam("template", "未知的模板 %q", t)
 		}
 		if !who.MayTemplate(t) {
 			return nil, errOutOfScope(t)
@@ -292,7 +292,7 @@ func (s *Server) Submissions(ctx context.Context, who *Token, q SubmissionQuery)
 	switch qiancun.Status(f.Status) {
 	case "", qiancun.Accepted, qiancun.Partial, qiancun.Rejected:
 	default:
-		return nil, errParam("status", "unknown status %q: want accepted, partial or rejected", f.Status)
+		return nil, errParam("status", "未知的状态 %q：应为 accepted、partial 或 rejected", f.Status)
 	}
 	list, total, err := s.st.Submissions(ctx, f)
 	if err != nil {
@@ -355,7 +355,7 @@ func (s *Server) submission(c *gin.Context) {
 func submissionID(v string) (int64, error) {
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errParam("id", "a submission id is a positive whole number")
+		return 0, errParam("id", "报送编号应为正整数")
 	}
 	return id, nil
 }
@@ -364,7 +364,7 @@ func submissionID(v string) (int64, error) {
 // administrator (403 for anyone else), with its name.
 func (s *Server) RawFile(ctx context.Context, who *Token, id int64) (name string, data []byte, err error) {
 	if !who.Is(RoleAdmin, RoleEvaluator) {
-		return "", nil, errForbidden("only an evaluator or an administrator may download a file as received")
+		return "", nil, errForbidden("只有考核人员或管理员可以下载报送的原始文件")
 	}
 	rc, err := s.st.Receipt(ctx, id)
 	if err != nil {

@@ -57,7 +57,9 @@ func (s *Service) WriteBundle(ctx context.Context, id int64, root string) (strin
 	if _, err := os.Stat(dir); err == nil {
 		return "", qiancun.Refusef("发布 #%d 的数据包已存在（%s），数据包不可覆盖", id, dir)
 	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	// A bundle holds full 身份证号: the directories are the owner's only (0700), the
+	// files too (0600).
+	if err := os.MkdirAll(root, 0o700); err != nil {
 		return "", err
 	}
 	tmp, err := os.MkdirTemp(root, ".bundle-"+strconv.FormatInt(id, 10)+"-")
@@ -82,10 +84,7 @@ func (s *Service) WriteBundle(ctx context.Context, id int64, root string) (strin
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "manifest.json"), append(b, '\n'), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp made it private
+	if err := os.WriteFile(filepath.Join(tmp, "manifest.json"), append(b, '\n'), 0o600); err != nil {
 		return "", err
 	}
 	if err := os.Rename(tmp, dir); err != nil {

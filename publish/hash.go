@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/store"
 )
 
 // canonicalRow is one frozen member row as hashed: the fields in this order, numbers as
@@ -171,4 +172,46 @@ func (j *jsonBuffer) Write(p []byte) (int, error) { j.b = append(j.b, p...); ret
 
 func parseStamp(s string) (time.Time, error) {
 	return time.Parse("2006-01-02T15:04:05.000000Z", s)
+}
+
+// canonicalLogRow is one row of a publication's log chain as hashed (publish/README.md,
+// "The log chain"): the fields in this order, those a kind does not use empty, times as
+// stamp writes them, and the previous row's hash (the publication's hash for row 1).
+type canonicalLogRow struct {
+	Publication  int64  `json:"publication"`
+	Seq          int    `json:"seq"`   // place in the chain, from 1
+	Kind         string `json:"kind"`  // event, objection or resolution
+	Event        int    `json:"event"` // an event's number in the state log; 0 otherwise
+	Objection    int64  `json:"objection"`
+	What         string `json:"what"` // an event's move, an answer's resolution
+	From         string `json:"from"`
+	To           string `json:"to"`
+	MemberKey    string `json:"member_key"`
+	MemberName   string `json:"member_name"`
+	At           string `json:"at"`
+	By           string `json:"by"`
+	Text         string `json:"text"` // an event's or objection's reason, an answer's note
+	PreviousHash string `json:"previous_hash"`
+}
+
+// LogRowHash returns the hex SHA-256 of row r of publication id's log chain, chained to
+// prev: the hash of the row before it, or the publication's hash for the first row. It is
+// the one definition of the log chain's canonical form.
+func LogRowHash(id int64, r store.LogRow, prev string) string {
+	c := canonicalLogRow{Publication: id, Seq: r.Seq, Kind: r.Kind, PreviousHash: prev}
+	switch r.Kind {
+	case store.LogEvent:
+		ev := r.Event
+		c.Event, c.What, c.From, c.To, c.At, c.By, c.Text = r.EventSeq, string(ev.Move), string(ev.From), string(ev.To), stamp(ev.At), ev.By, ev.Reason
+	case store.LogObjection:
+		o := r.Objection
+		c.Objection, c.MemberKey, c.MemberName, c.At, c.By, c.Text = o.ID, o.MemberKey, o.MemberName, stamp(o.RaisedAt), o.RaisedBy, o.Reason
+	case store.LogResolution:
+		o := r.Objection
+		c.Objection, c.What, c.By, c.Text = o.ID, string(o.Resolution), o.ResolvedBy, o.Note
+		if o.ResolvedAt != nil {
+			c.At = stamp(*o.ResolvedAt)
+		}
+	}
+	return sha(c)
 }

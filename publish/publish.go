@@ -187,7 +187,7 @@ func (s *Service) Correct(ctx context.Context, id int64, by, reason, note string
 		if err != nil {
 			return err
 		}
-		if err := tx.AppendEvent(ctx, id, sup); err != nil {
+		if err := appendEvent(ctx, tx, id, old.Hash, sup); err != nil {
 			return err
 		}
 		out = p
@@ -245,7 +245,7 @@ func (s *Service) move(ctx context.Context, id int64, m qiancun.Move, by, reason
 		if err != nil {
 			return err
 		}
-		return tx.AppendEvent(ctx, id, ev)
+		return appendEvent(ctx, tx, id, p.Hash, ev)
 	})
 	if err != nil {
 		return nil, err
@@ -262,7 +262,7 @@ func (s *Service) insertNew(ctx context.Context, tx *store.PubTx, p *qiancun.Pub
 	}
 	p.State = ev.To
 	seal(p)
-	if err := tx.Insert(ctx, p, ev); err != nil {
+	if err := tx.Insert(ctx, p, ev, firstLink(p, ev)); err != nil {
 		return err
 	}
 	p.Events = []qiancun.PublicationEvent{ev}
@@ -403,7 +403,10 @@ func (s *Service) AddObjection(ctx context.Context, id int64, key, by, reason st
 		}
 		o := &qiancun.Objection{PublicationID: id, MemberKey: p.Members[i].Key, MemberName: p.Members[i].Name, RaisedBy: by,
 			RaisedAt: s.now(), Reason: reason}
-		if err := tx.AddObjection(ctx, o); err != nil {
+		if o.ID, err = tx.NextObjectionID(ctx); err != nil {
+			return err
+		}
+		if err := addObjection(ctx, tx, p.Hash, o); err != nil {
 			return err
 		}
 		out = o
@@ -455,11 +458,15 @@ func (s *Service) Resolve(ctx context.Context, id int64, res qiancun.Resolution,
 		if !o.Open() {
 			return qiancun.Refusef("异议 #%d 已于 %s 答复（%s），不能再次答复", id, o.ResolvedAt.In(s.opts.Location).Format(time.DateOnly), o.Resolution)
 		}
-		at := s.now()
-		if err := tx.Resolve(ctx, id, res, by, at, note); err != nil {
+		p, err := tx.PublicationHeader(ctx, o.PublicationID)
+		if err != nil {
 			return err
 		}
+		at := s.now()
 		o.Resolution, o.ResolvedBy, o.ResolvedAt, o.Note = res, by, &at, note
+		if err := resolve(ctx, tx, p.Hash, &o); err != nil {
+			return err
+		}
 		out = &o
 		return nil
 	})

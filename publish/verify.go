@@ -37,7 +37,8 @@ func (r *Report) OK() bool { return r.Problem == nil }
 
 // Verify recomputes, for every publication in id order, each member row's hash, the
 // publication's hash over its content, and the link to the previous publication of its
-// force; it stops at the first that does not hold. An error is returned only when the
+// force, replays its state log, and then recomputes each publication's log chain (events,
+// objections, answers); it stops at the first that does not hold. An error is returned only when the
 // database could not be read.
 func (s *Service) Verify(ctx context.Context) (*Report, error) {
 	ids, err := s.st.AllPublicationIDs(ctx)
@@ -48,6 +49,7 @@ func (s *Service) Verify(ctx context.Context) (*Report, error) {
 	last := map[qiancun.Force]string{}
 	superseded := map[int64]bool{} // publications whose log says a correction superseded them
 	corrected := map[int64]int64{} // publication a correction corrects → the correction
+	hashes := map[int64]string{}   // publication → its hash, where its log chain starts
 	for _, id := range ids {
 		p, err := s.Get(ctx, id)
 		if err != nil {
@@ -68,6 +70,7 @@ func (s *Service) Verify(ctx context.Context) (*Report, error) {
 			rep.Problem = pr
 			return rep, nil
 		}
+		hashes[id] = p.Hash
 		if p.State == qiancun.Superseded {
 			superseded[p.ID] = true
 		}
@@ -86,13 +89,22 @@ func (s *Service) Verify(ctx context.Context) (*Report, error) {
 			return rep, nil
 		}
 	}
+	for _, id := range ids { // last, so that a move breaking the rules is named as such
+		chain, err := s.st.LogRows(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if pr := checkChain(id, hashes[id], chain); pr != nil {
+			rep.Problem = pr
+			return rep, nil
+		}
+	}
 	return rep, nil
 }
 
 // checkLog replays p's state log against the state machine: each move starts where the
 // previous one ended and is one the rules allow, and a finalize comes once 公示 has ended.
-// The log is not hashed (a state change is a new row, never part of the frozen content),
-// so this catches a forged or edited move that breaks the rules, not every edit of its text.
+// checkChain then catches any other edit of the log, its objections or their answers.
 func (s *Service) checkLog(p *qiancun.Publication) *Problem {
 	if len(p.Events) == 0 {
 		return &Problem{Publication: p.ID, What: "log edited: the publication has no state log"}

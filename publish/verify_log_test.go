@@ -16,13 +16,13 @@ func TestVerifyReplaysTheLog(t *testing.T) {
 		name, sql string
 		what      string
 	}{
-		{"a forged finalize", "INSERT INTO publication_events VALUES (2, 2, 'finalize', '公示', '已发布', TIMESTAMPTZ '2024-07-03 10:00:00+08', 'x', '')",
+		{"a forged finalize", "INSERT INTO publication_events (publication_id, seq, move, from_state, to_state, moved_at, moved_by, reason) VALUES (2, 2, 'finalize', '公示', '已发布', TIMESTAMPTZ '2024-07-03 10:00:00+08', 'x', '')",
 			"before its 公示 ended (2024-07-09)"},
 		{"an edited move", "UPDATE publication_events SET to_state = '已发布' WHERE publication_id = 2 AND seq = 1", "is not a move the rules allow"},
-		{"a move from elsewhere", "INSERT INTO publication_events VALUES (2, 2, 'withdraw', '已发布', '已撤回', TIMESTAMPTZ '2024-07-03 10:00:00+08', 'x', '')",
+		{"a move from elsewhere", "INSERT INTO publication_events (publication_id, seq, move, from_state, to_state, moved_at, moved_by, reason) VALUES (2, 2, 'withdraw', '已发布', '已撤回', TIMESTAMPTZ '2024-07-03 10:00:00+08', 'x', '')",
 			"starts from \"已发布\""},
 		{"a lost log", "DELETE FROM publication_events WHERE publication_id = 2", "no state log"},
-		{"a supersede with no correction", `INSERT INTO publication_events VALUES
+		{"a supersede with no correction", `INSERT INTO publication_events (publication_id, seq, move, from_state, to_state, moved_at, moved_by, reason) VALUES
 			(2, 2, 'finalize', '公示', '已发布', TIMESTAMPTZ '2024-07-09 10:00:00+08', 'x', ''),
 			(2, 3, 'supersede', '已发布', '已更正', TIMESTAMPTZ '2024-07-10 10:00:00+08', 'x', '')`, "no correction names it"},
 	}

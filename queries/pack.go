@@ -187,7 +187,7 @@ func (e *ParamError) Error() string { return fmt.Sprintf("parameter %s: %s", e.P
 func (p *Pack) bind(given map[string]string) ([]any, error) {
 	for k := range given {
 		if !slices.ContainsFunc(p.Params, func(pr Param) bool { return pr.Name == k }) {
-			return nil, &ParamError{k, fmt.Sprintf("pack %s has no such parameter", p.Name)}
+			return nil, &ParamError{k, fmt.Sprintf("查询 %s 没有这个参数", p.Name)}
 		}
 	}
 	var args []any
@@ -197,7 +197,7 @@ func (p *Pack) bind(given map[string]string) ([]any, error) {
 			v = pr.Default
 		}
 		if v == "" && pr.Required {
-			return nil, &ParamError{pr.Name, "required"}
+			return nil, &ParamError{pr.Name, "缺少此参数"}
 		}
 		switch pr.Type {
 		case "period":
@@ -219,19 +219,19 @@ func (p *Pack) bind(given map[string]string) ([]any, error) {
 			}
 		case "district":
 			if v != "" && qiancun.DistrictName(v) == "" {
-				return nil, &ParamError{pr.Name, fmt.Sprintf("%q is not one of Jinan's district codes", v)}
+				return nil, &ParamError{pr.Name, fmt.Sprintf("%q 不是济南市的区县代码", v)}
 			}
 		case "force":
 			if v != "" {
 				if _, ok := qiancun.LookupForce(v); !ok {
-					return nil, &ParamError{pr.Name, fmt.Sprintf("unknown force %q", v)}
+					return nil, &ParamError{pr.Name, fmt.Sprintf("未知的力量 %q", v)}
 				}
 			}
 		case "integer":
 			if v != "" {
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
-					return nil, &ParamError{pr.Name, "want a whole number"}
+					return nil, &ParamError{pr.Name, "应为整数"}
 				}
 				args = append(args, sql.Named(pr.Name, n))
 				continue

@@ -189,7 +189,7 @@ func rowsOf(name string, data []byte, sheet string) func(yield func(int, []strin
 
 func checkDistrict(code string) error {
 	if code != "" && qiancun.DistrictName(code) == "" {
-		return &queries.ParamError{Param: "district", Msg: fmt.Sprintf("%q is not one of Jinan's district codes", code)}
+		return &queries.ParamError{Param: "district", Msg: fmt.Sprintf("%q 不是济南市的区县代码", code)}
 	}
 	return nil
 }

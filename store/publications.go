@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -99,8 +100,9 @@ func usedSubmissions(ctx context.Context, q querier, template string, months []s
 }
 
 // Insert writes a new publication: its header, indicators, members (with p.RowHashes),
-// the submissions used and its first event. p.State is the state it starts in.
-func (t *PubTx) Insert(ctx context.Context, p *qiancun.Publication, first qiancun.PublicationEvent) error {
+// the submissions used and its first event, row 1 of its log chain with hash firstHash.
+// p.State is the state it starts in.
+func (t *PubTx) Insert(ctx context.Context, p *qiancun.Publication, first qiancun.PublicationEvent, firstHash string) error {
 	var corrects any
 	if p.Corrects != 0 {
 		corrects = p.Corrects
@@ -161,7 +163,7 @@ func (t *PubTx) Insert(ctx context.Context, p *qiancun.Publication, first qiancu
 			return fmt.Errorf("record submission used: %w", err)
 		}
 	}
-	return t.AppendEvent(ctx, p.ID, first)
+	return t.AppendEvent(ctx, p.ID, first, Link{Seq: 1, Hash: firstHash})
 }
 
 // hundredthsList formats values × 100 as a DuckDB list literal of decimals, cast on insert.
@@ -191,10 +193,10 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// AppendEvent appends a move to publication id's state log.
-func (t *PubTx) AppendEvent(ctx context.Context, id int64, ev qiancun.PublicationEvent) error {
+// AppendEvent appends a move to publication id's state log, at link of its log chain.
+func (t *PubTx) AppendEvent(ctx context.Context, id int64, ev qiancun.PublicationEvent, link Link) error {
 	_, err := t.conn.ExecContext(ctx, pubQuery("append_event"),
-		id, string(ev.Move), string(ev.From), string(ev.To), ev.At, ev.By, ev.Reason, id)
+		id, string(ev.Move), string(ev.From), string(ev.To), ev.At, ev.By, ev.Reason, link.Seq, link.Hash, id)
 	if err != nil {
 		return fmt.Errorf("record %s of publication %d: %w", ev.Move, id, err)
 	}
@@ -478,22 +480,27 @@ func objections(ctx context.Context, q querier, f ObjectionFilter) ([]qiancun.Ob
 	return out, rows.Err()
 }
 
-// AddObjection records an objection and sets its id.
-func (t *PubTx) AddObjection(ctx context.Context, o *qiancun.Objection) error {
-	if err := t.conn.QueryRowContext(ctx, "SELECT nextval('objection_ids')").Scan(&o.ID); err != nil {
-		return err
-	}
+// NextObjectionID draws the id of a new objection.
+func (t *PubTx) NextObjectionID(ctx context.Context) (int64, error) {
+	var id int64
+	err := t.conn.QueryRowContext(ctx, "SELECT nextval('objection_ids')").Scan(&id)
+	return id, err
+}
+
+// AddObjection records objection o (its id drawn by NextObjectionID) at link of its
+// publication's log chain.
+func (t *PubTx) AddObjection(ctx context.Context, o *qiancun.Objection, link Link) error {
 	_, err := t.conn.ExecContext(ctx, pubQuery("insert_objection"),
-		o.ID, o.PublicationID, o.MemberKey, o.MemberName, o.RaisedBy, o.RaisedAt, o.Reason)
+		o.ID, o.PublicationID, o.MemberKey, o.MemberName, o.RaisedBy, o.RaisedAt, o.Reason, link.Seq, link.Hash)
 	if err != nil {
 		return fmt.Errorf("record objection: %w", err)
 	}
 	return nil
 }
 
-// Resolve records the answer to objection id.
-func (t *PubTx) Resolve(ctx context.Context, id int64, res qiancun.Resolution, by string, at time.Time, note string) error {
-	_, err := t.conn.ExecContext(ctx, pubQuery("insert_resolution"), id, string(res), by, at, note)
+// Resolve records the answer to objection id at link of its publication's log chain.
+func (t *PubTx) Resolve(ctx context.Context, id int64, res qiancun.Resolution, by string, at time.Time, note string, link Link) error {
+	_, err := t.conn.ExecContext(ctx, pubQuery("insert_resolution"), id, string(res), by, at, note, link.Seq, link.Hash)
 	if err != nil {
 		return fmt.Errorf("record the answer to objection %d: %w", id, err)
 	}
@@ -568,6 +575,9 @@ func (s *Store) WriteBundleFiles(ctx context.Context, id int64, dir string) ([]s
 		if _, err := s.db.ExecContext(ctx, q, id); err != nil {
 			return nil, fmt.Errorf("write %s: %w", f.name, err)
 		}
+		if err := os.Chmod(path, 0o600); err != nil { // full 身份证号: the owner's only
+			return nil, err
+		}
 		out = append(out, f.name)
 	}
 	return out, nil
@@ -624,14 +634,23 @@ func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''
 // PublicationHeader returns publication id with its state log but without its members,
 // indicators or submissions, or ErrNotFound.
 func (s *Store) PublicationHeader(ctx context.Context, id int64) (*qiancun.Publication, error) {
-	ps, err := publications(ctx, s.db, PublicationFilter{}, id)
+	return publicationHeader(ctx, s.db, id)
+}
+
+// PublicationHeader reads publication id's header and state log, without its rows.
+func (t *PubTx) PublicationHeader(ctx context.Context, id int64) (*qiancun.Publication, error) {
+	return publicationHeader(ctx, t.conn, id)
+}
+
+func publicationHeader(ctx context.Context, q querier, id int64) (*qiancun.Publication, error) {
+	ps, err := publications(ctx, q, PublicationFilter{}, id)
 	if err != nil {
 		return nil, err
 	}
 	if len(ps) == 0 {
 		return nil, ErrNotFound
 	}
-	if err := readEvents(ctx, s.db, &ps[0]); err != nil {
+	if err := readEvents(ctx, q, &ps[0]); err != nil {
 		return nil, err
 	}
 	return &ps[0], nil
@@ -667,4 +686,88 @@ func (s *Store) FactSources(ctx context.Context, submissions []int64, key string
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// Link is a row's place in its publication's log chain: its number (1, 2, ... in the order
+// written, across the state log, the objections and their answers) and its chain hash.
+type Link struct {
+	Seq  int
+	Hash string
+}
+
+// The kinds of row in a log chain.
+const (
+	LogEvent      = "event"
+	LogObjection  = "objection"
+	LogResolution = "resolution"
+)
+
+// LogRow is one row of a publication's log chain as stored. Seq is 0 and Hash "" where the
+// database has none (a row inserted by hand, or written before migration 021 and not yet
+// sealed).
+type LogRow struct {
+	Seq       int
+	Kind      string                   // LogEvent, LogObjection or LogResolution
+	EventSeq  int                      // an event's number in the state log
+	Event     qiancun.PublicationEvent // for LogEvent
+	Objection qiancun.Objection        // for LogObjection: the objection; for LogResolution: ID and the answer's fields
+	Hash      string
+}
+
+// LogRows reads publication id's log chain in chain order (rows with no number last).
+func (s *Store) LogRows(ctx context.Context, id int64) ([]LogRow, error) {
+	return logRows(ctx, s.db, id)
+}
+
+// LogRows reads publication id's log chain in chain order (rows with no number last).
+func (t *PubTx) LogRows(ctx context.Context, id int64) ([]LogRow, error) {
+	return logRows(ctx, t.conn, id)
+}
+
+func logRows(ctx context.Context, q querier, id int64) ([]LogRow, error) {
+	rows, err := q.QueryContext(ctx, pubQuery("log_rows"), id, id, id)
+	if err != nil {
+		return nil, fmt.Errorf("read the log chain of publication %d: %w", id, err)
+	}
+	defer rows.Close()
+	var out []LogRow
+	for rows.Next() {
+		var r LogRow
+		var seq sql.NullInt64
+		var what, from, to, by, text, key, name string
+		var at time.Time
+		var oid int64
+		if err := rows.Scan(&seq, &r.Kind, &r.EventSeq, &what, &from, &to, &at, &by, &text, &oid, &key, &name, &r.Hash); err != nil {
+			return nil, err
+		}
+		r.Seq, at = int(seq.Int64), at.UTC()
+		switch r.Kind {
+		case LogEvent:
+			r.Event = qiancun.PublicationEvent{Move: qiancun.Move(what), From: qiancun.PublicationState(from), To: qiancun.PublicationState(to), At: at, By: by, Reason: text}
+		case LogObjection:
+			r.Objection = qiancun.Objection{ID: oid, PublicationID: id, MemberKey: key, MemberName: name, RaisedBy: by, RaisedAt: at, Reason: text}
+		case LogResolution:
+			r.Objection = qiancun.Objection{ID: oid, PublicationID: id, Resolution: qiancun.Resolution(what), ResolvedBy: by, ResolvedAt: &at, Note: text}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Seal sets the chain hash of log row r of publication id, written before migration 021
+// with none; a row that has one is left as it is.
+func (t *PubTx) Seal(ctx context.Context, id int64, r LogRow, hash string) error {
+	var err error
+	switch r.Kind {
+	case LogEvent:
+		_, err = t.conn.ExecContext(ctx, pubQuery("seal_event"), hash, id, r.Seq)
+	case LogObjection:
+		_, err = t.conn.ExecContext(ctx, pubQuery("seal_objection"), hash, r.Objection.ID)
+	case LogResolution:
+		_, err = t.conn.ExecContext(ctx, pubQuery("seal_resolution"), hash, r.Objection.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("seal log row %d of publication %d: %w", r.Seq, id, err)
+	}
+	return nil
 }

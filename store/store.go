@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -88,6 +89,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if fi, err := os.Stat(path); path != "" && err == nil && fi.Mode().Perm()&0o077 != 0 {
+		// The database holds full 身份证号 (rows and raw files): the owner's only. DuckDB
+		// creates it with the umask's mode; its write-ahead log is covered by the binary's
+		// umask (cmd/qiancun).
+		if err := os.Chmod(path, 0o600); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("database %q: %w", path, err)
+		}
 	}
 	return s, nil
 }

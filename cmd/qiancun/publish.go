@@ -42,7 +42,12 @@ func (f pubFlags) open(ctx context.Context, e *env) (*store.Store, *publish.Serv
 	if err != nil {
 		return nil, nil, err
 	}
-	return st, publish.New(st, eng, publish.Options{Now: e.now, Program: programVersion(), Bundles: *f.bundles}), nil
+	svc := publish.New(st, eng, publish.Options{Now: e.now, Program: programVersion(), Bundles: *f.bundles})
+	if err := svc.SealLogs(ctx); err != nil { // log rows written before migration 021
+		st.Close()
+		return nil, nil, err
+	}
+	return st, svc, nil
 }
 
 // programVersion is the module version and VCS revision the binary was built from.

@@ -256,6 +256,27 @@ func TestPublishFromTheCLI(t *testing.T) {
 		t.Errorf("list:\n%s", out)
 	}
 
+	// An objection's reason edited directly in the database (the log chain): verify fails
+	// and names it; put back, verify passes again.
+	for _, step := range []struct {
+		reason string
+		code   int
+	}{{"改过的", exitRejected}, {"化解纠纷数漏填", exitOK}} {
+		st, err := store.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = st.DB().Exec("UPDATE objections SET reason = ? WHERE id = 1", step.reason)
+		st.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := runAt(t, nextTue, "publication", "verify", "--db", db)
+		if code != step.code || step.code != exitOK && !strings.Contains(errOut, "publication 1: log edited: objection 1") {
+			t.Errorf("verify with objection 1's reason %q: exit %d, %s%s", step.reason, code, out, errOut)
+		}
+	}
+
 	// A row edited directly in the database: verify fails and names it.
 	st, err := store.Open(context.Background(), db)
 	if err != nil {

@@ -296,6 +296,9 @@ func serve(ctx context.Context, e *env, st *store.Store, ts *ingest.Templates, o
 	reg.MustRegister(metrics.NewPublications(st, nil, logger))
 	o.api.Gatherer = reg
 	o.api.Publish = publish.New(st, eng, publish.Options{Now: e.now, Program: programVersion(), Bundles: o.bundles})
+	if err := o.api.Publish.SealLogs(ctx); err != nil { // log rows written before migration 021
+		return fail(e, exitRejected, "%v", err)
+	}
 
 	// A fatal failure of the database (a checkpoint on a full disk) leaves DuckDB refusing
 	// every statement until it is opened again: the server then shuts down and exits 1, so

@@ -98,6 +98,28 @@ func (p Period) String() string {
 	return fmt.Sprintf("%04d", p.Year)
 }
 
+// Label writes p for a person, in Chinese: 2024年6月, 2024年第2季度, 2024年度. Pages and
+// workbooks both use it, so a period reads the same everywhere.
+func (p Period) Label() string {
+	switch p.Kind {
+	case MonthPeriod:
+		return fmt.Sprintf("%d年%d月", p.Year, p.N)
+	case QuarterPeriod:
+		return fmt.Sprintf("%d年第%d季度", p.Year, p.N)
+	}
+	return fmt.Sprintf("%d年度", p.Year)
+}
+
+// PeriodLabel is ParsePeriod(s).Label(), or s unchanged when s is not a period (so a
+// title never loses what it was given).
+func PeriodLabel(s string) string {
+	p, err := ParsePeriod(s)
+	if err != nil {
+		return s
+	}
+	return p.Label()
+}
+
 // Months returns the months inside p, in order.
 func (p Period) Months() []Month {
 	switch p.Kind {

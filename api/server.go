@@ -187,7 +187,30 @@ func New(logger *slog.Logger, st Store, eng *queries.Engine, ts *ingest.Template
 }
 
 // Handler returns the server's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.engine }
+func (s *Server) Handler() http.Handler { return headAsGet(s.engine) }
+
+// headAsGet answers HEAD as the GET of the same URL without its body: gin routes only the
+// methods registered, and would answer 405 to the HEAD that nginx sends to the replicas and
+// that monitors and link checkers ask.
+func headAsGet(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodHead {
+			h.ServeHTTP(w, r)
+			return
+		}
+		get := r.Clone(r.Context())
+		get.Method = http.MethodGet
+		h.ServeHTTP(bodiless{w}, get)
+	})
+}
+
+// bodiless drops the body written to it (net/http would for a HEAD; a recorder would not).
+type bodiless struct{ http.ResponseWriter }
+
+func (b bodiless) Write(p []byte) (int, error) { return len(p), nil }
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (b bodiless) Unwrap() http.ResponseWriter { return b.ResponseWriter }
 
 // Mount adds routes to the server's engine (the pages of web/), behind the same request
 // ids, logs, metrics and panic recovery as the API's. Call it before serving.

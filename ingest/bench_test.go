@@ -21,6 +21,7 @@ import (
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/internal/peakrss"
 	"github.com/qiancun/qiancun/store"
 	"github.com/qiancun/qiancun/synth"
 )
@@ -485,15 +486,9 @@ func BenchmarkIngestRSS(b *testing.B) {
 
 // childPeak reads the VmHWM line (in kB) a child wrote.
 func childPeak(b *testing.B, out []byte) int64 {
-	for _, line := range strings.Split(string(out), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb int64
-			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb); err != nil {
-				b.Fatalf("%q: %v", line, err)
-			}
-			return kb
-		}
+	kb, err := peakrss.Parse(out)
+	if err != nil {
+		b.Fatalf("the child: %v", err)
 	}
-	b.Fatalf("no VmHWM from the child: %s", out)
-	return 0
+	return kb
 }

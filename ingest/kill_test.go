@@ -15,6 +15,7 @@ import (
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/internal/peakrss"
 	"github.com/qiancun/qiancun/store"
 	"github.com/qiancun/qiancun/synth"
 )
@@ -48,18 +49,10 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		// The peak resident set of this process since its exec. (The parent's
-		// ru_maxrss of a child would count the parent's pages too: Go starts children
-		// with vfork, sharing the parent's memory until exec.)
-		status, err := os.ReadFile("/proc/self/status")
-		if err != nil {
+		// The peak resident set of this process since its exec (see peakrss).
+		if err := peakrss.Report(os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
-		}
-		for _, line := range strings.Split(string(status), "\n") {
-			if strings.HasPrefix(line, "VmHWM:") {
-				fmt.Println(line)
-			}
 		}
 		os.Exit(0)
 	}

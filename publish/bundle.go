@@ -31,27 +31,11 @@ type Manifest struct {
 }
 
 // BundleHeader is the part of a publication's hashed content that is not in its Parquet
-// files.
+// files: the frozen header fields (the same ones Hash covers, in the same order) and the
+// previous publication's hash.
 type BundleHeader struct {
-	ID           int64           `json:"id"`
-	Force        qiancun.Force   `json:"force"`
-	Period       string          `json:"period"`
-	Until        string          `json:"until"`
-	CreatedAt    string          `json:"created_at"`
-	CreatedBy    string          `json:"created_by"`
-	Note         string          `json:"note"`
-	Corrects     int64           `json:"corrects"`
-	Reason       string          `json:"reason"`
-	Program      string          `json:"program"`
-	RulesVersion string          `json:"rules_version"`
-	RulesText    string          `json:"rules_text"`
-	RulesSHA256  string          `json:"rules_sha256"`
-	PackSHA256   string          `json:"pack_sha256"`
-	KeyKind      qiancun.KeyKind `json:"key_kind"`
-	QuotaScope   string          `json:"quota_scope"`
-	Months       []string        `json:"months"`
-	Missing      []string        `json:"missing_months"`
-	PrevHash     string          `json:"previous_hash"`
+	frozenHeader
+	PrevHash string `json:"previous_hash"`
 }
 
 // BundleFile is one file of a bundle.
@@ -110,12 +94,7 @@ func (s *Service) WriteBundle(ctx context.Context, id int64, root string) (strin
 }
 
 func headerOf(p *qiancun.Publication) BundleHeader {
-	return BundleHeader{
-		ID: p.ID, Force: p.Force, Period: p.Period, Until: p.Until, CreatedAt: stamp(p.CreatedAt), CreatedBy: p.CreatedBy,
-		Note: p.Note, Corrects: p.Corrects, Reason: p.Reason, Program: p.Program, RulesVersion: p.RulesVersion,
-		RulesText: p.RulesText, RulesSHA256: p.RulesSHA256, PackSHA256: p.PackSHA256, KeyKind: p.KeyKind,
-		QuotaScope: p.QuotaScope, Months: nonNil(p.Months), Missing: nonNil(p.Missing), PrevHash: p.PrevHash,
-	}
+	return BundleHeader{frozenHeader: frozenOf(p), PrevHash: p.PrevHash}
 }
 
 func fileSum(path string) (BundleFile, error) {

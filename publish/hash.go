@@ -43,30 +43,46 @@ func RowHash(position int, m *qiancun.Member) string {
 
 // canonicalHeader is a publication's frozen content as hashed: the header fields, the
 // indicators, the submissions used, every member row's hash in rank order, and the
-// previous publication's hash.
+// previous publication's hash. Its JSON (field names and order) is what the chain's hashes
+// were made from: never reorder or rename.
 type canonicalHeader struct {
-	ID           int64                    `json:"id"`
-	Force        qiancun.Force            `json:"force"`
-	Period       string                   `json:"period"`
-	Until        string                   `json:"until"`
-	CreatedAt    string                   `json:"created_at"` // RFC 3339, UTC, microseconds
-	CreatedBy    string                   `json:"created_by"`
-	Note         string                   `json:"note"`
-	Corrects     int64                    `json:"corrects"`
-	Reason       string                   `json:"reason"`
-	Program      string                   `json:"program"`
-	RulesVersion string                   `json:"rules_version"`
-	RulesText    string                   `json:"rules_text"`
-	RulesSHA256  string                   `json:"rules_sha256"`
-	PackSHA256   string                   `json:"pack_sha256"`
-	KeyKind      qiancun.KeyKind          `json:"key_kind"`
-	QuotaScope   string                   `json:"quota_scope"`
-	Months       []string                 `json:"months"`
-	Missing      []string                 `json:"missing_months"`
-	Indicators   []canonicalIndicator     `json:"indicators"`
-	Submissions  []qiancun.UsedSubmission `json:"submissions"`
-	Rows         []string                 `json:"rows"`
-	PrevHash     string                   `json:"previous_hash"`
+	frozenHeader
+	Indicators  []canonicalIndicator     `json:"indicators"`
+	Submissions []qiancun.UsedSubmission `json:"submissions"`
+	Rows        []string                 `json:"rows"`
+	PrevHash    string                   `json:"previous_hash"`
+}
+
+// frozenHeader is a publication's header fields as hashed and as a bundle's manifest
+// writes them (embedded in both, so its fields are inlined in JSON in this order).
+type frozenHeader struct {
+	ID           int64           `json:"id"`
+	Force        qiancun.Force   `json:"force"`
+	Period       string          `json:"period"`
+	Until        string          `json:"until"`
+	CreatedAt    string          `json:"created_at"` // RFC 3339, UTC, microseconds
+	CreatedBy    string          `json:"created_by"`
+	Note         string          `json:"note"`
+	Corrects     int64           `json:"corrects"`
+	Reason       string          `json:"reason"`
+	Program      string          `json:"program"`
+	RulesVersion string          `json:"rules_version"`
+	RulesText    string          `json:"rules_text"`
+	RulesSHA256  string          `json:"rules_sha256"`
+	PackSHA256   string          `json:"pack_sha256"`
+	KeyKind      qiancun.KeyKind `json:"key_kind"`
+	QuotaScope   string          `json:"quota_scope"`
+	Months       []string        `json:"months"`
+	Missing      []string        `json:"missing_months"`
+}
+
+func frozenOf(p *qiancun.Publication) frozenHeader {
+	return frozenHeader{
+		ID: p.ID, Force: p.Force, Period: p.Period, Until: p.Until, CreatedAt: stamp(p.CreatedAt),
+		CreatedBy: p.CreatedBy, Note: p.Note, Corrects: p.Corrects, Reason: p.Reason, Program: p.Program,
+		RulesVersion: p.RulesVersion, RulesText: p.RulesText, RulesSHA256: p.RulesSHA256, PackSHA256: p.PackSHA256,
+		KeyKind: p.KeyKind, QuotaScope: p.QuotaScope, Months: nonNil(p.Months), Missing: nonNil(p.Missing),
+	}
 }
 
 // Hash returns the hex SHA-256 of p's frozen content with rows, the row hashes in rank
@@ -74,10 +90,7 @@ type canonicalHeader struct {
 // chain.
 func Hash(p *qiancun.Publication, rows []string) string {
 	return sha(canonicalHeader{
-		ID: p.ID, Force: p.Force, Period: p.Period, Until: p.Until, CreatedAt: stamp(p.CreatedAt),
-		CreatedBy: p.CreatedBy, Note: p.Note, Corrects: p.Corrects, Reason: p.Reason, Program: p.Program,
-		RulesVersion: p.RulesVersion, RulesText: p.RulesText, RulesSHA256: p.RulesSHA256, PackSHA256: p.PackSHA256,
-		KeyKind: p.KeyKind, QuotaScope: p.QuotaScope, Months: nonNil(p.Months), Missing: nonNil(p.Missing), Indicators: indicators(p.Indicators),
+		frozenHeader: frozenOf(p), Indicators: indicators(p.Indicators),
 		Submissions: p.Submissions, Rows: nonNil(rows), PrevHash: p.PrevHash,
 	})
 }

@@ -143,16 +143,9 @@ func (s *Service) Publish(ctx context.Context, r Request) (*qiancun.Publication,
 			return err
 		}
 		p.Until = until
-		ev, err := s.event(p.ID, "", qiancun.MovePublish, r.By, r.Note)
-		if err != nil {
+		if err := s.insertNew(ctx, tx, p, qiancun.MovePublish, r.By, r.Note); err != nil {
 			return err
 		}
-		p.State = ev.To
-		seal(p)
-		if err := tx.Insert(ctx, p, ev, firstLink(p, ev)); err != nil {
-			return err
-		}
-		p.Events = []qiancun.PublicationEvent{ev}
 		out = p
 		return nil
 	})
@@ -187,13 +180,7 @@ func (s *Service) Correct(ctx context.Context, id int64, by, reason, note string
 			return err
 		}
 		p.Corrects, p.Reason = id, reason
-		ev, err := s.event(p.ID, "", qiancun.MoveCorrect, by, reason)
-		if err != nil {
-			return err
-		}
-		p.State = ev.To
-		seal(p)
-		if err := tx.Insert(ctx, p, ev, firstLink(p, ev)); err != nil {
+		if err := s.insertNew(ctx, tx, p, qiancun.MoveCorrect, by, reason); err != nil {
 			return err
 		}
 		sup, err := s.event(id, old.State, qiancun.MoveSupersede, by, fmt.Sprintf("由更正 #%d 取代：%s", p.ID, reason))
@@ -203,7 +190,6 @@ func (s *Service) Correct(ctx context.Context, id int64, by, reason, note string
 		if err := appendEvent(ctx, tx, id, old.Hash, sup); err != nil {
 			return err
 		}
-		p.Events = []qiancun.PublicationEvent{ev}
 		out = p
 		return nil
 	})
@@ -265,6 +251,22 @@ func (s *Service) move(ctx context.Context, id int64, m qiancun.Move, by, reason
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// insertNew records p, just frozen, with its first move m (publish or correct): the
+// state it enters, its seal (row hashes and hash) and the move in its log.
+func (s *Service) insertNew(ctx context.Context, tx *store.PubTx, p *qiancun.Publication, m qiancun.Move, by, text string) error {
+	ev, err := s.event(p.ID, "", m, by, text)
+	if err != nil {
+		return err
+	}
+	p.State = ev.To
+	seal(p)
+	if err := tx.Insert(ctx, p, ev, firstLink(p, ev)); err != nil {
+		return err
+	}
+	p.Events = []qiancun.PublicationEvent{ev}
+	return nil
 }
 
 // event makes the log row of move m from state from, refused when the table has no such

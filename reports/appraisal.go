@@ -98,11 +98,11 @@ func WriteAppraisal(w io.Writer, in AppraisalInput) error {
 			return fmt.Errorf("appraisal workbook: %w", err)
 		}
 	}
-	title := forceName(r) + "考核结果（" + a.scope() + " · " + periodText(r.Period) + "）"
+	title := forceName(r) + "考核结果（" + a.scope() + " · " + qiancun.PeriodLabel(r.Period) + "）"
 	desc := fmt.Sprintf("济南市万人下乡、千村提升 %s考核结果。考核期 %s，%s，考核人数 %d，规则版本 %s，计算时间 %s。",
 		forceName(r), r.Period, a.scope(), len(r.Members), r.RulesVersion, stamp(r.ComputedAt))
 	if p := in.Publication; p != nil {
-		title = forceName(r) + "考核结果" + string(p.Kind) + "（" + a.scope() + " · " + periodText(r.Period) + " · 发布 #" + strconv.FormatInt(p.ID, 10) + "）"
+		title = forceName(r) + "考核结果" + string(p.Kind) + "（" + a.scope() + " · " + qiancun.PeriodLabel(r.Period) + " · 发布 #" + strconv.FormatInt(p.ID, 10) + "）"
 		desc += a.pubLine()
 	}
 	return b.save(w, docProps(title, "帮扶力量考核", desc, "考核,"+forceName(r)+","+r.Period, made))
@@ -221,7 +221,7 @@ func (a *appraisal) summary() error {
 	}
 	t := &table{
 		sheet:  sheet,
-		title:  forceName(r) + "考核结果汇总（" + a.scope() + " · " + periodText(r.Period) + "）",
+		title:  forceName(r) + "考核结果汇总（" + a.scope() + " · " + qiancun.PeriodLabel(r.Period) + "）",
 		info:   a.info(fundNote),
 		footer: a.footer(sheet),
 		cols:   cols,
@@ -247,7 +247,7 @@ func (a *appraisal) summary() error {
 				Categories: fmt.Sprintf("%s!$B$%d:$B$%d", q, firstRow, lastRow),
 				Values:     fmt.Sprintf("%s!$D$%d:$D$%d", q, firstRow, lastRow),
 			}},
-			Title:      excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "各区县平均分（" + periodText(r.Period) + "）"}}},
+			Title:      excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "各区县平均分（" + qiancun.PeriodLabel(r.Period) + "）"}}},
 			Legend:     excelize.ChartLegend{Position: "none"},
 			VaryColors: new(false),
 			PlotArea:   excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0.00"}},
@@ -312,7 +312,7 @@ func (a *appraisal) ranking() error {
 	const sheet = "排名"
 	t := &table{
 		sheet:  sheet,
-		title:  forceName(r) + "考核排名（" + a.scope() + " · " + periodText(r.Period) + "）",
+		title:  forceName(r) + "考核排名（" + a.scope() + " · " + qiancun.PeriodLabel(r.Period) + "）",
 		info:   a.info(a.keyNote()),
 		footer: a.footer(sheet),
 		cols:   cols,
@@ -474,7 +474,7 @@ func (a *appraisal) rules() error {
 	const sheet = "指标说明"
 	t := &table{
 		sheet:  sheet,
-		title:  forceName(r) + "考核指标与规则（" + periodText(r.Period) + "）",
+		title:  forceName(r) + "考核指标与规则（" + qiancun.PeriodLabel(r.Period) + "）",
 		info:   a.info(""),
 		footer: a.footer(sheet),
 		cols: []column{
@@ -542,7 +542,7 @@ func (a *appraisal) sources() error {
 	extra := "缺报月份：" + orNone(strings.Join(a.r.MissingMonths, "、"))
 	t := &table{
 		sheet:  sheet,
-		title:  forceName(a.r) + "考核数据来源（" + periodText(a.r.Period) + "）",
+		title:  forceName(a.r) + "考核数据来源（" + qiancun.PeriodLabel(a.r.Period) + "）",
 		info:   a.info(extra),
 		footer: a.footer(sheet),
 		cols: []column{
@@ -644,21 +644,6 @@ func statusText(s qiancun.Status) string {
 		return "未变更"
 	}
 	return string(s)
-}
-
-// periodText is a period for a person: 2024年5月, 2024年第2季度, 2024年度.
-func periodText(p string) string {
-	per, err := qiancun.ParsePeriod(p)
-	if err != nil {
-		return p
-	}
-	switch per.Kind {
-	case qiancun.MonthPeriod:
-		return fmt.Sprintf("%d年%d月", per.Year, per.N)
-	case qiancun.QuarterPeriod:
-		return fmt.Sprintf("%d年第%d季度", per.Year, per.N)
-	}
-	return fmt.Sprintf("%d年度", per.Year)
 }
 
 func monthsText(months []string) string {

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/internal/peakrss"
 	"github.com/qiancun/qiancun/reports"
 )
 
@@ -226,15 +226,9 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		status, err := os.ReadFile("/proc/self/status")
-		if err != nil {
+		if err := peakrss.Report(os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
-		}
-		for _, line := range strings.Split(string(status), "\n") {
-			if strings.HasPrefix(line, "VmHWM:") {
-				fmt.Println(line)
-			}
 		}
 		os.Exit(0)
 	}
@@ -274,14 +268,9 @@ func BenchmarkWorkbookRSS(b *testing.B) {
 				if err != nil {
 					b.Fatalf("%v: %s", err, out)
 				}
-				var kb int64
-				for _, line := range strings.Split(string(out), "\n") {
-					if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-						fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb)
-					}
-				}
-				if kb == 0 {
-					b.Fatalf("no VmHWM from the child: %s", out)
+				kb, err := peakrss.Parse(out)
+				if err != nil {
+					b.Fatalf("the child: %v", err)
 				}
 				peak = max(peak, kb)
 				cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()

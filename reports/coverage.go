@@ -73,7 +73,7 @@ func WriteCoverage(w io.Writer, in CoverageInput) error {
 	if err := c.villages(); err != nil {
 		return fmt.Errorf("coverage workbook: %w", err)
 	}
-	title := "帮扶村覆盖情况（" + c.scope() + " · " + periodText(in.Period) + "）"
+	title := "帮扶村覆盖情况（" + c.scope() + " · " + qiancun.PeriodLabel(in.Period) + "）"
 	desc := fmt.Sprintf("济南市万人下乡、千村提升 帮扶村覆盖情况。考核期 %s，%s，帮扶村 %d 个。", in.Period, c.scope(), len(in.Villages))
 	return b.save(w, docProps(title, "帮扶村覆盖", desc, "覆盖,帮扶村,"+in.Period, made))
 }
@@ -107,7 +107,7 @@ func (c *coverage) summary() error {
 	const sheet = "汇总"
 	t := &table{
 		sheet:  sheet,
-		title:  "帮扶村覆盖情况汇总（" + c.scope() + " · " + periodText(c.in.Period) + "）",
+		title:  "帮扶村覆盖情况汇总（" + c.scope() + " · " + qiancun.PeriodLabel(c.in.Period) + "）",
 		info:   c.info(),
 		footer: "帮扶村覆盖情况汇总 " + c.in.Period + " " + c.scope(),
 		cols:   cols,
@@ -170,7 +170,7 @@ func (c *coverage) villages() error {
 	const sheet = "帮扶村"
 	t := &table{
 		sheet:  sheet,
-		title:  "帮扶村帮扶力量覆盖明细（" + c.scope() + " · " + periodText(c.in.Period) + "）",
+		title:  "帮扶村帮扶力量覆盖明细（" + c.scope() + " · " + qiancun.PeriodLabel(c.in.Period) + "）",
 		info:   c.info(),
 		footer: "帮扶村覆盖明细 " + c.in.Period + " " + c.scope(),
 		cols:   cols,

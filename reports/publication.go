@@ -105,7 +105,7 @@ func (a *appraisal) noticeList() error {
 	const sheet = "公示名单"
 	t := &table{
 		sheet: sheet,
-		title: forceName(a.r) + "考核结果公示名单（" + periodText(a.r.Period) + "·" + string(p.Kind) + "）",
+		title: forceName(a.r) + "考核结果公示名单（" + qiancun.PeriodLabel(a.r.Period) + "·" + string(p.Kind) + "）",
 		info: fmt.Sprintf("公示期：%s。对公示结果有异议的，请于公示期内向%s实名提出。发布编号 #%d，校验码 %s。",
 			p.window(), to, p.ID, shortHash(p.Hash)),
 		footer: a.footer(sheet),
@@ -153,7 +153,7 @@ func (a *appraisal) objections() error {
 	}
 	t := &table{
 		sheet:  sheet,
-		title:  forceName(a.r) + "考核结果异议及处理情况（" + periodText(a.r.Period) + "）",
+		title:  forceName(a.r) + "考核结果异议及处理情况（" + qiancun.PeriodLabel(a.r.Period) + "）",
 		info:   a.info(fmt.Sprintf("异议 %d 件，待答复 %d 件", len(obs), open)),
 		footer: a.footer(sheet),
 		cols: []column{
@@ -194,7 +194,7 @@ func (a *appraisal) corrections() error {
 	const sheet = "更正说明"
 	t := &table{
 		sheet:  sheet,
-		title:  forceName(a.r) + "考核结果更正说明（" + periodText(a.r.Period) + "）",
+		title:  forceName(a.r) + "考核结果更正说明（" + qiancun.PeriodLabel(a.r.Period) + "）",
 		info:   fmt.Sprintf("本更正稿（发布 #%d）更正并取代发布 #%d。更正理由：%s。以下为总分、排名或等次有变动的人员，共 %d 人。", p.ID, p.Corrects, p.Reason, len(p.Corrections)),
 		footer: a.footer(sheet),
 		cols: []column{

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -19,14 +18,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/auth"
+	"github.com/qiancun/qiancun/internal/testbin"
 	"github.com/qiancun/qiancun/synth"
 )
 
@@ -47,21 +45,8 @@ type service struct {
 	files  string // the generated departmental files
 	bin    string
 	config string
-	stderr *syncBuffer
+	stderr *testbin.Log
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // startService builds the command, writes the demo's files for 2024-04..06, ingests the
 // registry, the first secretaries of April and May and the rule-of-law commissioners of
@@ -69,10 +54,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func startService(t *testing.T) *service {
 	t.Helper()
 	dir := t.TempDir()
-	s := &service{dir: dir, files: filepath.Join(dir, "files"), bin: filepath.Join(dir, "qiancun"), stderr: &syncBuffer{}}
-	if out, err := exec.Command("go", "build", "-o", s.bin, "../cmd/qiancun").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	s := &service{dir: dir, files: filepath.Join(dir, "files"), bin: testbin.Build(t, "../cmd/qiancun", dir)}
 	if _, err := synth.Generate(context.Background(), s.files, synth.Options{Scale: synth.Demo, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -104,41 +86,8 @@ func startService(t *testing.T) *service {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(s.bin, "serve", "--config", s.config, "--addr", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = s.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-		}
-	})
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "url "); ok {
-				urlc <- u
-			}
-		}
-	}()
-	select {
-	case s.url = <-urlc:
-	case err := <-exited:
-		t.Fatalf("the server exited: %v\n%s", err, s.stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("no url line in 60 s\n%s", s.stderr.String())
-	}
+	srv := testbin.Start(t, s.bin, "serve", "--config", s.config, "--addr", "127.0.0.1:0")
+	s.url, s.stderr = srv.URL, srv.Stderr
 	return s
 }
 

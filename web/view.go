@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"math/big"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -103,33 +102,24 @@ func periodOptions(latest qiancun.Month, sel string) []option {
 		out = append(out, o)
 	}
 	for m := latest.Month; m >= 1; m-- {
-		p := qiancun.Month{Year: latest.Year, Month: m}.String()
-		add(p, fmt.Sprintf("%d年%d月", latest.Year, m))
+		p := qiancun.Period{Kind: qiancun.MonthPeriod, Year: latest.Year, N: m}
+		add(p.String(), p.Label())
 	}
 	for q := (latest.Month + 2) / 3; q >= 1; q-- {
-		add(fmt.Sprintf("%d-Q%d", latest.Year, q), fmt.Sprintf("%d年第%d季度", latest.Year, q))
+		p := qiancun.Period{Kind: qiancun.QuarterPeriod, Year: latest.Year, N: q}
+		add(p.String(), p.Label())
 	}
-	add(strconv.Itoa(latest.Year), fmt.Sprintf("%d年全年", latest.Year))
+	y := qiancun.Period{Kind: qiancun.YearPeriod, Year: latest.Year}
+	add(y.String(), y.Label())
 	if !seen && sel != "" {
 		out = append([]option{{sel, periodLabel(sel), true}}, out...)
 	}
 	return out
 }
 
-// periodLabel writes a period in Chinese: 2024年6月, 2024年第2季度, 2024年全年.
-func periodLabel(p string) string {
-	per, err := qiancun.ParsePeriod(p)
-	if err != nil {
-		return p
-	}
-	switch per.Kind {
-	case qiancun.MonthPeriod:
-		return fmt.Sprintf("%d年%d月", per.Year, per.N)
-	case qiancun.QuarterPeriod:
-		return fmt.Sprintf("%d年第%d季度", per.Year, per.N)
-	}
-	return fmt.Sprintf("%d年全年", per.Year)
-}
+// periodLabel writes a period in Chinese (qiancun.PeriodLabel); templates call it as
+// "period".
+func periodLabel(p string) string { return qiancun.PeriodLabel(p) }
 
 func districtOptions(sel string, only string) []option {
 	var out []option

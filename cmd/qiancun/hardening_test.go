@@ -18,6 +18,7 @@ import (
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/api"
 	"github.com/qiancun/qiancun/ingest"
+	"github.com/qiancun/qiancun/internal/testbin"
 	"github.com/qiancun/qiancun/internal/testtool"
 	"github.com/qiancun/qiancun/queries"
 	"github.com/qiancun/qiancun/store"
@@ -141,7 +142,7 @@ func TestServeExitsOnFatalDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testbin.Log{}, &testbin.Log{}
 	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: stdout, stderr: stderr}
 	token := "fatal-admin"
 	o := serveOptions{addr: "127.0.0.1:0", api: api.Config{Tokens: []api.Token{{Name: "admin", Role: api.RoleAdmin, Hash: sha256.Sum256([]byte(token))}}}}

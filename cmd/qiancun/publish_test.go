@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -59,74 +58,33 @@ var (
 	}
 )
 
-// contractRank is an independent implementation of the contract's default rules for one
-// month of first secretaries with at most four members (where p80 is the highest value)
-// and a highest 驻村天数 of 20 (where target:20 is the highest value too): score =
-// Σ weight × min(1, value / benchmark), negatives as 0, rounded half away from zero; ranks
-// shared on ties; veto under 15 days; grades 80/60/40 with an 优秀 quota of floor(20% N).
-func contractRank(rows [][]any) map[string][3]string {
-	weights := []int64{15, 15, 20, 15, 15, 10, 10}
-	vals := make([][]*big.Rat, len(rows))
-	best := make([]*big.Rat, len(weights))
-	for i := range best {
-		best[i] = new(big.Rat)
+// The standings of juneRows and of its correction, worked by hand from the contract's
+// default rules: with at most four members the benchmark (p80, and target:20 for 驻村天数,
+// whose highest is 甲's 20) is each column's highest value, negatives count 0; score =
+// Σ weight × min(1, value / benchmark) with weights 15 15 20 15 15 10 10; veto under 15
+// days; grades 80/60/40, and floor(20% × 4) = 0 优秀. Highest: 20 40 8 3 2 5 3.
+//
+//	甲 15·20/20 + 15·30/40 + 20·5/8 + 15·2/3 + 15·1.5/2 + 10·4/5 + 10·2/3 = 74.666… → 74.67
+//	乙 15·18/20 + 15·24/40 + 20·8/8 + 15·1/3 + 15·2/2 + 10·3/5 + 10·1/3 = 71.833… → 71.83
+//	丙 15·12/20 + 15·40/40 + 20·2/8 + 15·3/3 + 0 + 10·5/5 + 10·3/3 = 64.00, vetoed (12 days)
+//	丁 15·16/20 + 15·10/40 + 20·1/8 + 0 + 15·0.8/2 + 10·1/5 + 0 = 26.25
+//
+// Corrected: 乙 6 days (vetoed): 71.833… − 15·12/20 = 62.833… → 62.83; 丁 化解 2:
+// 26.25 + 10·2/3 = 32.916… → 32.92. 丙 overtakes 乙.
+var (
+	juneStandings = map[string][3]string{
+		"甲": {"74.67", "1", qiancun.GradeCompetent},
+		"乙": {"71.83", "2", qiancun.GradeCompetent},
+		"丙": {"64.00", "3", qiancun.GradeIncompetent},
+		"丁": {"26.25", "4", qiancun.GradeIncompetent},
 	}
-	for r, row := range rows {
-		for i := range weights {
-			v, _ := new(big.Rat).SetString(fmt.Sprint(row[3+i]))
-			if v.Sign() < 0 {
-				v.SetInt64(0)
-			}
-			vals[r] = append(vals[r], v)
-			if v.Cmp(best[i]) > 0 {
-				best[i] = v
-			}
-		}
+	correctedStandings = map[string][3]string{
+		"甲": {"74.67", "1", qiancun.GradeCompetent},
+		"丙": {"64.00", "2", qiancun.GradeIncompetent},
+		"乙": {"62.83", "3", qiancun.GradeIncompetent},
+		"丁": {"32.92", "4", qiancun.GradeIncompetent},
 	}
-	type res struct {
-		name  string
-		cents int64
-		veto  bool
-	}
-	var out []res
-	for r, row := range rows {
-		total := new(big.Rat)
-		for i, w := range weights {
-			if best[i].Sign() <= 0 {
-				continue
-			}
-			x := new(big.Rat).Quo(vals[r][i], best[i])
-			if x.Cmp(big.NewRat(1, 1)) > 0 {
-				x.SetInt64(1)
-			}
-			total.Add(total, x.Mul(x, big.NewRat(w, 1)))
-		}
-		c := new(big.Rat).Mul(total, big.NewRat(100, 1))
-		q, m := new(big.Int).QuoRem(c.Num(), c.Denom(), new(big.Int))
-		if new(big.Int).Mul(m, big.NewInt(2)).Cmp(c.Denom()) >= 0 {
-			q.Add(q, big.NewInt(1))
-		}
-		out = append(out, res{row[0].(string), q.Int64(), row[3].(int) < 15})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].cents > out[j].cents })
-	want := map[string][3]string{}
-	for i, x := range out {
-		rank := i + 1
-		for j := i; j > 0 && out[j-1].cents == x.cents; j-- {
-			rank = j
-		}
-		grade := qiancun.GradeCompetent
-		switch {
-		case x.veto || x.cents < 4000:
-			grade = qiancun.GradeIncompetent
-		case x.cents < 6000:
-			grade = qiancun.GradeBasic
-		}
-		// floor(20% × 4) = 0: no 优秀 in a cohort of four.
-		want[x.name] = [3]string{qiancun.Hundredths(x.cents), fmt.Sprint(rank), grade}
-	}
-	return want
-}
+)
 
 func standings(t *testing.T, js string) map[string][3]string {
 	t.Helper()
@@ -145,9 +103,8 @@ func standings(t *testing.T, js string) map[string][3]string {
 }
 
 // TestPublishFromTheCLI is the "done when", from the command line alone: publish;
-// resubmit a corrected month; the frozen ranking is unchanged; the live one agrees with an
-// independent implementation of the contract; the diff names exactly the members that
-// moved. Then the state rules, with the clock moved.
+// resubmit a corrected month; the frozen ranking is unchanged; the live one agrees with the
+// contract's rules worked by hand; the diff names exactly the members that moved. Then the state rules, with the clock moved.
 func TestPublishFromTheCLI(t *testing.T) {
 	t.Parallel()
 	corrected := make([][]any, len(juneRows))
@@ -193,7 +150,7 @@ func TestPublishFromTheCLI(t *testing.T) {
 	if frozen != live0 {
 		t.Fatalf("the publication is not the ranking it froze:\n%s\n%s", frozen, live0)
 	}
-	if diff := cmp.Diff(contractRank(juneRows), standings(t, live0)); diff != "" {
+	if diff := cmp.Diff(juneStandings, standings(t, live0)); diff != "" {
 		t.Errorf("the published ranking against the contract (-contract +ranking):\n%s", diff)
 	}
 
@@ -205,7 +162,7 @@ func TestPublishFromTheCLI(t *testing.T) {
 		t.Errorf("the frozen ranking changed:\n%s\nwas\n%s", again, frozen)
 	}
 	_, live, _ := runAt(t, tue, "rank", "--db", db, "--force", "first_secretary", "--period", "2024-06", "--json")
-	if diff := cmp.Diff(contractRank(corrected), standings(t, live)); diff != "" {
+	if diff := cmp.Diff(correctedStandings, standings(t, live)); diff != "" {
 		t.Errorf("the live ranking against the contract (-contract +ranking):\n%s", diff)
 	}
 	code, out, errOut = runAt(t, tue, "publication", "diff", "--db", db, "1", "--json")
@@ -229,21 +186,15 @@ func TestPublishFromTheCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatal(err)
 	}
-	// The members that moved, by the contract: those whose standing differs.
-	before, after := contractRank(juneRows), contractRank(corrected)
-	var want, got []string
-	for name, s := range after {
-		if before[name] != s {
-			want = append(want, name)
-		}
-	}
+	// The members that moved: 乙 and 丁 (score), 丙 (rank); 甲 stands as it was.
+	want := []string{"丁", "丙", "乙"}
+	var got []string
 	for _, c := range d.Changed {
 		got = append(got, c.Name)
 		if !strings.Contains(c.Key, "****") {
 			t.Errorf("diff shows key %s unmasked", c.Key)
 		}
 	}
-	sort.Strings(want)
 	sort.Strings(got)
 	if diff := cmp.Diff(want, got); diff != "" || d.From != 1 || d.To != "live" || len(d.Entered)+len(d.Left) != 0 ||
 		len(d.Submissions.Added) != 1 || len(d.Submissions.Removed) != 1 {
@@ -253,13 +204,13 @@ func TestPublishFromTheCLI(t *testing.T) {
 		t.Errorf("the fixture should move some members but not all: %v", want)
 	}
 	rankOnly := 0
-	for name, s := range after {
-		if b := before[name]; b != s && b[0] == s[0] {
+	for name, s := range correctedStandings {
+		if b := juneStandings[name]; b != s && b[0] == s[0] {
 			rankOnly++ // same total, another rank or grade
 		}
 	}
 	if rankOnly == 0 {
-		t.Errorf("the fixture should move a member's rank without changing its total: %v → %v", before, after)
+		t.Errorf("the fixture should move a member's rank without changing its total: %v → %v", juneStandings, correctedStandings)
 	}
 
 	// The state rules, each refusal a clear error.

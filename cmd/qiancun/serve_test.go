@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -15,40 +14,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/api"
+	"github.com/qiancun/qiancun/internal/testbin"
 	"github.com/qiancun/qiancun/store"
 	"github.com/qiancun/qiancun/synth"
 )
-
-// buildBinary builds the qiancun command into dir.
-func buildBinary(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "qiancun")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // client talks to the server under test.
 type client struct {
@@ -141,7 +116,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
+	bin := testbin.Build(t, ".", dir)
 	files := filepath.Join(dir, "files")
 	if _, err := synth.Generate(context.Background(), files, synth.Options{Scale: synth.Demo, Seed: 1}); err != nil {
 		t.Fatal(err)
@@ -187,41 +162,8 @@ hash = %q
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(bin, "serve", "--config", config, "--addr", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-		}
-	})
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "url "); ok {
-				urlc <- u
-			}
-		}
-	}()
-	var c *client
-	select {
-	case u := <-urlc:
-		c = &client{t: t, url: u}
-	case err := <-exited:
-		t.Fatalf("the server exited: %v\n%s", err, stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("no url line in 60 s\n%s", stderr.String())
-	}
+	srv := testbin.Start(t, bin, "serve", "--config", config, "--addr", "127.0.0.1:0")
+	c, stderr := &client{t: t, url: srv.URL}, srv.Stderr
 
 	c.get("/readyz", "", 200)
 	mon := tokens["monitor"]
@@ -310,7 +252,7 @@ hash = %q
 	whole := body.Bytes()
 	pw.Write(whole[:len(whole)/2])
 	time.Sleep(300 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := srv.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -325,8 +267,8 @@ hash = %q
 		t.Fatal("the upload in flight never finished")
 	}
 	select {
-	case err := <-exited:
-		if err != nil {
+	case <-srv.Done():
+		if err := srv.Err(); err != nil {
 			t.Fatalf("exit: %v\n%s", err, stderr.String())
 		}
 	case <-time.After(30 * time.Second):

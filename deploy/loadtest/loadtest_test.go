@@ -3,7 +3,6 @@
 package loadtest_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -29,6 +28,8 @@ import (
 
 	"github.com/qiancun/qiancun/api"
 	"github.com/qiancun/qiancun/deploy"
+	"github.com/qiancun/qiancun/internal/peakrss"
+	"github.com/qiancun/qiancun/internal/testbin"
 	"github.com/qiancun/qiancun/internal/testtool"
 	"github.com/qiancun/qiancun/replica"
 	"github.com/qiancun/qiancun/synth"
@@ -66,10 +67,7 @@ func TestLoadAndFault(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Now()
 
-	bin := filepath.Join(dir, "qiancun")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/qiancun").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testbin.Build(t, "../../cmd/qiancun", dir)
 	files, messy := filepath.Join(dir, "files"), filepath.Join(dir, "messy")
 	if _, err := synth.Generate(ctx, files, synth.Options{Scale: scale, Seed: 1}); err != nil {
 		t.Fatal(err)
@@ -354,78 +352,40 @@ hash = %q
 
 // proc is one qiancun process.
 type proc struct {
-	name   string
-	cmd    *exec.Cmd
-	addr   string
-	stderr *syncBuffer
-	done   chan struct{}
+	*testbin.Server
+	name string
+	addr string // host:port
 }
 
 func startProc(t *testing.T, bin, name string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(bin, args...), stderr: &syncBuffer{}, done: make(chan struct{})}
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.cmd.Stderr = p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			_ = p.cmd.Process.Kill()
-		}
-		if t.Failed() {
-			t.Logf("%s's log (tail):\n%s", p.name, tail(p.stderr.String(), 3000))
+	p := &proc{name: name}
+	t.Cleanup(func() { // runs after testbin's own, once the process has stopped
+		if t.Failed() && p.Server != nil {
+			t.Logf("%s's log (tail):\n%s", p.name, tail(p.Stderr.String(), 3000))
 		}
 	})
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "url http://"); ok {
-				urlc <- u
-			}
-		}
-	}()
-	select {
-	case p.addr = <-urlc:
-	case <-p.done:
-		t.Fatalf("%s exited: %s", name, p.stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%s: no url line in 60 s: %s", name, p.stderr.String())
-	}
+	p.Server = testbin.Start(t, bin, args...)
+	p.addr = strings.TrimPrefix(p.URL, "http://")
 	return p
 }
 
 // kill ends the process with SIGKILL and waits for it.
 func (p *proc) kill(t *testing.T) {
 	t.Helper()
-	_ = p.cmd.Process.Kill()
+	_ = p.Cmd.Process.Kill()
 	select {
-	case <-p.done:
+	case <-p.Done():
 	case <-time.After(10 * time.Second):
 		t.Fatalf("%s did not die", p.name)
 	}
 }
 
-// peakRSS is the process's peak resident set, in KiB (VmHWM), while it runs.
+// peakRSS is the process's peak resident set, in KiB (VmHWM), while it runs; 0 if
+// unknown.
 func (p *proc) peakRSS() int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	m := regexp.MustCompile(`VmHWM:\s+(\d+) kB`).FindSubmatch(b)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
+	kb, _ := peakrss.Of(p.Cmd.Process.Pid)
+	return int(kb)
 }
 
 // waitServing waits until the replica answers /readyz from snapshot id.
@@ -445,7 +405,7 @@ func waitServing(t *testing.T, p *proc, id string, within time.Duration) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("%s still serves %q, not %s, %v after it appeared\n%s", p.name, last, id, within, tail(p.stderr.String(), 2000))
+	t.Fatalf("%s still serves %q, not %s, %v after it appeared\n%s", p.name, last, id, within, tail(p.Stderr.String(), 2000))
 }
 
 // waitSnapshot waits for a snapshot newer than after and returns its id.
@@ -551,6 +511,9 @@ func login(t *testing.T, hc *http.Client, front, token string) string {
 	form := "csrf=" + string(m[1]) + "&token=" + token
 	req, _ := http.NewRequest(http.MethodPost, front+"/login", strings.NewReader(form))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// As a browser's form post: the Origin, which the pages compare with the Host nginx
+	// passes on (a browser without Sec-Fetch-Site is judged by it alone).
+	req.Header.Set("Origin", front)
 	for _, ck := range resp.Cookies() {
 		req.AddCookie(ck)
 	}
@@ -632,19 +595,6 @@ func freeAddr(t *testing.T) string {
 	defer l.Close()
 	return l.Addr().String()
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func tail(s string, n int) string {
 	if len(s) > n {

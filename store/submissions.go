@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -138,7 +137,6 @@ type tx struct {
 	id    int64
 	inds  []string // the template's indicators, in Fact.Values order
 	added int
-	stage bool // fact_values_stage exists
 	done  bool
 }
 
@@ -165,23 +163,13 @@ func (s *Store) Begin(ctx context.Context, t *qiancun.Template) (qiancun.Tx, err
 	return x, nil
 }
 
-// Add appends valid rows through DuckDB's appender, inside the transaction: fact_rows
-// directly, and the values one row per fact, all indicators side by side, into a
-// temporary table that Commit turns into fact_values' row per value in one statement.
-// (Appending fact_values row by row cost about 10% more CPU for a 200,000-row file: a cgo
-// call for each key and indicator name; see README, Benchmarks.)
+// Add appends valid rows to fact_rows through DuckDB's appender, inside the transaction,
+// each row with its values as one list (vals, in the order of the template's indicators,
+// which Commit records with the submission). The view fact_values unnests them into a row
+// per value. (A fact_values table of a row per value held 1.4 million rows in the
+// transaction of a 200,000-row file: most of the ingest's memory; see README, Benchmarks.)
 func (x *tx) Add(facts []qiancun.Fact) error {
-	if len(x.inds) > 0 && !x.stage {
-		var cols strings.Builder
-		for k := range x.inds {
-			fmt.Fprintf(&cols, ", v%d DECIMAL(18, 2)", k)
-		}
-		if _, err := x.conn.ExecContext(context.Background(), "CREATE TEMP TABLE fact_values_stage (row_no INTEGER, member_key VARCHAR"+cols.String()+")"); err != nil {
-			return err
-		}
-		x.stage = true
-	}
-	if err := writeFacts(x.conn, x.id, facts, x.inds); err != nil {
+	if err := writeFacts(x.conn, x.id, facts, len(x.inds) > 0); err != nil {
 		return err
 	}
 	x.added += len(facts)
@@ -218,28 +206,10 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	defer unlock()
 	defer x.Rollback() // does nothing once committed; before unlock
 	conn, id := x.conn, x.id
-	if x.stage {
-		if counts {
-			// The two lists unnest side by side: indicator k with value k.
-			vs := make([]string, len(x.inds))
-			for k := range vs {
-				vs[k] = fmt.Sprintf("v%d", k)
-			}
-			if _, err := conn.ExecContext(ctx, "INSERT INTO fact_values SELECT ?, row_no, member_key, unnest(?::VARCHAR[]), unnest(["+
-				strings.Join(vs, ", ")+"]) FROM fact_values_stage", id, x.inds); err != nil {
-				return fmt.Errorf("store the values: %w", err)
-			}
-		}
-		if _, err := conn.ExecContext(ctx, "DROP TABLE fact_values_stage"); err != nil {
-			return err
-		}
-	}
 	if !counts && x.added > 0 {
 		// A rejected file reaches no KPI: drop the rows added while it was read.
-		for _, table := range []string{"fact_values", "fact_rows"} {
-			if _, err := conn.ExecContext(ctx, "DELETE FROM "+table+" WHERE submission_id = ?", id); err != nil {
-				return fmt.Errorf("drop the rows of a rejected file: %w", err)
-			}
+		if _, err := conn.ExecContext(ctx, "DELETE FROM fact_rows WHERE submission_id = ?", id); err != nil {
+			return fmt.Errorf("drop the rows of a rejected file: %w", err)
 		}
 	}
 	// The file is kept once. Its key is looked up first rather than inserted with ON
@@ -264,10 +234,10 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	}
 	warnings := rc.Warnings()
 	if _, err := conn.ExecContext(ctx, `INSERT INTO submissions (id, template, period, file_name, sha256, sheet, status,
-		rows_found, rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current, kind)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rows_found, rows_accepted, rows_quarantined, errors, warnings, uploader, received_at, replaces, current, kind, indicators)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[])`,
 		id, tmpl, rc.Period, rc.File, rc.SHA256, rc.Sheet, string(rc.Status), rc.Rows, rc.Accepted, rc.Quarantined,
-		rc.Errors(), warnings, sub.Uploader, rc.ReceivedAt, replaces, counts, string(kind)); err != nil {
+		rc.Errors(), warnings, sub.Uploader, rc.ReceivedAt, replaces, counts, string(kind), x.indicators()); err != nil {
 		return fmt.Errorf("record submission: %w", err)
 	}
 	if err := writeIssues(conn, id, rc.Issues); err != nil {
@@ -368,10 +338,20 @@ func writeIssues(conn *sql.Conn, id int64, issues []qiancun.Issue) error {
 	}, 9)
 }
 
-func writeFacts(conn *sql.Conn, id int64, facts []qiancun.Fact, inds []string) error {
+// indicators is the submission's indicators for its row, NULL when it has none.
+func (x *tx) indicators() any {
+	if len(x.inds) == 0 {
+		return nil
+	}
+	return x.inds
+}
+
+// writeFacts appends facts to fact_rows; with values, each row's Values as its vals list
+// (hundredths: the appender takes an int64 as a DECIMAL's unscaled value).
+func writeFacts(conn *sql.Conn, id int64, facts []qiancun.Fact, values bool) error {
 	i := 0
 	noAttrs := map[string]string{}
-	if err := appendRows(conn, "fact_rows", func(row []driver.Value) bool {
+	return appendRows(conn, "fact_rows", func(row []driver.Value) bool {
 		if i >= len(facts) {
 			return false
 		}
@@ -385,27 +365,13 @@ func writeFacts(conn *sql.Conn, id int64, facts []qiancun.Fact, inds []string) e
 			villages = []string{}
 		}
 		row[0], row[1], row[2], row[3], row[4], row[5], row[6] = id, int32(f.Row), f.Key, f.Name, villages, f.Town, attrs
-		i++
-		return true
-	}, 7); err != nil {
-		return err
-	}
-	if len(inds) == 0 {
-		return nil
-	}
-	i = 0
-	return appendRows(conn, "fact_values_stage", func(row []driver.Value) bool {
-		if i >= len(facts) {
-			return false
-		}
-		f := &facts[i]
-		row[0], row[1] = int32(f.Row), f.Key
-		for k, v := range f.Values {
-			row[2+k] = v
+		row[7] = nil
+		if values {
+			row[7] = f.Values
 		}
 		i++
 		return true
-	}, 2+len(inds))
+	}, 8)
 }
 
 func writeQuarantine(conn *sql.Conn, id int64, q []qiancun.Quarantined) error {

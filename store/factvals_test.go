@@ -1,0 +1,127 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/store"
+)
+
+// twoTemplate is a monthly template with two indicators, in the order 场次, 金额.
+var twoTemplate = &qiancun.Template{Slug: "t2", Kind: qiancun.KindMonthly, Force: qiancun.Postal, Columns: []qiancun.Column{
+	{Header: "身份证号", Type: qiancun.ColID, Role: qiancun.RoleKey},
+	{Header: "场次", Type: qiancun.ColInteger},
+	{Header: "金额", Type: qiancun.ColMoney},
+}}
+
+// factValues reads fact_values and current_values as text, in a fixed order.
+func factValues(t *testing.T, st *store.Store, view string) [][5]string {
+	t.Helper()
+	rows, err := st.DB().Query("SELECT submission_id::VARCHAR, row_no::VARCHAR, member_key, indicator, value::VARCHAR FROM " +
+		view + " ORDER BY submission_id, row_no, indicator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out [][5]string
+	for rows.Next() {
+		var r [5]string
+		if err := rows.Scan(&r[0], &r[1], &r[2], &r[3], &r[4]); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestFactValuesView checks that a row's values, stored once as a list, read back through
+// fact_values and current_values as one row per value, named by the template's indicators.
+func TestFactValuesView(t *testing.T) {
+	t.Parallel()
+	st := openMem(t)
+	a := submit(t, st, twoTemplate, "2024-05", "a", []qiancun.Fact{
+		{Row: 2, Key: "k1", Values: []int64{300, 12345}},
+		{Row: 3, Key: "k2", Values: []int64{0, -5}},
+	})
+	submit(t, st, registryTemplate, "", "v", []qiancun.Fact{village("370112001001", "历城区", "某镇", "某村")})
+	want := [][5]string{
+		{"1", "2", "k1", "场次", "3.00"}, {"1", "2", "k1", "金额", "123.45"},
+		{"1", "3", "k2", "场次", "0.00"}, {"1", "3", "k2", "金额", "-0.05"},
+	}
+	for i := range want {
+		want[i][0] = strconv.FormatInt(a.SubmissionID, 10)
+	}
+	for _, view := range []string{"fact_values", "current_values"} {
+		if diff := cmp.Diff(want, factValues(t, st, view)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", view, diff)
+		}
+	}
+}
+
+// TestMigrationFactVals checks that 050 turns a database of a fact_values row per value
+// into rows with their values as a list, losing nothing.
+func TestMigrationFactVals(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "q.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	submit(t, st, twoTemplate, "2024-05", "a", []qiancun.Fact{
+		{Row: 2, Key: "k1", Values: []int64{300, 12345}},
+		{Row: 3, Key: "k2", Values: []int64{0, -5}},
+	})
+	submit(t, st, twoTemplate, "2024-05", "b", []qiancun.Fact{{Row: 2, Key: "k1", Values: []int64{100, 7}}})
+	submit(t, st, registryTemplate, "", "v", []qiancun.Fact{village("370112001001", "历城区", "某镇", "某村")})
+	wantAll, wantCurrent := factValues(t, st, "fact_values"), factValues(t, st, "current_values")
+	if len(wantAll) != 6 || len(wantCurrent) != 2 {
+		t.Fatalf("before: %d values, %d current; want 6 and 2", len(wantAll), len(wantCurrent))
+	}
+	// The state before 050: a table of a row per value, no lists.
+	for _, q := range []string{
+		"CREATE TABLE fact_values_old AS SELECT * FROM fact_values",
+		"DROP VIEW fact_values",
+		"CREATE TABLE fact_values (submission_id BIGINT NOT NULL, row_no INTEGER NOT NULL, member_key VARCHAR NOT NULL, indicator VARCHAR NOT NULL, value DECIMAL(18, 2) NOT NULL)",
+		"INSERT INTO fact_values SELECT * FROM fact_values_old",
+		"DROP TABLE fact_values_old",
+		`CREATE OR REPLACE VIEW current_values AS
+		 SELECT s.template, s.kind, s.period, v.submission_id, v.row_no, v.member_key, v.indicator, v.value
+		 FROM fact_values v JOIN submissions s ON s.id = v.submission_id WHERE s.current`,
+		"ALTER TABLE fact_rows DROP COLUMN vals",
+		"ALTER TABLE submissions DROP COLUMN indicators",
+		"DELETE FROM schema_migrations WHERE version = 50",
+	} {
+		if _, err := st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	st.Close()
+	if st, err = store.Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if diff := cmp.Diff(wantAll, factValues(t, st, "fact_values")); diff != "" {
+		t.Errorf("fact_values after 050 (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantCurrent, factValues(t, st, "current_values")); diff != "" {
+		t.Errorf("current_values after 050 (-before +after):\n%s", diff)
+	}
+	var kind string
+	if err := st.DB().QueryRow("SELECT table_type FROM information_schema.tables WHERE table_name = 'fact_values'").Scan(&kind); err != nil || kind != "VIEW" {
+		t.Errorf("fact_values after 050: %q, %v; want a VIEW", kind, err)
+	}
+	// A submission stored after the migration reads as before.
+	submit(t, st, twoTemplate, "2024-06", "c", []qiancun.Fact{{Row: 2, Key: "k3", Values: []int64{1, 2}}})
+	if got := len(factValues(t, st, "fact_values")); got != 8 {
+		t.Errorf("after a new submission: %d values, want 8", got)
+	}
+}

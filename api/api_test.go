@@ -233,18 +233,22 @@ var shared struct {
 func sharedEnv(t testing.TB) *testEnv {
 	t.Helper()
 	shared.once.Do(func() {
-		files := []string{registryFile}
-		for _, m := range []string{"2024-04", "2024-05", "2024-06"} {
-			files = append(files, monthFiles(m)...)
-		}
-		files = append(files, ledgerFile)
 		// Built on a testing.TB that outlives the test that asked first.
-		shared.env = newEnv(keep{t}, envOptions{files: files})
+		shared.env = newEnv(keep{t}, envOptions{files: demoFiles()})
 	})
 	if shared.env == nil {
 		t.Fatal("the shared demo database could not be built")
 	}
 	return shared.env
+}
+
+// demoFiles are the whole demo data: the registry, three months of every force, the ledger.
+func demoFiles() []string {
+	files := []string{registryFile}
+	for _, m := range []string{"2024-04", "2024-05", "2024-06"} {
+		files = append(files, monthFiles(m)...)
+	}
+	return append(files, ledgerFile)
 }
 
 // keep is a testing.TB whose cleanups never run: the shared database lives as long as the

@@ -13,9 +13,10 @@ import (
 )
 
 // TestRouteRoles requests every route as every role, with no token and with a bad one,
-// and checks the status: the access table of README.md.
+// and checks the status: the access table of README.md. It publishes, objects and withdraws,
+// so it has a demo database of its own rather than the shared one, which tests only read.
 func TestRouteRoles(t *testing.T) {
-	env := sharedEnv(t)
+	env := newEnv(t, envOptions{files: demoFiles()})
 	// A first secretary of 历城区 and a village there, so that the district leader may see
 	// them too.
 	page := decode[struct {

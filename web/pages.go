@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,8 +16,13 @@ import (
 	"github.com/qiancun/qiancun/reports"
 )
 
-// pageSize is the members on one page of a ranking.
+// pageSize is the members on one page of a ranking, unless the reader asks for more.
 const pageSize = 50
+
+// pageSizes are the sizes a reader may choose on a ranking page (per=): the larger ones
+// print a district's, or a good part of the city's, ranking at once for a meeting. The
+// largest is the API's limit.
+var pageSizes = []int{pageSize, 200, 1000}
 
 // reporting is the reporting month (the latest month any department has reported) and
 // what has arrived for it.
@@ -153,13 +159,14 @@ type rankingView struct {
 	Grades      []option
 	Q           string
 	Page, Pages int
+	PerPage     []option // the page sizes a reader may choose, the one in force selected
 	Total       int
 	Rows        []rankRow
 	Ranking     *qiancun.Ranking
 	Compared    string // the previous period compared with, or "" when it has no data
 	GradeLabels []string
 	GradeCounts []int
-	Prev, Next  string // query strings of the neighbouring pages, "" at the ends
+	Prev, Next  template.URL // query strings of the neighbouring pages (encoded once: html/template would escape a string again), "" at the ends
 	Download    string
 	Source      string               // where the figures come from, in words
 	SourceParam string               // source= as asked ("", live or published)
@@ -194,12 +201,19 @@ func (s *Server) ranking(c *gin.Context) {
 	page := 1
 	if v := c.Query("page"); v != "" {
 		if page, err = strconv.Atoi(v); err != nil || page < 1 || page > 1<<20 {
-			s.fail(c, badParam("page", "page must be a positive whole number"))
+			s.fail(c, badParam("page", "页码应为正整数"))
+			return
+		}
+	}
+	size := pageSize
+	if v := c.Query("per"); v != "" {
+		if size, err = strconv.Atoi(v); err != nil || !slices.Contains(pageSizes, size) {
+			s.fail(c, badParam("per", "每页人数只能是 50、200 或 1000"))
 			return
 		}
 	}
 	q := api.RankingQuery{Force: c.Param("force"), Period: period, District: c.Query("district"), Grade: c.Query("grade"),
-		Q: c.Query("q"), Source: c.Query("source"), Limit: pageSize, Offset: (page - 1) * pageSize}
+		Q: c.Query("q"), Source: c.Query("source"), Limit: size, Offset: (page - 1) * size}
 	p, err := s.api.RankingPage(ctx, who, q)
 	if err != nil {
 		s.fail(c, err)
@@ -210,7 +224,10 @@ func (s *Server) ranking(c *gin.Context) {
 	rv := &rankingView{
 		Force: fi, Period: r.Period, Periods: periodOptions(latest, r.Period), District: p.District,
 		Districts: districtOptions(p.District, who.District), Grade: q.Grade, Q: q.Q, Page: page, Total: p.Total,
-		Pages: max(1, (p.Total+pageSize-1)/pageSize), Ranking: r,
+		Pages: max(1, (p.Total+size-1)/size), Ranking: r,
+	}
+	for _, n := range pageSizes {
+		rv.PerPage = append(rv.PerPage, option{strconv.Itoa(n), thousands(strconv.Itoa(n)) + " 人", n == size})
 	}
 	for _, f := range qiancun.Forces() {
 		rv.Forces = append(rv.Forces, option{string(f.Slug), f.Name, f.Slug == r.Force})
@@ -255,7 +272,11 @@ func (s *Server) ranking(c *gin.Context) {
 		rv.GradeCounts = append(rv.GradeCounts, counts[g])
 	}
 	base := url.Values{}
-	for k, v := range map[string]string{"period": r.Period, "district": c.Query("district"), "grade": q.Grade, "q": q.Q, "source": q.Source} {
+	perParam := ""
+	if size != pageSize {
+		perParam = strconv.Itoa(size)
+	}
+	for k, v := range map[string]string{"period": r.Period, "district": c.Query("district"), "grade": q.Grade, "q": q.Q, "source": q.Source, "per": perParam} {
 		if v != "" {
 			base.Set(k, v)
 		}
@@ -263,12 +284,12 @@ func (s *Server) ranking(c *gin.Context) {
 	if page > 1 {
 		pv := cloneValues(base)
 		pv.Set("page", strconv.Itoa(page-1))
-		rv.Prev = pv.Encode()
+		rv.Prev = template.URL(pv.Encode())
 	}
 	if page < rv.Pages {
 		nv := cloneValues(base)
 		nv.Set("page", strconv.Itoa(page+1))
-		rv.Next = nv.Encode()
+		rv.Next = template.URL(nv.Encode())
 	}
 	dl := url.Values{"period": {r.Period}}
 	if p.District != "" {

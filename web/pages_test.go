@@ -48,6 +48,7 @@ func TestPages(t *testing.T) {
 	t.Run("roles", func(t *testing.T) { testRoles(t, s, ids) })
 	t.Run("sessions", func(t *testing.T) { testSessions(t, s) })
 	t.Run("numbers", func(t *testing.T) { testNumbers(t, s, ids) })
+	t.Run("page size", func(t *testing.T) { testPageSize(t, s) })
 	t.Run("browser", func(t *testing.T) { testBrowser(t, s, ids) })
 }
 
@@ -341,5 +342,53 @@ func testNumbers(t *testing.T, s *service, x ids) {
 	_, _, body = c.do(http.MethodGet, fmt.Sprintf("/submissions/%d", x.fsSub), nil, "")
 	if !regexp.MustCompile(`<dt>月份</dt><dd>\d{4}年\d{1,2}月</dd>`).MatchString(body) {
 		t.Errorf("the receipt does not write its month in Chinese")
+	}
+}
+
+// testPageSize: a reader chooses 50 (the default), 200 or 1000 members a page, to print a
+// district's ranking at once; the pager keeps the choice, and any other size is refused.
+func testPageSize(t *testing.T, s *service) {
+	var all apiPage
+	s.api(t, asEval, "/api/v1/rankings/first_secretary?period=2024-05&limit=1", &all)
+	c := s.client(t)
+	if code, _ := c.signIn("tok-" + asEval); code != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", code)
+	}
+	for _, tt := range []struct {
+		per  string
+		rows int
+	}{{"", min(all.Total, 50)}, {"200", min(all.Total, 200)}, {"1000", min(all.Total, 1000)}} {
+		path := "/rankings/first_secretary?period=2024-05"
+		if tt.per != "" {
+			path += "&per=" + tt.per
+		}
+		code, _, body := c.do(http.MethodGet, path, nil, "")
+		if code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, code)
+		}
+		if n := strings.Count(body, "<tr data-id="); n != tt.rows {
+			t.Errorf("GET %s: %d rows, want %d (of %d)", path, n, tt.rows, all.Total)
+		}
+		next := regexp.MustCompile(`href="\?([^"]*)" rel="next"`).FindStringSubmatch(body)
+		if wantNext := tt.rows < all.Total; (next != nil) != wantNext {
+			t.Errorf("GET %s: next page link %v, want one: %v", path, next, wantNext)
+		} else if next != nil && tt.per != "" && !strings.Contains(next[1], "per="+tt.per) {
+			t.Errorf("GET %s: the next page %q forgets per=%s", path, next[1], tt.per)
+		}
+	}
+	if code, _, _ := c.do(http.MethodGet, "/rankings/first_secretary?period=2024-05&per=7", nil, ""); code != http.StatusBadRequest {
+		t.Errorf("per=7: %d, want 400", code)
+	}
+	// A publication's members page the same way (the "numbers" test published one): its
+	// pager's links are query strings a browser reads, not escaped again.
+	_, _, list := c.do(http.MethodGet, "/publications", nil, "")
+	pub := regexp.MustCompile(`href="(/publications/\d+)"`).FindStringSubmatch(list)
+	if pub == nil {
+		t.Fatal("no publication to page through")
+	}
+	_, _, body := c.do(http.MethodGet, pub[1], nil, "")
+	next := regexp.MustCompile(`<a href="\?([^"]*)">下一页</a>`).FindStringSubmatch(body)
+	if next == nil || !strings.Contains(next[1], "page=2") {
+		t.Errorf("%s: next page link %v, want a query with page=2", pub[1], next)
 	}
 }

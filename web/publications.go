@@ -63,7 +63,7 @@ type publicationView struct {
 	*api.PublicationPage
 	ForceName   string
 	Page, Pages int
-	Prev, Next  string
+	Prev, Next  template.URL // query strings of the neighbouring pages, "" at the ends
 	Grade, Q    string
 	Districts   []option
 	Grades      []option
@@ -93,7 +93,7 @@ func (s *Server) publication(c *gin.Context) {
 	page := 1
 	if v := c.Query("page"); v != "" {
 		if page, err = strconv.Atoi(v); err != nil || page < 1 || page > 1<<20 {
-			s.fail(c, badParam("page", "page must be a positive whole number"))
+			s.fail(c, badParam("page", "页码应为正整数"))
 			return
 		}
 	}
@@ -142,12 +142,12 @@ func (s *Server) publication(c *gin.Context) {
 	if page > 1 {
 		pv := cloneValues(base)
 		pv.Set("page", strconv.Itoa(page-1))
-		v.Prev = pv.Encode()
+		v.Prev = template.URL(pv.Encode())
 	}
 	if page < v.Pages {
 		nv := cloneValues(base)
 		nv.Set("page", strconv.Itoa(page+1))
-		v.Next = nv.Encode()
+		v.Next = template.URL(nv.Encode())
 	}
 	dl := url.Values{"period": {p.Period}, "source": {"published"}}
 	if pp.District != "" {

@@ -36,9 +36,31 @@ func (s *Server) reporting(c *gin.Context) (*api.Reporting, qiancun.Month, error
 }
 
 // latest is the reporting month: the default period and the last one offered.
-func (s *Server) latest(c *gin.Context) (*api.Reporting, qiancun.Month, error) {
-	m, err := s.api.ReportingMonth(c.Request.Context(), s.opt.Now())
-	return nil, m, err
+func (s *Server) latest(c *gin.Context) (qiancun.Month, error) {
+	return s.api.ReportingMonth(c.Request.Context(), s.opt.Now())
+}
+
+// period is the reporting month and the period the page shows: ?period=, or the reporting
+// month when absent.
+func (s *Server) period(c *gin.Context) (latest qiancun.Month, period string, err error) {
+	if latest, err = s.latest(c); err != nil {
+		return latest, "", err
+	}
+	period, err = periodOf(c, latest)
+	return latest, period, err
+}
+
+// pageOf reads ?page=, 1 when absent.
+func pageOf(c *gin.Context) (int, error) {
+	v := c.Query("page")
+	if v == "" {
+		return 1, nil
+	}
+	page, err := strconv.Atoi(v)
+	if err != nil || page < 1 || page > 1<<20 {
+		return 0, badParam("page", "页码应为正整数")
+	}
+	return page, nil
 }
 
 // periodOf reads ?period=, the reporting month when absent.
@@ -188,22 +210,15 @@ type rankRow struct {
 func (s *Server) ranking(c *gin.Context) {
 	who := whoOf(c)
 	ctx := c.Request.Context()
-	_, latest, err := s.latest(c)
+	latest, period, err := s.period(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	period, err := periodOf(c, latest)
+	page, err := pageOf(c)
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	page := 1
-	if v := c.Query("page"); v != "" {
-		if page, err = strconv.Atoi(v); err != nil || page < 1 || page > 1<<20 {
-			s.fail(c, badParam("page", "页码应为正整数"))
-			return
-		}
 	}
 	size := pageSize
 	if v := c.Query("per"); v != "" {
@@ -345,12 +360,7 @@ type memberView struct {
 // of every value. Without force, the seven forces are tried in turn.
 func (s *Server) member(c *gin.Context) {
 	who := whoOf(c)
-	_, latest, err := s.latest(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	period, err := periodOf(c, latest)
+	latest, period, err := s.period(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -408,12 +418,7 @@ func (s *Server) district(c *gin.Context) {
 	who := whoOf(c)
 	ctx := c.Request.Context()
 	code := c.Param("code")
-	_, latest, err := s.latest(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	period, err := periodOf(c, latest)
+	latest, period, err := s.period(c)
 	if err != nil {
 		s.fail(c, err)
 		return

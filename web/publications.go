@@ -32,7 +32,7 @@ type publicationsView struct {
 // first; an administrator also gets the form that publishes a ranking.
 func (s *Server) publications(c *gin.Context) {
 	who := whoOf(c)
-	_, latest, err := s.latest(c)
+	latest, err := s.latest(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -90,12 +90,10 @@ func (s *Server) publication(c *gin.Context) {
 		s.fail(c, badParam("id", "a publication id is a positive whole number"))
 		return
 	}
-	page := 1
-	if v := c.Query("page"); v != "" {
-		if page, err = strconv.Atoi(v); err != nil || page < 1 || page > 1<<20 {
-			s.fail(c, badParam("page", "页码应为正整数"))
-			return
-		}
+	page, err := pageOf(c)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	pp, err := s.api.Publication(ctx, who, id, api.RankingQuery{District: c.Query("district"), Grade: c.Query("grade"), Q: c.Query("q"),
 		Limit: pageSize, Offset: (page - 1) * pageSize})

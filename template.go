@@ -3,6 +3,7 @@ package qiancun
 import (
 	"context"
 	"errors"
+	"io"
 )
 
 // TemplateKind says how a template's submissions relate to periods, and what the store
@@ -127,11 +128,19 @@ type Quarantined struct {
 	Cells []string
 }
 
+// An Upload is a file as received: Size bytes, read with ReadAt. A *bytes.Reader is one, and
+// so is an *io.SectionReader over an open file, which the readers and the store read in
+// pieces rather than whole.
+type Upload interface {
+	io.ReaderAt
+	Size() int64
+}
+
 // Submission is one file's outcome, ready to be stored.
 type Submission struct {
 	Receipt     *Receipt
 	Template    *Template // nil for a file whose template is unknown
-	Data        []byte    // the file as received
+	File        Upload    // the file as received
 	Uploader    string
 	Quarantined []Quarantined
 }

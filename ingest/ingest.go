@@ -1,11 +1,13 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -27,6 +29,9 @@ type (
 	Fact = qiancun.Fact
 	// Quarantined is a bad row set aside under --accept-valid.
 	Quarantined = qiancun.Quarantined
+	// Source is a file as received, read in pieces: a *bytes.Reader, or an
+	// *io.SectionReader over an open file.
+	Source = qiancun.Upload
 )
 
 // Sink receives validated submissions. The store satisfies it.
@@ -83,6 +88,13 @@ func (in *Ingester) Templates() *Templates { return in.templates }
 // receipt, not errors; an error means the file could not be handled at all (the database
 // failed, the context ended).
 func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Options) (*qiancun.Receipt, error) {
+	return in.IngestFrom(ctx, name, bytes.NewReader(data), opt)
+}
+
+// IngestFrom is Ingest of a file read in pieces from src, as it is needed, rather than held
+// in memory: an .xlsx's sheets stream from their zip entries, and the store keeps the file
+// by copying it in pieces. src must not change until IngestFrom returns.
+func (in *Ingester) IngestFrom(ctx context.Context, name string, src Source, opt Options) (*qiancun.Receipt, error) {
 	var forced *Template
 	if opt.Template != "" {
 		if forced = in.templates.Get(opt.Template); forced == nil {
@@ -94,16 +106,19 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 			return nil, err
 		}
 	}
-	if lim := in.limits.orDefault(); int64(len(data)) > lim.MaxFileBytes {
+	sum, err := hashOf(src)
+	if err != nil {
+		return nil, err
+	}
+	if lim := in.limits.orDefault(); src.Size() > lim.MaxFileBytes {
 		// Refused for its size: checked no further, and not stored.
-		sum := sha256.Sum256(data)
-		return TooLarge(name, int64(len(data)), hex.EncodeToString(sum[:]), lim, in.now()), nil
+		return TooLarge(name, src.Size(), sum, lim, in.now()), nil
 	}
 	// A submission that lost a race with another of the same (template, period) was rolled
 	// back whole; read it again, so that it applies after the winner (or, being the same
 	// file, changes nothing).
 	for attempt := 1; ; attempt++ {
-		rc, err := in.ingest(ctx, name, data, forced, opt)
+		rc, err := in.ingest(ctx, name, src, sum, forced, opt)
 		if !errors.Is(err, qiancun.ErrConflict) || attempt == maxAttempts {
 			return rc, err
 		}
@@ -115,18 +130,17 @@ func (in *Ingester) Ingest(ctx context.Context, name string, data []byte, opt Op
 const maxAttempts = 8
 
 // ingest is one attempt at Ingest.
-func (in *Ingester) ingest(ctx context.Context, name string, data []byte, forced *Template, opt Options) (*qiancun.Receipt, error) {
-	sum := sha256.Sum256(data)
+func (in *Ingester) ingest(ctx context.Context, name string, src Source, sum string, forced *Template, opt Options) (*qiancun.Receipt, error) {
 	rc := &qiancun.Receipt{
 		File:       fileName(name),
-		SHA256:     hex.EncodeToString(sum[:]),
+		SHA256:     sum,
 		ReceivedAt: in.now().UTC(),
 		Issues:     []qiancun.Issue{},
 	}
-	sub := &Submission{Receipt: rc, Data: data, Uploader: opt.Uploader}
+	sub := &Submission{Receipt: rc, File: src, Uploader: opt.Uploader}
 	w := &writer{sink: in.sink, dry: opt.DryRun}
 	defer w.abort()
-	err := in.read(ctx, name, data, forced, opt, sub, w)
+	err := in.read(ctx, name, src, forced, opt, sub, w)
 	if werr := w.finish(); err == nil {
 		err = werr
 	}
@@ -178,6 +192,15 @@ func (in *Ingester) ingest(ctx context.Context, name string, data []byte, forced
 		return nil, err
 	}
 	return rc, nil
+}
+
+// hashOf is the SHA-256 of src, in hex.
+func hashOf(src Source) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(src, 0, src.Size())); err != nil {
+		return "", fmt.Errorf("read the file: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // TooLarge is the receipt of a file refused for its size (size bytes, over lim's
@@ -312,9 +335,9 @@ func fileLevel(is []qiancun.Issue) bool {
 
 // read opens the book, finds the data sheet and its template, and validates every row into
 // sub. A *FileError means the file itself could not be read.
-func (in *Ingester) read(ctx context.Context, name string, data []byte, forced *Template, opt Options, sub *Submission, w *writer) error {
+func (in *Ingester) read(ctx context.Context, name string, src Source, forced *Template, opt Options, sub *Submission, w *writer) error {
 	rc := sub.Receipt
-	book, err := open(name, data, in.limits, opt.Log)
+	book, err := open(name, src, in.limits, opt.Log)
 	if err != nil {
 		return err
 	}

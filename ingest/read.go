@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path"
 	"strings"
@@ -73,12 +74,25 @@ var (
 // Every problem that lies in the file is a *FileError. A zero field of lim takes its
 // DefaultLimits value. The Book may keep data; data must not change while the Book is open.
 func Open(name string, data []byte, lim Limits) (b Book, err error) {
-	return open(name, data, lim, nil)
+	return open(name, bytes.NewReader(data), lim, nil)
 }
 
-// open is Open with a logger for the readers' debug messages (nil: none).
-func open(name string, data []byte, lim Limits, log *slog.Logger) (b Book, err error) {
+// OpenFrom is Open of a file read in pieces from src as it is needed. src must not change
+// while the Book is open.
+func OpenFrom(name string, src Source, lim Limits) (b Book, err error) {
+	return open(name, src, lim, nil)
+}
+
+// open is OpenFrom with a logger for the readers' debug messages (nil: none).
+func open(name string, src Source, lim Limits, log *slog.Logger) (b Book, err error) {
 	defer recoverFile(&err, "reader")
+	if src.Size() > lim.orDefault().MaxFileBytes {
+		return nil, fileErr(fmt.Sprintf(msgFileTooBig, sizeText(lim.orDefault().MaxFileBytes)), fmt.Errorf("%d bytes", src.Size()))
+	}
+	data := make([]byte, src.Size())
+	if _, err := src.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read the file: %w", err)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"go/parser"
 	"go/token"
@@ -29,7 +30,7 @@ func submit(t *testing.T, st *store.Store, tm *qiancun.Template, period, sha str
 	}
 	rc := &qiancun.Receipt{File: sha + ".xlsx", SHA256: sha, Template: tm.Slug, Period: period,
 		Status: qiancun.Accepted, Rows: len(facts), Accepted: len(facts), ReceivedAt: time.Unix(0, 0).UTC()}
-	if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: tm, Data: []byte(sha), Uploader: "test"}); err != nil {
+	if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: tm, File: bytes.NewReader([]byte(sha)), Uploader: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	return rc

@@ -221,7 +221,7 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	}
 	if !kept {
 		if _, err := conn.ExecContext(ctx, `INSERT INTO raw_files (sha256, size, first_name, received_at, content)
-			VALUES (?, ?, ?, ?, ?)`, rc.SHA256, len(sub.Data), rc.File, rc.ReceivedAt, sub.Data); err != nil {
+			VALUES (?, ?, ?, ?, ?)`, rc.SHA256, sub.File.Size(), rc.File, rc.ReceivedAt, readAll(sub.File)); err != nil {
 			// The same file, committed meanwhile by another submission: conflict, start again.
 			return conflict(fmt.Errorf("keep raw file: %w", err))
 		}
@@ -539,4 +539,11 @@ func (s *Store) RawFile(ctx context.Context, sha string) ([]byte, error) {
 		return nil, ErrNotFound
 	}
 	return b, err
+}
+
+// readAll is the whole of src. TODO: chunks.
+func readAll(src qiancun.Upload) []byte {
+	b := make([]byte, src.Size())
+	_, _ = src.ReadAt(b, 0)
+	return b
 }

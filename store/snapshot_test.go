@@ -27,7 +27,8 @@ func TestExportLoad(t *testing.T) {
 		        rows_quarantined, errors, warnings, uploader, received_at, replaces, current) VALUES (1, 'first_secretary', '2024-05', 'a.xlsx', 'aa', 'S', 'accepted', 2, 2, 0, 0, 0, 'u', now(), NULL, true),
 		                                (2, 'first_secretary', '2024-04', 'b.xlsx', 'bb', 'S', 'accepted', 1, 1, 0, 0, 0, 'u', now(), NULL, false)`,
 		`INSERT INTO fact_rows (submission_id, row_no, member_key, name, villages, town, attrs) VALUES (1, 1, 'k1', '张三', ['370112001001'], '', '{}'), (1, 2, 'k2', '李四', [], '', '{}'), (2, 1, 'k1', '张三', [], '', '{}')`,
-		`INSERT INTO raw_files (sha256, size, first_name, received_at, content) VALUES ('aa', 3, 'a.xlsx', now(), 'abc'::BLOB)`,
+		`INSERT INTO raw_files (sha256, size, first_name, received_at) VALUES ('aa', 3, 'a.xlsx', now())`,
+		`INSERT INTO raw_file_parts (sha256, part, content) VALUES ('aa', 0, 'abc'::BLOB)`,
 	} {
 		if _, err := src.DB().Exec(q); err != nil {
 			t.Fatal(err)

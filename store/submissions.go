@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"time"
@@ -220,10 +221,9 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 		return fmt.Errorf("look up raw file: %w", err)
 	}
 	if !kept {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO raw_files (sha256, size, first_name, received_at, content)
-			VALUES (?, ?, ?, ?, ?)`, rc.SHA256, sub.File.Size(), rc.File, rc.ReceivedAt, readAll(sub.File)); err != nil {
+		if err := keepFile(ctx, conn, rc, sub.File); err != nil {
 			// The same file, committed meanwhile by another submission: conflict, start again.
-			return conflict(fmt.Errorf("keep raw file: %w", err))
+			return conflict(err)
 		}
 	}
 	var replaces sql.NullInt64
@@ -531,19 +531,60 @@ func (s *Store) Submissions(ctx context.Context, f SubmissionFilter) ([]Submissi
 	return out, total, rows.Err()
 }
 
-// RawFile returns a kept file as it was received.
+// RawFile returns a kept file as it was received: its parts joined, and checked against
+// the size recorded with it.
 func (s *Store) RawFile(ctx context.Context, sha string) ([]byte, error) {
-	var b []byte
-	err := s.db.QueryRowContext(ctx, "SELECT content FROM raw_files WHERE sha256 = ?", sha).Scan(&b)
+	var size int64
+	err := s.db.QueryRowContext(ctx, "SELECT size FROM raw_files WHERE sha256 = ?", sha).Scan(&size)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT content FROM raw_file_parts WHERE sha256 = ? ORDER BY part", sha)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	b := make([]byte, 0, size)
+	for rows.Next() {
+		var part []byte
+		if err := rows.Scan(&part); err != nil {
+			return nil, err
+		}
+		b = append(b, part...)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if int64(len(b)) != size {
+		return nil, fmt.Errorf("raw file %s: %d bytes kept, %d recorded", sha, len(b), size)
+	}
+	return b, nil
 }
 
-// readAll is the whole of src. TODO: chunks.
-func readAll(src qiancun.Upload) []byte {
-	b := make([]byte, src.Size())
-	_, _ = src.ReadAt(b, 0)
-	return b
+// filePart is the size of the parts a kept file is stored in (raw_file_parts).
+const filePart = 1 << 20
+
+// keepFile stores the file of a submission in the open transaction: what is known of it in
+// raw_files, its bytes in parts of filePart in raw_file_parts, read from src one part at a
+// time so that a file on disk is never held whole.
+func keepFile(ctx context.Context, conn *sql.Conn, rc *qiancun.Receipt, src qiancun.Upload) error {
+	if _, err := conn.ExecContext(ctx, `INSERT INTO raw_files (sha256, size, first_name, received_at) VALUES (?, ?, ?, ?)`,
+		rc.SHA256, src.Size(), rc.File, rc.ReceivedAt); err != nil {
+		return fmt.Errorf("keep raw file: %w", err)
+	}
+	buf := make([]byte, min(filePart, src.Size()))
+	for part, off := 0, int64(0); off < src.Size(); part, off = part+1, off+filePart {
+		b := buf[:min(filePart, src.Size()-off)]
+		if _, err := src.ReadAt(b, off); err != nil && !(errors.Is(err, io.EOF) && off+int64(len(b)) == src.Size()) {
+			return fmt.Errorf("read the file to keep: %w", err)
+		}
+		if _, err := conn.ExecContext(ctx, "INSERT INTO raw_file_parts (sha256, part, content) VALUES (?, ?, ?)",
+			rc.SHA256, part, b); err != nil {
+			return fmt.Errorf("keep raw file: %w", err)
+		}
+	}
+	return nil
 }

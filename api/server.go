@@ -53,8 +53,8 @@ type Config struct {
 	// Limits bound what the readers take from an uploaded file (rows, columns, unpacked
 	// size); zero fields take ingest's defaults, and MaxFileBytes is MaxUploadBytes.
 	Limits ingest.Limits
-	// MaxConcurrentUploads bounds the uploads checked at once (each holds its file in
-	// memory); more wait their turn. An upload's body is first spooled to a file in
+	// MaxConcurrentUploads bounds the uploads checked at once (each costs memory while it
+	// is read, and a database writer); more wait their turn. An upload's body is first spooled to a file in
 	// Limits.TempDir, without a turn, so a slow sender keeps no one waiting. Default 2.
 	MaxConcurrentUploads int
 	// MaxConcurrentWorkbooks bounds the workbooks made at once (each is made in memory;

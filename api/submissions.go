@@ -155,18 +155,15 @@ func (s *Server) Upload(c *gin.Context, who *Token, check func(fields map[string
 			return nil, errParam("period", "%v", err)
 		}
 	}
-	// Each upload holds its file in memory while it is checked: take a turn.
+	// Each upload costs memory and CPU while it is checked (its file is read from the spool
+	// in place, in pieces): take a turn.
 	select {
 	case s.uploads <- struct{}{}:
 		defer func() { <-s.uploads }()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	data := make([]byte, size)
-	if _, err := spool.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("read the spooled upload: %w", err)
-	}
-	rc, err := s.ingestWithinQuota(withScope(ctx, who), name, data, opt)
+	rc, err := s.ingestWithinQuota(withScope(ctx, who), name, io.NewSectionReader(spool, 0, size), opt)
 	if err != nil {
 		return nil, err
 	}
@@ -184,24 +181,24 @@ func (s *Server) Upload(c *gin.Context, who *Token, check func(fields map[string
 // their storage quota: then the file is checked first without storing anything, and stored
 // only if it is not rejected; a rejected one gets its receipt with a not_stored warning and
 // is not kept.
-func (s *Server) ingestWithinQuota(ctx context.Context, name string, data []byte, opt ingest.Options) (*qiancun.Receipt, error) {
+func (s *Server) ingestWithinQuota(ctx context.Context, name string, src ingest.Source, opt ingest.Options) (*qiancun.Receipt, error) {
 	quota := s.cfg.RejectedQuotaBytes
 	if opt.DryRun || quota < 0 {
-		return s.in.Ingest(ctx, name, data, opt)
+		return s.in.IngestFrom(ctx, name, src, opt)
 	}
 	used, err := s.st.RejectedBytes(ctx, opt.Uploader)
 	if err != nil {
 		return nil, err
 	}
-	if used+int64(len(data)) <= quota {
-		return s.in.Ingest(ctx, name, data, opt)
+	if used+src.Size() <= quota {
+		return s.in.IngestFrom(ctx, name, src, opt)
 	}
 	dry := opt
 	dry.DryRun = true
-	rc, err := s.in.Ingest(ctx, name, data, dry)
+	rc, err := s.in.IngestFrom(ctx, name, src, dry)
 	if err != nil || rc.Status != qiancun.Rejected {
 		if err == nil {
-			rc, err = s.in.Ingest(ctx, name, data, opt)
+			rc, err = s.in.IngestFrom(ctx, name, src, opt)
 		}
 		return rc, err
 	}

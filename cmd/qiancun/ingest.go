@@ -113,7 +113,7 @@ func ingestFiles(ctx context.Context, e *env, in *ingest.Ingester, files []strin
 	failed := false
 	for _, i := range order {
 		name := files[i]
-		data, big, err := readUpTo(name, in.MaxFileBytes())
+		src, big, err := openUpTo(name, in.MaxFileBytes())
 		if err != nil {
 			fail(e, 0, "%v", err)
 			failed = true
@@ -125,7 +125,7 @@ func ingestFiles(ctx context.Context, e *env, in *ingest.Ingester, files []strin
 			continue
 		}
 		o := opt
-		bar := progressBar(e, name, len(data))
+		bar := progressBar(e, name, src.Size())
 		if bar != nil {
 			o.Progress = func(done, total int) {
 				if total > 0 {
@@ -134,10 +134,15 @@ func ingestFiles(ctx context.Context, e *env, in *ingest.Ingester, files []strin
 				_ = bar.Set(done)
 			}
 		}
-		rc, err := in.Ingest(ctx, name, data, o)
+		rc, err := in.IngestFrom(ctx, name, src, o)
 		if bar != nil {
 			_ = bar.Close()
 		}
+		if src.changed() {
+			fmt.Fprintf(e.stderr, "qiancun: %s changed while it was being ingested: ingest it again once it is saved\n", name)
+			failed = true
+		}
+		src.Close()
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				fail(e, 0, "interrupted: %s was not ingested; the database is as it was before it", name)
@@ -177,32 +182,35 @@ func ownTempDir(db string) (string, error) {
 	return dir, nil
 }
 
-// readUpTo reads the file at path when it is at most max bytes. A larger file is not read
-// into memory: it is hashed as it streams past, and its receipt (too large, not stored) is
-// returned instead of its data.
-func readUpTo(path string, max int64) ([]byte, *qiancun.Receipt, error) {
+// localFile is a file on disk read in place, in pieces: the first Size bytes of f, as it
+// was when opened.
+type localFile struct {
+	*io.SectionReader
+	f   *os.File
+	mod time.Time
+}
+
+// openUpTo opens the file at path when it is at most max bytes, to be read in place rather
+// than into memory. A larger file is hashed as it streams past, and its receipt (too large,
+// not stored) is returned instead.
+func openUpTo(path string, max int64) (*localFile, *qiancun.Receipt, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, nil, err
 	}
-	if st.Size() <= max {
-		// Read no more than the limit, even if the file grows meanwhile.
-		data, err := io.ReadAll(io.LimitReader(f, max+1))
-		if err != nil {
-			return nil, nil, err
-		}
-		if int64(len(data)) <= max {
-			return data, nil, nil
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, nil, err
-		}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: not a regular file", path)
 	}
+	if st.Size() <= max {
+		return &localFile{SectionReader: io.NewSectionReader(f, 0, st.Size()), f: f, mod: st.ModTime()}, nil, nil
+	}
+	defer f.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	if err != nil {
@@ -210,6 +218,30 @@ func readUpTo(path string, max int64) ([]byte, *qiancun.Receipt, error) {
 	}
 	return nil, ingest.TooLarge(path, n, hex.EncodeToString(h.Sum(nil)), ingest.Limits{MaxFileBytes: max}, time.Now()), nil
 }
+
+// changed reports whether the file was written since it was opened (its size or its
+// modification time differ), or another file took its name: its receipt then describes a
+// file that is no longer the one on disk.
+func (l *localFile) changed() bool {
+	now, err := l.f.Stat()
+	if err != nil {
+		return true
+	}
+	disk, err := os.Stat(l.f.Name())
+	return err != nil || !os.SameFile(now, disk) || now.Size() != l.Size() || !now.ModTime().Equal(l.mod)
+}
+
+// readAll reads the whole file.
+func (l *localFile) readAll() ([]byte, error) {
+	data := make([]byte, l.Size())
+	if _, err := l.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return data, nil
+}
+
+// Close closes the file.
+func (l *localFile) Close() error { return l.f.Close() }
 
 // isRegistryName guesses from a file name that it is the village registry. A guess is
 // enough: it only orders the files, and a registry read late is still read.
@@ -224,7 +256,7 @@ func isRegistryName(name string) bool {
 }
 
 // progressBar returns a bar on a terminal for a file large enough to take a while, else nil.
-func progressBar(e *env, name string, size int) *progressbar.ProgressBar {
+func progressBar(e *env, name string, size int64) *progressbar.ProgressBar {
 	f, ok := e.stderr.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) || size < 2<<20 {
 		return nil

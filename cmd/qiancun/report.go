@@ -181,9 +181,17 @@ func writeReceipts(e *env, dir string, files []string, receipts []*qiancun.Recei
 	}
 	written := map[string]bool{}
 	for _, path := range files {
-		data, big, err := readUpTo(path, maxFile)
+		src, big, err := openUpTo(path, maxFile)
 		if err != nil {
 			continue // already reported by the ingest
+		}
+		var data []byte
+		if src != nil {
+			data, err = src.readAll()
+			src.Close()
+			if err != nil {
+				continue
+			}
 		}
 		sha := ""
 		if big != nil {

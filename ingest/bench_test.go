@@ -122,7 +122,12 @@ func BenchmarkReadExcelize(b *testing.B) {
 // inflateSheets unpacks every worksheet part of an .xlsx to io.Discard and returns the
 // bytes unpacked.
 func inflateSheets(data []byte) (int64, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	return inflateSheetsFrom(bytes.NewReader(data), int64(len(data)))
+}
+
+// inflateSheetsFrom is inflateSheets of a file read in pieces from r.
+func inflateSheetsFrom(r io.ReaderAt, size int64) (int64, error) {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return 0, err
 	}
@@ -374,11 +379,16 @@ func ingestChild(spec string) error {
 	parts := strings.Split(spec, "|")
 	switch {
 	case parts[0] == "floor" && len(parts) == 2:
-		data, err := os.ReadFile(parts[1])
+		f, err := os.Open(parts[1])
 		if err != nil {
 			return err
 		}
-		_, err = inflateSheets(data)
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		_, err = inflateSheetsFrom(f, st.Size())
 		return err
 	case (parts[0] == "ingest" || parts[0] == "dry") && len(parts) == 3:
 		ctx := context.Background()
@@ -387,13 +397,20 @@ func ingestChild(spec string) error {
 			return err
 		}
 		defer st.Close()
-		data, err := os.ReadFile(parts[2])
+		f, err := os.Open(parts[2])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fi, err := f.Stat()
 		if err != nil {
 			return err
 		}
 		ts, _ := ingest.LoadTemplates("")
 		opt := ingest.Options{Period: "2024-05", DryRun: parts[0] == "dry"}
-		rc, err := ingest.New(ts, st, ingest.DefaultLimits()).Ingest(ctx, parts[2], data, opt)
+		// As `qiancun ingest` does: the file read in place, in pieces.
+		src := io.NewSectionReader(f, 0, fi.Size())
+		rc, err := ingest.New(ts, st, ingest.DefaultLimits()).IngestFrom(ctx, parts[2], src, opt)
 		if err != nil {
 			return err
 		}

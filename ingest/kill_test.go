@@ -105,7 +105,7 @@ func TestKillMidIngest(t *testing.T) {
 	for i, v := range vs {
 		codes[i] = v.Code
 	}
-	if err := synth.FirstSecretaryXLSX(&fs, qiancun.Month{Year: 2024, Month: 5}, codes, 15_000, 1); err != nil {
+	if err := synth.FirstSecretaryXLSX(&fs, qiancun.Month{Year: 2024, Month: 5}, codes, 40_000, 1); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "第一书记工作情况表_2024-05.xlsx")
@@ -191,7 +191,7 @@ func TestKillMidIngest(t *testing.T) {
 			t.Errorf("delay %v: %d fact rows without a submission", delay, orphans)
 		case subs == 0 && (rows != 0 || values != 0):
 			t.Errorf("delay %v: partial submission: %d rows, %d values and no submission", delay, rows, values)
-		case subs == 1 && (rows != accepted || values != accepted*7 || accepted != 15_000):
+		case subs == 1 && (rows != accepted || values != accepted*7 || accepted != 40_000):
 			t.Errorf("delay %v: submission with %d rows, %d values for %d accepted", delay, rows, values, accepted)
 		case subs > 1:
 			t.Errorf("delay %v: %d submissions", delay, subs)

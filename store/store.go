@@ -48,6 +48,11 @@ type Store struct {
 	// tx.Commit. A few hundred keys at most: nine templates times the months.
 	commitMu sync.Mutex
 	commits  map[string]*sync.Mutex
+	// committed counts the submissions committed that count; lastCommit holds, per
+	// (template, period), the count when one of it last committed. A submission begun
+	// before that lost the race.
+	committed  uint64
+	lastCommit map[string]uint64
 }
 
 // ErrLocked is returned by Open when another process holds the database file.
@@ -90,6 +95,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.sweepStaged(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if fi, err := os.Stat(path); path != "" && err == nil && fi.Mode().Perm()&0o077 != 0 {
 		// The database holds full 身份证号 (rows and raw files): the owner's only. DuckDB
 		// creates it with the umask's mode; its write-ahead log is covered by the binary's
@@ -100,6 +109,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// sweepStaged deletes the rows that submissions still being written had committed when
+// their process died (staged_submissions; see tx). The database's lock makes this process
+// its only writer, so none is being written now.
+func (s *Store) sweepStaged(ctx context.Context) error {
+	return s.inTx(ctx, func(conn *sql.Conn) error {
+		if _, err := conn.ExecContext(ctx, "DELETE FROM fact_rows WHERE submission_id IN (SELECT id FROM staged_submissions)"); err != nil {
+			return fmt.Errorf("delete the rows of unfinished submissions: %w", err)
+		}
+		_, err := conn.ExecContext(ctx, "DELETE FROM staged_submissions")
+		return err
+	})
 }
 
 // Close closes the database cleanly, checkpointing its write-ahead log.

@@ -131,19 +131,33 @@ func (s *Store) Current(ctx context.Context, template, period, sha string) (*qia
 	return rc, true, nil
 }
 
-// tx is a submission being written: one connection, one transaction. See qiancun.Tx.
+// tx is a submission being written, on one connection. See qiancun.Tx.
+//
+// Its rows are committed in pieces as they come (stagedRows at a time), under its
+// submission id, which staged_submissions lists and no submissions row has yet: every
+// reader of fact_rows joins submissions, so the rows count for nothing until Commit
+// records the submission, in one transaction with its file, receipt and replacement. A
+// rolled-back submission deletes its rows; Open deletes those of a process that died.
+// Holding the rows in one open transaction instead made DuckDB keep the whole file's rows
+// in memory and copy them again as it committed (README, Benchmarks).
 type tx struct {
-	s     *Store
-	conn  *sql.Conn
-	id    int64
-	inds  []string // the template's indicators, in Fact.Values order
-	added int
-	done  bool
+	s       *Store
+	conn    *sql.Conn
+	id      int64
+	inds    []string // the template's indicators, in Fact.Values order
+	added   int
+	pending int    // rows added in the open piece's transaction
+	open    bool   // a transaction is open on conn
+	began   uint64 // Store.committed when it began
+	done    bool
 }
 
-// Begin opens the transaction of a submission of template t (nil for a file whose
-// template is unknown); it satisfies ingest.Sink's Begin. The transaction holds one connection until Commit
-// or Rollback.
+// stagedRows is how many rows a piece commits at once: enough that commits are few (13 for
+// a 200,000-row file), few enough that a piece is a few MB.
+const stagedRows = 16384
+
+// Begin starts a submission of template t (nil for a file whose template is unknown); it
+// satisfies ingest.Sink's Begin. It holds one connection until Commit or Rollback.
 func (s *Store) Begin(ctx context.Context, t *qiancun.Template) (qiancun.Tx, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -153,39 +167,86 @@ func (s *Store) Begin(ctx context.Context, t *qiancun.Template) (qiancun.Tx, err
 	if t != nil {
 		x.inds = t.Indicators()
 	}
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+	s.commitMu.Lock()
+	x.began = s.committed
+	s.commitMu.Unlock()
+	if err := conn.QueryRowContext(ctx, "SELECT nextval('submission_ids')").Scan(&x.id); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("begin submission: %w", err)
 	}
-	if err := conn.QueryRowContext(ctx, "SELECT nextval('submission_ids')").Scan(&x.id); err != nil {
-		x.Rollback()
-		return nil, err
+	if _, err := conn.ExecContext(ctx, "INSERT INTO staged_submissions (id, started_at) VALUES (?, now())", x.id); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("begin submission: %w", err)
 	}
 	return x, nil
 }
 
-// Add appends valid rows to fact_rows through DuckDB's appender, inside the transaction,
-// each row with its values as one list (vals, in the order of the template's indicators,
-// which Commit records with the submission). The view fact_values unnests them into a row
-// per value. (A fact_values table of a row per value held 1.4 million rows in the
-// transaction of a 200,000-row file: most of the ingest's memory; see README, Benchmarks.)
+// Add appends valid rows to fact_rows through DuckDB's appender, each row with its values as
+// one list (vals, in the order of the template's indicators, which Commit records with the
+// submission). The view fact_values unnests them into a row per value. (A fact_values
+// table of a row per value held 1.4 million rows for a 200,000-row file; README,
+// Benchmarks.) The rows are committed stagedRows at a time.
 func (x *tx) Add(facts []qiancun.Fact) error {
+	if x.done {
+		return errors.New("submission already finished")
+	}
+	if !x.open {
+		if _, err := x.conn.ExecContext(context.Background(), "BEGIN TRANSACTION"); err != nil {
+			return fmt.Errorf("stage rows: %w", err)
+		}
+		x.open = true
+	}
 	if err := writeFacts(x.conn, x.id, facts, len(x.inds) > 0); err != nil {
 		return err
 	}
 	x.added += len(facts)
+	if x.pending += len(facts); x.pending >= stagedRows {
+		return x.flush(context.Background())
+	}
 	return nil
 }
 
-// Rollback drops the submission; after Commit it does nothing.
+// flush commits the rows added since the last piece.
+func (x *tx) flush(ctx context.Context) error {
+	if !x.open {
+		return nil
+	}
+	x.open, x.pending = false, 0
+	if _, err := x.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("stage rows: %w", err)
+	}
+	return nil
+}
+
+// Rollback drops the submission and deletes its rows; after Commit it does nothing.
 func (x *tx) Rollback() error {
 	if x.done {
 		return nil
 	}
 	x.done = true
-	_, err := x.conn.ExecContext(context.Background(), "ROLLBACK")
-	x.conn.Close()
+	defer x.conn.Close()
+	// A fresh context: the caller's may be why we are rolling back.
+	ctx := context.Background()
+	var err error
+	if x.open {
+		x.open = false
+		_, err = x.conn.ExecContext(ctx, "ROLLBACK")
+	}
+	if derr := dropStaged(ctx, x.conn, x.id); err == nil {
+		err = derr
+	}
 	return err
+}
+
+// dropStaged deletes the staged rows of submission id, and id from staged_submissions.
+func dropStaged(ctx context.Context, conn *sql.Conn, id int64) error {
+	if _, err := conn.ExecContext(ctx, "DELETE FROM fact_rows WHERE submission_id = ?", id); err != nil {
+		return fmt.Errorf("delete the rows of submission %d: %w", id, err)
+	}
+	if _, err := conn.ExecContext(ctx, "DELETE FROM staged_submissions WHERE id = ?", id); err != nil {
+		return fmt.Errorf("delete staged submission %d: %w", id, err)
+	}
+	return nil
 }
 
 // Commit stores the raw file, the submission, its issues and quarantined rows, supersedes
@@ -200,13 +261,29 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	if sub.Template != nil {
 		tmpl, kind = sub.Template.Slug, sub.Template.Kind
 	}
-	// Commits of one (template, period) take turns, so that one that loses the race (its
-	// transaction began before the winner committed) is rolled back only once the winner is
-	// done, and starts again after it. The database's key is what keeps them correct.
-	unlock := x.s.lockCommit(tmpl + "\x00" + rc.Period)
+	// Commits of one (template, period) take turns. One that lost the race (it began before
+	// another of its (template, period) committed: its file was checked against what counted
+	// then, for instance whether it is the same file again) is rolled back, to be read
+	// again after the winner; see qiancun.ErrConflict. The database's key on
+	// current_submission is what keeps a second process from counting twice.
+	key := tmpl + "\x00" + rc.Period
+	unlock := x.s.lockCommit(key)
 	defer unlock()
 	defer x.Rollback() // does nothing once committed; before unlock
+	x.s.commitMu.Lock()
+	lost := x.s.lastCommit[key] > x.began
+	x.s.commitMu.Unlock()
+	if lost {
+		return fmt.Errorf("%w: another submission of %s %s committed since this one began", qiancun.ErrConflict, tmpl, rc.Period)
+	}
 	conn, id := x.conn, x.id
+	if err := x.flush(ctx); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("begin submission: %w", err)
+	}
+	x.open = true
 	if !counts && x.added > 0 {
 		// A rejected file reaches no KPI: drop the rows added while it was read.
 		if _, err := conn.ExecContext(ctx, "DELETE FROM fact_rows WHERE submission_id = ?", id); err != nil {
@@ -252,11 +329,23 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	if err := writeQuarantine(conn, id, sub.Quarantined); err != nil {
 		return err
 	}
+	if _, err := conn.ExecContext(ctx, "DELETE FROM staged_submissions WHERE id = ?", id); err != nil {
+		return fmt.Errorf("record submission: %w", err)
+	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return conflict(fmt.Errorf("commit submission of %s: %w", rc.File, err))
 	}
-	x.done = true
+	x.done, x.open = true, false
 	x.conn.Close()
+	if counts {
+		x.s.commitMu.Lock()
+		x.s.committed++
+		if x.s.lastCommit == nil {
+			x.s.lastCommit = map[string]uint64{}
+		}
+		x.s.lastCommit[key] = x.s.committed
+		x.s.commitMu.Unlock()
+	}
 	rc.SubmissionID = id
 	rc.Replaces = replaces.Int64
 	if counts {

@@ -1,0 +1,116 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/qiancun/qiancun"
+	"github.com/qiancun/qiancun/store"
+)
+
+// addMany adds n rows of twoTemplate to tx, in batches of 2,048 as ingest does.
+func addMany(t *testing.T, tx qiancun.Tx, n int) {
+	t.Helper()
+	for i := 0; i < n; {
+		var fs []qiancun.Fact
+		for ; i < n && len(fs) < 2048; i++ {
+			fs = append(fs, qiancun.Fact{Row: i + 2, Key: fmt.Sprintf("k%d", i), Values: []int64{1, 100}})
+		}
+		if err := tx.Add(fs); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// count is the answer of a count(*) query.
+func count(t *testing.T, st *store.Store, q string) int {
+	t.Helper()
+	var n int
+	if err := st.DB().QueryRow(q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// TestStagedRows: a submission's rows are committed in pieces while it is written, yet count
+// for nothing until it commits; a submission rolled back leaves none behind, and neither
+// does a process that dies while writing one (the next Open deletes them).
+func TestStagedRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "q.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 40_000 // two pieces of 16,384 committed, the rest in the open one
+	visible := func(when string, want int) {
+		t.Helper()
+		if got := count(t, st, "SELECT count(*) FROM current_rows"); got != want {
+			t.Errorf("%s: %d current rows, want %d", when, got, want)
+		}
+		if got := count(t, st, "SELECT count(*) FROM fact_values"); got != 2*want {
+			t.Errorf("%s: %d values, want %d", when, got, 2*want)
+		}
+	}
+
+	// Rolled back.
+	tx, err := st.Begin(ctx, twoTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addMany(t, tx, n)
+	if got := count(t, st, "SELECT count(*) FROM fact_rows"); got < 16_384 || got >= n {
+		t.Errorf("while written: %d rows committed, want the pieces (at least 16,384, fewer than %d)", got, n)
+	}
+	visible("while written", 0)
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, st, "SELECT count(*) FROM fact_rows") + count(t, st, "SELECT count(*) FROM staged_submissions"); got != 0 {
+		t.Errorf("rolled back: %d rows left", got)
+	}
+
+	// Committed.
+	tx, err = st.Begin(ctx, twoTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addMany(t, tx, n)
+	rc := &qiancun.Receipt{File: "a.xlsx", SHA256: "a", Template: twoTemplate.Slug, Period: "2024-05",
+		Status: qiancun.Accepted, Rows: n, Accepted: n, ReceivedAt: time.Unix(0, 0).UTC()}
+	if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: twoTemplate, File: bytes.NewReader([]byte("a"))}); err != nil {
+		t.Fatal(err)
+	}
+	visible("committed", n)
+	if got := count(t, st, "SELECT count(*) FROM staged_submissions"); got != 0 {
+		t.Errorf("committed: %d staged submissions left", got)
+	}
+
+	// A process died while writing another: pieces of it committed, listed as staged (the
+	// kill test of ingest does this with a real process).
+	for _, q := range []string{
+		"INSERT INTO staged_submissions VALUES (99, now())",
+		"INSERT INTO fact_rows (submission_id, row_no, member_key, name, villages, town, attrs) SELECT 99, i, 'k' || i, '', [], '', '{}' FROM range(2, 1000) t(i)",
+	} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	if st, err = store.Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	visible("reopened", n)
+	if got := count(t, st, "SELECT count(*) FROM fact_rows"); got != n {
+		t.Errorf("reopened: %d rows, want the %d of the committed submission", got, n)
+	}
+	if got := count(t, st, "SELECT count(*) FROM staged_submissions"); got != 0 {
+		t.Errorf("reopened: %d staged submissions left", got)
+	}
+}

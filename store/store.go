@@ -111,13 +111,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// sweepStaged deletes the rows that submissions still being written had committed when
-// their process died (staged_submissions; see tx). The database's lock makes this process
+// sweepStaged deletes the rows and file parts that submissions still being written had
+// committed when their process died (staged_submissions, and parts under no kept file's
+// SHA-256; see tx). The database's lock makes this process
 // its only writer, so none is being written now.
 func (s *Store) sweepStaged(ctx context.Context) error {
 	return s.inTx(ctx, func(conn *sql.Conn) error {
 		if _, err := conn.ExecContext(ctx, "DELETE FROM fact_rows WHERE submission_id IN (SELECT id FROM staged_submissions)"); err != nil {
 			return fmt.Errorf("delete the rows of unfinished submissions: %w", err)
+		}
+		if _, err := conn.ExecContext(ctx, "DELETE FROM raw_file_parts WHERE sha256 NOT IN (SELECT sha256 FROM raw_files)"); err != nil {
+			return fmt.Errorf("delete the file parts of unfinished submissions: %w", err)
 		}
 		_, err := conn.ExecContext(ctx, "DELETE FROM staged_submissions")
 		return err

@@ -28,7 +28,7 @@ func submit(t *testing.T, st *store.Store, tm *qiancun.Template, period, sha str
 	if err := tx.Add(facts); err != nil {
 		t.Fatal(err)
 	}
-	rc := &qiancun.Receipt{File: sha + ".xlsx", SHA256: sha, Template: tm.Slug, Period: period,
+	rc := &qiancun.Receipt{File: sha + ".xlsx", SHA256: shaOf([]byte(sha)), Template: tm.Slug, Period: period,
 		Status: qiancun.Accepted, Rows: len(facts), Accepted: len(facts), ReceivedAt: time.Unix(0, 0).UTC()}
 	if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: tm, File: bytes.NewReader([]byte(sha)), Uploader: "test"}); err != nil {
 		t.Fatal(err)

@@ -3,9 +3,12 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"crypto/sha256"
+	"encoding/hex"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,61 +16,149 @@ import (
 	"github.com/qiancun/qiancun/store"
 )
 
-// keep commits a submission of file under its SHA-256 name sha, and returns it read back.
-func keep(t *testing.T, st *store.Store, sha string, file []byte) []byte {
-	t.Helper()
+// shaOf is the SHA-256 of b in hex.
+func shaOf(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// keepAs commits a rejected submission whose receipt says the file's SHA-256 is sha, and
+// whose file reads as file.
+func keepAs(st *store.Store, sha string, file []byte) error {
 	ctx := context.Background()
 	tx, err := st.Begin(ctx, twoTemplate)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	rc := &qiancun.Receipt{File: sha + ".xlsx", SHA256: sha, Template: twoTemplate.Slug, Period: "2024-05",
+	rc := &qiancun.Receipt{File: "a.xlsx", SHA256: sha, Template: twoTemplate.Slug, Period: "2024-05",
 		Status: qiancun.Rejected, ReceivedAt: time.Unix(0, 0).UTC()}
-	if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: twoTemplate, File: bytes.NewReader(file)}); err != nil {
+	return tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: twoTemplate, File: bytes.NewReader(file)})
+}
+
+// keep commits a submission of file and returns its SHA-256.
+func keep(t *testing.T, st *store.Store, file []byte) string {
+	t.Helper()
+	sha := shaOf(file)
+	if err := keepAs(st, sha, file); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.RawFile(ctx, sha)
+	return sha
+}
+
+// TestRawFiles: a kept file is read back as it was received, whatever its size; a file
+// that changed since it was checked is refused and nothing of its submission is stored; a
+// file altered where it is kept is an error, never other bytes.
+func TestRawFiles(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "q.db")
+	st, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return got
-}
-
-// TestRawFileParts: a kept file is stored in parts of 1 MiB and read back whole, whatever
-// its size against the part (empty, one byte, a part exactly, a part and a byte).
-func TestRawFileParts(t *testing.T) {
-	t.Parallel()
-	st := openMem(t)
+	defer st.Close()
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, c := range []struct {
-		size, parts int
-	}{{0, 0}, {1, 1}, {1 << 20, 1}, {1<<20 + 1, 2}, {5<<19 + 7, 3}} {
-		file := make([]byte, c.size)
+	for _, size := range []int{0, 1, 1 << 20, 5<<20 + 7} {
+		file := make([]byte, size)
 		for i := range file {
 			file[i] = byte(r.Uint32())
 		}
-		sha := fmt.Sprintf("f%d", c.size)
-		if got := keep(t, st, sha, file); !bytes.Equal(got, file) {
-			t.Errorf("%d bytes: read back %d bytes, not the same", c.size, len(got))
+		sha := keep(t, st, file)
+		got, err := st.RawFile(ctx, sha)
+		if err != nil || !bytes.Equal(got, file) {
+			t.Errorf("%d bytes: read back %d bytes (%v), not the same", size, len(got), err)
 		}
-		var parts int
-		if err := st.DB().QueryRow("SELECT count(*) FROM raw_file_parts WHERE sha256 = ?", sha).Scan(&parts); err != nil || parts != c.parts {
-			t.Errorf("%d bytes: %d parts (%v), want %d", c.size, parts, err, c.parts)
+		if fi, err := os.Stat(filepath.Join(path+".files", sha)); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%d bytes: kept as %v (%v), want a file of mode 0600 beside the database", size, fi, err)
 		}
 	}
-	if _, err := st.RawFile(context.Background(), "none"); err != store.ErrNotFound {
+	if _, err := st.RawFile(ctx, "none"); err != store.ErrNotFound {
 		t.Errorf("unknown file: %v, want ErrNotFound", err)
 	}
-	// A part lost is an error, never a shorter file.
-	if _, err := st.DB().Exec("DELETE FROM raw_file_parts WHERE sha256 = ? AND part = 1", "f1048577"); err != nil {
+	// The same file twice: kept once.
+	twice := keep(t, st, []byte("twice"))
+	keep(t, st, []byte("twice"))
+	if n := count(t, st, "SELECT count(*) FROM raw_files WHERE sha256 = '"+twice+"'"); n != 1 {
+		t.Errorf("the same file twice: %d raw_files rows", n)
+	}
+
+	// Changed since it was checked: the commit fails, nothing is kept.
+	before := count(t, st, "SELECT count(*) FROM submissions")
+	if err := keepAs(st, shaOf([]byte("as checked")), []byte("as changed")); err == nil || !strings.Contains(err.Error(), "changed") {
+		t.Errorf("a file changed since it was checked: %v, want an error saying so", err)
+	}
+	if n := count(t, st, "SELECT count(*) FROM submissions"); n != before {
+		t.Errorf("a file changed since it was checked: %d submissions, want %d", n, before)
+	}
+	if _, err := os.Stat(filepath.Join(path+".files", shaOf([]byte("as checked")))); err == nil {
+		t.Error("a file changed since it was checked was kept")
+	}
+
+	// Altered where it is kept.
+	sha := keep(t, st, []byte("evidence"))
+	if err := os.WriteFile(filepath.Join(path+".files", sha), []byte("evidenZe"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := st.RawFile(context.Background(), "f1048577"); err == nil {
-		t.Errorf("a part missing: read %d bytes without error", len(b))
+	if b, err := st.RawFile(ctx, sha); err == nil {
+		t.Errorf("a kept file altered: read %q without error", b)
 	}
 }
 
-// TestMigrationRawFileParts: a file kept as one BLOB before 051 reads back the same after.
+// TestRawFilesSwept: what a process that died left beside the database is finished or
+// deleted when the database is next opened: a file staged for a submission that committed
+// takes its name; one staged for a submission that did not, and one no raw_files row names,
+// are deleted.
+func TestRawFilesSwept(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "q.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := keep(t, st, []byte("kept"))
+	committed := shaOf([]byte("committed"))
+	if _, err := st.DB().Exec("INSERT INTO raw_files VALUES (?, 9, 'c.xlsx', now())", committed); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	dir := path + ".files"
+	for name, content := range map[string]string{
+		committed + ".7":             "committed", // its row committed, the rename did not happen
+		shaOf([]byte("died")) + ".8": "died",      // staged, never committed
+		shaOf([]byte("orphan")):      "orphan",    // placed, its commit failed
+		kept + ".9":                  "kept",      // a second copy of a file kept
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, err = store.Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := []string{committed, kept}
+	if strings.Compare(want[0], want[1]) > 0 {
+		want[0], want[1] = want[1], want[0]
+	}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("after Open: %v, want %v", names, want)
+	}
+	if b, err := st.RawFile(ctx, committed); err != nil || string(b) != "committed" {
+		t.Errorf("the file whose row committed: %q %v", b, err)
+	}
+}
+
+// TestMigrationRawFileParts: a file kept in the database before 051 is moved beside it, and
+// reads back the same.
 func TestMigrationRawFileParts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -76,33 +167,36 @@ func TestMigrationRawFileParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := bytes.Repeat([]byte("PK\x03\x04 第一书记"), 300_000) // 4.5 MB: one BLOB before, five parts after
-	keep(t, st, "old", file)
-	// The state before 051: the content in raw_files, no parts.
+	file := bytes.Repeat([]byte("PK\x03\x04 第一书记"), 300_000) // 4.5 MB
+	sha := keep(t, st, file)
+	// The state before 051: the content in raw_files, no parts, no file beside.
 	for _, q := range []string{
 		"ALTER TABLE raw_files ADD COLUMN content BLOB",
-		"UPDATE raw_files SET content = ? WHERE sha256 = 'old'",
+		"UPDATE raw_files SET content = ? WHERE sha256 = ?",
 		"DROP TABLE raw_file_parts",
 		"DELETE FROM schema_migrations WHERE version = 51",
 	} {
 		var args []any
-		if bytes.Contains([]byte(q), []byte("?")) {
-			args = append(args, file)
+		if strings.Contains(q, "?") {
+			args = []any{file, sha}
 		}
 		if _, err := st.DB().ExecContext(ctx, q, args...); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
 	st.Close()
+	if err := os.Remove(filepath.Join(path+".files", sha)); err != nil {
+		t.Fatal(err)
+	}
 	if st, err = store.Open(ctx, path); err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	got, err := st.RawFile(ctx, "old")
+	got, err := st.RawFile(ctx, sha)
 	if err != nil || !bytes.Equal(got, file) {
 		t.Errorf("after 051: %d bytes (%v), want the %d bytes kept before", len(got), err, len(file))
 	}
-	if got := keep(t, st, "new", file[:3<<20]); !bytes.Equal(got, file[:3<<20]) {
-		t.Errorf("a file kept after 051: %d bytes, not the same", len(got))
+	if n := count(t, st, "SELECT count(*) FROM raw_file_parts"); n != 0 {
+		t.Errorf("after 051: %d parts left in the database", n)
 	}
 }

@@ -39,7 +39,8 @@ func (s *Store) AppliedVersion(ctx context.Context) (int, error) {
 
 // Export writes a consistent copy of the whole database into dir, which must not exist yet:
 // DuckDB's EXPORT DATABASE in Parquet (one file per table, with DuckDB's schema.sql and
-// load.sql beside them), inside one transaction, so that every table is read as of the same
+// load.sql beside them), and the raw files raw_files lists (raw-<sha256>, hard links where
+// the file system allows), inside one transaction, so that every table is read as of the same
 // moment while writers carry on. It returns the schema version the copy has.
 //
 // It runs on the store's own connection: the process that holds a database file is the only
@@ -64,13 +65,16 @@ func (s *Store) Export(ctx context.Context, dir string) (version int, err error)
 	if _, err := conn.ExecContext(ctx, "EXPORT DATABASE "+quoteString(dir)+" (FORMAT parquet)"); err != nil {
 		return 0, fmt.Errorf("export database: %w", err)
 	}
+	if err := s.exportRaw(ctx, conn, dir); err != nil {
+		return 0, err
+	}
 	return version, nil
 }
 
 // LoadExport fills a store freshly opened by this build (empty tables, its own migrations
 // applied) with an export made by Export from a database of the same schema version: every
 // table from its Parquet file, in one transaction. dir must hold exactly one Parquet file
-// per table.
+// per table. The store then reads the raw files from the export (raw-<sha256>), in place.
 //
 // DuckDB's own IMPORT DATABASE is not used: its schema.sql creates the table macros before
 // the views they read, which fails, and its load.sql names the files by the path they were
@@ -110,6 +114,7 @@ func (s *Store) LoadExport(ctx context.Context, dir string) error {
 	if err != nil {
 		return fmt.Errorf("load export %s: %w", dir, err)
 	}
+	s.rawExport = dir // the export's raw files, read in place
 	s.version.Add(1)
 	s.regMu.Lock()
 	s.reg = nil

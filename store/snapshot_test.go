@@ -24,16 +24,15 @@ func TestExportLoad(t *testing.T) {
 	defer src.Close()
 	for _, q := range []string{
 		`INSERT INTO submissions (id, template, period, file_name, sha256, sheet, status, rows_found, rows_accepted,
-		        rows_quarantined, errors, warnings, uploader, received_at, replaces, current) VALUES (1, 'first_secretary', '2024-05', 'a.xlsx', 'aa', 'S', 'accepted', 2, 2, 0, 0, 0, 'u', now(), NULL, true),
-		                                (2, 'first_secretary', '2024-04', 'b.xlsx', 'bb', 'S', 'accepted', 1, 1, 0, 0, 0, 'u', now(), NULL, false)`,
-		`INSERT INTO fact_rows (submission_id, row_no, member_key, name, villages, town, attrs) VALUES (1, 1, 'k1', '张三', ['370112001001'], '', '{}'), (1, 2, 'k2', '李四', [], '', '{}'), (2, 1, 'k1', '张三', [], '', '{}')`,
-		`INSERT INTO raw_files (sha256, size, first_name, received_at) VALUES ('aa', 3, 'a.xlsx', now())`,
-		`INSERT INTO raw_file_parts (sha256, part, content) VALUES ('aa', 0, 'abc'::BLOB)`,
+		        rows_quarantined, errors, warnings, uploader, received_at, replaces, current) VALUES (101, 'first_secretary', '2024-05', 'a.xlsx', 'aa', 'S', 'accepted', 2, 2, 0, 0, 0, 'u', now(), NULL, true),
+		                                (102, 'first_secretary', '2024-04', 'b.xlsx', 'bb', 'S', 'accepted', 1, 1, 0, 0, 0, 'u', now(), NULL, false)`,
+		`INSERT INTO fact_rows (submission_id, row_no, member_key, name, villages, town, attrs) VALUES (101, 1, 'k1', '张三', ['370112001001'], '', '{}'), (101, 2, 'k2', '李四', [], '', '{}'), (102, 1, 'k1', '张三', [], '', '{}')`,
 	} {
 		if _, err := src.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}
 	}
+	abc := keep(t, src, []byte("abc"))
 	dir := filepath.Join(t.TempDir(), "exp")
 	v, err := src.Export(ctx, dir)
 	if err != nil {
@@ -73,7 +72,7 @@ func TestExportLoad(t *testing.T) {
 	if got := count(dst, "SELECT count(*) FROM current_rows"); got != 2 {
 		t.Errorf("current rows: %d, want 2", got)
 	}
-	raw, err := dst.RawFile(ctx, "aa")
+	raw, err := dst.RawFile(ctx, abc)
 	if err != nil {
 		t.Fatal(err)
 	}

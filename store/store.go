@@ -53,6 +53,12 @@ type Store struct {
 	// before that lost the race.
 	committed  uint64
 	lastCommit map[string]uint64
+
+	// the raw files (rawfiles.go): rawDir holds them, a temporary directory when rawTemp;
+	// rawExport, when set, is the export whose raw files a replica's store reads instead
+	rawDir    string
+	rawTemp   bool
+	rawExport string
 }
 
 // ErrLocked is returned by Open when another process holds the database file.
@@ -99,6 +105,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.openRawDir(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if fi, err := os.Stat(path); path != "" && err == nil && fi.Mode().Perm()&0o077 != 0 {
 		// The database holds full 身份证号 (rows and raw files): the owner's only. DuckDB
 		// creates it with the umask's mode; its write-ahead log is covered by the binary's
@@ -111,17 +121,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// sweepStaged deletes the rows and file parts that submissions still being written had
-// committed when their process died (staged_submissions, and parts under no kept file's
-// SHA-256; see tx). The database's lock makes this process
+// sweepStaged deletes the rows that submissions still being written had committed when
+// their process died (staged_submissions; see tx). The database's lock makes this process
 // its only writer, so none is being written now.
 func (s *Store) sweepStaged(ctx context.Context) error {
 	return s.inTx(ctx, func(conn *sql.Conn) error {
 		if _, err := conn.ExecContext(ctx, "DELETE FROM fact_rows WHERE submission_id IN (SELECT id FROM staged_submissions)"); err != nil {
 			return fmt.Errorf("delete the rows of unfinished submissions: %w", err)
-		}
-		if _, err := conn.ExecContext(ctx, "DELETE FROM raw_file_parts WHERE sha256 NOT IN (SELECT sha256 FROM raw_files)"); err != nil {
-			return fmt.Errorf("delete the file parts of unfinished submissions: %w", err)
 		}
 		_, err := conn.ExecContext(ctx, "DELETE FROM staged_submissions")
 		return err
@@ -136,6 +142,9 @@ func (s *Store) Close() error {
 	err := s.db.Close()
 	if cerr := s.conn.Close(); err == nil {
 		err = cerr
+	}
+	if s.rawTemp {
+		os.RemoveAll(s.rawDir)
 	}
 	return err
 }

@@ -6,7 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -149,7 +150,7 @@ type tx struct {
 	pending int    // rows added in the open piece's transaction
 	open    bool   // a transaction is open on conn
 	began   uint64 // Store.committed when it began
-	// stagedFile names the file's parts in raw_file_parts until they take its SHA-256
+	// stagedFile names the file in the raw file directory until it takes its SHA-256
 	stagedFile string
 	done       bool
 }
@@ -234,20 +235,35 @@ func (x *tx) Rollback() error {
 		x.open = false
 		_, err = x.conn.ExecContext(ctx, "ROLLBACK")
 	}
-	if derr := dropStaged(ctx, x.conn, x.id, x.stagedFile); err == nil {
+	if derr := dropStaged(ctx, x.conn, x.id); err == nil {
 		err = derr
+	}
+	if x.stagedFile != "" {
+		os.Remove(filepath.Join(x.s.rawDir, x.stagedFile))
 	}
 	return err
 }
 
-// dropStaged deletes the staged rows of submission id, the file parts staged under file (if
-// any), and id from staged_submissions.
-func dropStaged(ctx context.Context, conn *sql.Conn, id int64, file string) error {
-	if file != "" {
-		if _, err := conn.ExecContext(ctx, "DELETE FROM raw_file_parts WHERE sha256 = ?", file); err != nil {
-			return fmt.Errorf("delete the file parts of submission %d: %w", id, err)
-		}
+// placeRaw gives the file staged for this submission its own name, the commit that keeps it
+// being about to happen: should the commit fail, Open deletes the file no row names. A
+// file kept meanwhile by another submission drops the copy staged.
+func (x *tx) placeRaw(sha string, kept bool) error {
+	if x.stagedFile == "" {
+		return nil
 	}
+	staged := filepath.Join(x.s.rawDir, x.stagedFile)
+	x.stagedFile = ""
+	if kept {
+		return os.Remove(staged)
+	}
+	if err := os.Rename(staged, x.s.rawPath(sha)); err != nil {
+		return fmt.Errorf("keep raw file: %w", err)
+	}
+	return nil
+}
+
+// dropStaged deletes the staged rows of submission id, and id from staged_submissions.
+func dropStaged(ctx context.Context, conn *sql.Conn, id int64) error {
 	if _, err := conn.ExecContext(ctx, "DELETE FROM fact_rows WHERE submission_id = ?", id); err != nil {
 		return fmt.Errorf("delete the rows of submission %d: %w", id, err)
 	}
@@ -288,16 +304,16 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 	if err := x.flush(ctx); err != nil {
 		return err
 	}
-	// The file's parts are staged too, under a name of this submission's, and take the
-	// file's name in the transaction below: one transaction holding an 18 MB file cost
-	// DuckDB about 65 MB more as it committed, even in parts.
-	var kept bool
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) > 0 FROM raw_files WHERE sha256 = ?", rc.SHA256).Scan(&kept); err != nil {
-		return fmt.Errorf("look up raw file: %w", err)
+	// The file is written beside the database first, under a name of this submission's
+	// (rawfiles.go), and takes its own name once the submission has committed.
+	kept, err := x.s.rawKept(ctx, conn, rc.SHA256)
+	if err != nil {
+		return err
 	}
 	if !kept {
 		x.stagedFile = fmt.Sprintf("%s.%d", rc.SHA256, id)
-		if err := writeParts(ctx, conn, x.stagedFile, sub.File); err != nil {
+		if err := x.s.stageRaw(sub.File, rc.SHA256, x.stagedFile); err != nil {
+			x.stagedFile = ""
 			return err
 		}
 	}
@@ -311,15 +327,23 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 			return fmt.Errorf("drop the rows of a rejected file: %w", err)
 		}
 	}
-	// The file is kept once. Its key is looked up first rather than inserted with ON
-	// CONFLICT DO NOTHING, which cost about 100 MB more for an 18 MB file (DuckDB's
-	// conflict check copies the row several times; BenchmarkIngestRSS).
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) > 0 FROM raw_files WHERE sha256 = ?", rc.SHA256).Scan(&kept); err != nil {
-		return fmt.Errorf("look up raw file: %w", err)
+	// The file is kept once: its key is looked up again, in this transaction, rather than
+	// inserted with ON CONFLICT DO NOTHING (DuckDB's conflict check copies the row).
+	if kept, err = x.s.rawKept(ctx, conn, rc.SHA256); err != nil {
+		return err
 	}
-	if err := x.keepFile(ctx, rc, sub.File, kept); err != nil {
-		// The same file, committed meanwhile by another submission: conflict, start again.
-		return conflict(err)
+	if !kept {
+		if x.stagedFile == "" { // kept when looked up before, and since? raw files are never deleted
+			return fmt.Errorf("keep raw file %s: it was kept, and no longer is", rc.SHA256)
+		}
+		if _, err := conn.ExecContext(ctx, `INSERT INTO raw_files (sha256, size, first_name, received_at) VALUES (?, ?, ?, ?)`,
+			rc.SHA256, sub.File.Size(), rc.File, rc.ReceivedAt); err != nil {
+			// The same file, committed meanwhile by another submission: conflict, start again.
+			return conflict(fmt.Errorf("keep raw file: %w", err))
+		}
+	}
+	if err := x.placeRaw(rc.SHA256, kept); err != nil {
+		return err
 	}
 	var replaces sql.NullInt64
 	if counts {
@@ -638,82 +662,5 @@ func (s *Store) Submissions(ctx context.Context, f SubmissionFilter) ([]Submissi
 	return out, total, rows.Err()
 }
 
-// RawFile returns a kept file as it was received: its parts joined, and checked against
-// the size recorded with it.
-func (s *Store) RawFile(ctx context.Context, sha string) ([]byte, error) {
-	var size int64
-	err := s.db.QueryRowContext(ctx, "SELECT size FROM raw_files WHERE sha256 = ?", sha).Scan(&size)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.db.QueryContext(ctx, "SELECT content FROM raw_file_parts WHERE sha256 = ? ORDER BY part", sha)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	b := make([]byte, 0, size)
-	for rows.Next() {
-		var part []byte
-		if err := rows.Scan(&part); err != nil {
-			return nil, err
-		}
-		b = append(b, part...)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if int64(len(b)) != size {
-		return nil, fmt.Errorf("raw file %s: %d bytes kept, %d recorded", sha, len(b), size)
-	}
-	return b, nil
-}
-
 // filePart is the size of the parts a kept file is stored in (raw_file_parts).
 const filePart = 1 << 20
-
-// keepFile keeps the file of a submission, in its final transaction: what is known of it in
-// raw_files, and its parts (staged before the transaction under x.stagedFile) under its
-// SHA-256. A file kept meanwhile by another submission drops the parts staged.
-func (x *tx) keepFile(ctx context.Context, rc *qiancun.Receipt, src qiancun.Upload, kept bool) error {
-	conn := x.conn
-	if kept {
-		if x.stagedFile != "" {
-			if _, err := conn.ExecContext(ctx, "DELETE FROM raw_file_parts WHERE sha256 = ?", x.stagedFile); err != nil {
-				return fmt.Errorf("drop the parts staged: %w", err)
-			}
-		}
-		return nil
-	}
-	if _, err := conn.ExecContext(ctx, `INSERT INTO raw_files (sha256, size, first_name, received_at) VALUES (?, ?, ?, ?)`,
-		rc.SHA256, src.Size(), rc.File, rc.ReceivedAt); err != nil {
-		return fmt.Errorf("keep raw file: %w", err)
-	}
-	if x.stagedFile == "" {
-		return writeParts(ctx, conn, rc.SHA256, src)
-	}
-	if _, err := conn.ExecContext(ctx, "UPDATE raw_file_parts SET sha256 = ? WHERE sha256 = ?", rc.SHA256, x.stagedFile); err != nil {
-		return fmt.Errorf("keep raw file: %w", err)
-	}
-	return nil
-}
-
-// writeParts writes the file src into raw_file_parts under name, in parts of filePart read
-// one at a time, so that a file on disk is never held whole. Outside a transaction, each
-// part commits by itself.
-func writeParts(ctx context.Context, conn *sql.Conn, name string, src qiancun.Upload) error {
-	buf := make([]byte, min(filePart, src.Size()))
-	for part, off := 0, int64(0); off < src.Size(); part, off = part+1, off+filePart {
-		b := buf[:min(filePart, src.Size()-off)]
-		if _, err := src.ReadAt(b, off); err != nil && !(errors.Is(err, io.EOF) && off+int64(len(b)) == src.Size()) {
-			return fmt.Errorf("read the file to keep: %w", err)
-		}
-		if _, err := conn.ExecContext(ctx, "INSERT INTO raw_file_parts (sha256, part, content) VALUES (?, ?, ?)",
-			name, part, b); err != nil {
-			return fmt.Errorf("keep raw file: %w", err)
-		}
-	}
-	return nil
-}

@@ -63,29 +63,38 @@ func (s *Store) Registry(ctx context.Context) (qiancun.Registry, error) {
 	if s.reg != nil {
 		return s.reg, nil
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT code FROM villages")
+	// A 12-digit code comes as its number, so that the registry of a province (half a
+	// million villages) is read without a string per village.
+	rows, err := s.db.QueryContext(ctx, `SELECT CASE WHEN regexp_full_match(code, '[0-9]{12}') THEN code::BIGINT END,
+		CASE WHEN NOT regexp_full_match(code, '[0-9]{12}') THEN code END FROM villages`)
 	if err != nil {
 		return nil, fmt.Errorf("read village registry: %w", err)
 	}
 	defer rows.Close()
-	var codes []string
+	r := &registry{other: map[string]struct{}{}}
 	for rows.Next() {
-		var code string
-		if err := rows.Scan(&code); err != nil {
+		var n sql.NullInt64
+		var code sql.NullString
+		if err := rows.Scan(&n, &code); err != nil {
 			return nil, err
 		}
-		codes = append(codes, code)
+		if n.Valid {
+			r.villages = append(r.villages, uint64(n.Int64))
+			r.towns = append(r.towns, uint64(n.Int64)/1000) // its first 9 digits
+		} else {
+			r.addCode(code.String)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	s.reg = newRegistry(codes)
+	s.reg = r.done()
 	return s.reg, nil
 }
 
-// newRegistry makes the registry of the village codes given.
-func newRegistry(codes []string) *registry {
-	r := &registry{other: map[string]struct{}{}}
+// addCode adds a village code to a registry being made: a 12-digit one to the sorted lists
+// (villages, and its first 9 digits to towns), any other to other.
+func (r *registry) addCode(code string) {
 	add := func(list *[]uint64, code string, n int) bool {
 		if v, ok := digits(code); ok && len(code) == n {
 			*list = append(*list, v)
@@ -95,12 +104,14 @@ func newRegistry(codes []string) *registry {
 		r.other[code] = struct{}{}
 		return !seen
 	}
-	for _, code := range codes {
-		if add(&r.villages, code, 12) {
-			r.size++
-		}
-		add(&r.towns, code[:min(9, len(code))], 9)
+	if add(&r.villages, code, 12) {
+		r.size++
 	}
+	add(&r.towns, code[:min(9, len(code))], 9)
+}
+
+// done sorts the lists of a registry made with addCode, and counts its villages.
+func (r *registry) done() *registry {
 	slices.Sort(r.villages)
 	r.villages = slices.Compact(r.villages)
 	slices.Sort(r.towns)

@@ -22,6 +22,7 @@ import (
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/ingest"
 	"github.com/qiancun/qiancun/internal/peakrss"
+	"github.com/qiancun/qiancun/internal/testbin"
 	"github.com/qiancun/qiancun/store"
 	"github.com/qiancun/qiancun/synth"
 )
@@ -151,7 +152,12 @@ func inflateSheetsFrom(r io.ReaderAt, size int64) (int64, error) {
 
 // readAllRows reads every row of every sheet through Open and counts them.
 func readAllRows(b *testing.B, data []byte) int {
-	bk, err := ingest.Open("a.xlsx", data, ingest.Limits{})
+	return readAllRowsFrom(b, bytes.NewReader(data))
+}
+
+// readAllRowsFrom is readAllRows of a file read in pieces from src.
+func readAllRowsFrom(b *testing.B, src ingest.Source) int {
+	bk, err := ingest.OpenFrom("a.xlsx", src, ingest.Limits{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -322,10 +328,17 @@ func cpuNow() time.Duration {
 //	go test ./ingest -run '^$' -bench IngestNational -benchtime 3x -timeout 30m
 func BenchmarkIngestNational(b *testing.B) {
 	base, fs := nationalBase(b)
-	data, err := os.ReadFile(fs)
+	// The file is read in place, as `qiancun ingest` reads it.
+	f, err := os.Open(fs)
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := io.NewSectionReader(f, 0, fi.Size())
 	ctx := context.Background()
 	db := filepath.Join(b.TempDir(), "bench.db")
 	copyFile(b, base, db)
@@ -341,22 +354,22 @@ func BenchmarkIngestNational(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		t0 := cpuNow()
-		if _, err := inflateSheets(data); err != nil {
+		if _, err := inflateSheetsFrom(src, src.Size()); err != nil {
 			b.Fatal(err)
 		}
 		t1 := cpuNow()
-		if n := readAllRows(b, data); n < 200_000 {
+		if n := readAllRowsFrom(b, src); n < 200_000 {
 			b.Fatalf("%d rows", n)
 		}
 		t2 := cpuNow()
 		period := fmt.Sprintf("%04d-%02d", 2000+i/12, i%12+1)
 		i++
-		rc, err := in.Ingest(ctx, fs, data, ingest.Options{Period: period, DryRun: true})
+		rc, err := in.IngestFrom(ctx, fs, src, ingest.Options{Period: period, DryRun: true})
 		if err != nil || rc.Status != qiancun.Accepted {
 			b.Fatalf("dry run: %v %v", err, rc)
 		}
 		t3 := cpuNow()
-		rc, err = in.Ingest(ctx, fs, data, ingest.Options{Period: period})
+		rc, err = in.IngestFrom(ctx, fs, src, ingest.Options{Period: period})
 		if err != nil || rc.Status != qiancun.Accepted || rc.Accepted != 200_000 {
 			b.Fatalf("ingest: %v %+v", err, rc)
 		}
@@ -372,9 +385,8 @@ func BenchmarkIngestNational(b *testing.B) {
 }
 
 // ingestChild does one measured thing in a process of its own. spec is "floor|FILE"
-// (read the file and inflate its sheet XML), "dry|DB|FILE" (a dry run: read and validate
-// the file, write nothing) or "ingest|DB|FILE" (ingest the file into the database, as
-// `qiancun ingest` does).
+// (read the file and inflate its sheet XML) or "dry|DB|FILE" (a dry run: read and validate
+// the file, write nothing).
 func ingestChild(spec string) error {
 	parts := strings.Split(spec, "|")
 	switch {
@@ -390,7 +402,7 @@ func ingestChild(spec string) error {
 		}
 		_, err = inflateSheetsFrom(f, st.Size())
 		return err
-	case (parts[0] == "ingest" || parts[0] == "dry") && len(parts) == 3:
+	case parts[0] == "dry" && len(parts) == 3:
 		ctx := context.Background()
 		st, err := store.Open(ctx, parts[1])
 		if err != nil {
@@ -407,7 +419,7 @@ func ingestChild(spec string) error {
 			return err
 		}
 		ts, _ := ingest.LoadTemplates("")
-		opt := ingest.Options{Period: "2024-05", DryRun: parts[0] == "dry"}
+		opt := ingest.Options{Period: "2024-05", DryRun: true}
 		// As `qiancun ingest` does: the file read in place, in pieces.
 		src := io.NewSectionReader(f, 0, fi.Size())
 		rc, err := ingest.New(ts, st, ingest.DefaultLimits()).IngestFrom(ctx, parts[2], src, opt)
@@ -453,39 +465,52 @@ func benchSecretaries(b *testing.B, n int) string {
 }
 
 // BenchmarkIngestRSS measures the peak resident memory of ingesting a file, each time in
-// a process of its own (this test binary, run again), beside the floor of a process that
-// only reads the file and inflates its sheet XML (floor) and of a dry run, which reads and
-// validates the file but writes nothing (dry). peak-RSS-MB is the child's maximum
-// resident set (VmHWM, which the child reads from /proc/self/status as it ends: the
-// ru_maxrss the parent gets would count the parent's own pages), cpu-ns/op the child's CPU
-// time. The files: the
-// national first-secretary file of `gen --scale national` (200,000 rows), and files of
-// 200,000 and 400,000 rows from synth.FirstSecretaryXLSX, so that growth with the rows
-// shows.
+// a process of its own, beside two floors: a process that only reads the file and inflates
+// its sheet XML (floor), and a dry run, which reads and validates the file but writes
+// nothing (dry). Those two are this test binary run again, which reports its maximum
+// resident set (VmHWM, read from /proc/self/status as it ends: the ru_maxrss the parent
+// gets would count the parent's own pages). The ingest is `qiancun ingest --db DB FILE`
+// itself (cli), built once and run under /usr/bin/time, whose child starts from a fork of
+// a small process, so that its ru_maxrss is the command's own. peak-RSS-MB is the peak,
+// cpu-ns/op the child's CPU time. The files: the national first-secretary file of
+// `gen --scale national` (200,000 rows), and files of 200,000 and 400,000 rows from
+// synth.FirstSecretaryXLSX, so that growth with the rows shows.
 //
 //	go test ./ingest -run '^$' -bench IngestRSS -benchtime 2x -timeout 30m
 func BenchmarkIngestRSS(b *testing.B) {
 	base, national := nationalBase(b)
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		b.Fatalf("BenchmarkIngestRSS measures the command under /usr/bin/time (Debian package time): %v", err)
+	}
+	bin := testbin.Build(b, "../cmd/qiancun", b.TempDir())
 	files := []struct{ name, path string }{
 		{"national-200k", national},
 		{"bench-200k", benchSecretaries(b, 200_000)},
 		{"bench-400k", benchSecretaries(b, 400_000)},
 	}
 	for _, f := range files {
-		for _, mode := range []string{"floor", "dry", "ingest"} {
+		for _, mode := range []string{"floor", "dry", "cli"} {
 			b.Run(f.name+"/"+mode, func(b *testing.B) {
 				var peak int64
 				var cpu time.Duration
 				for b.Loop() {
 					b.StopTimer()
-					spec := "floor|" + f.path
-					if mode != "floor" {
+					var cmd *exec.Cmd
+					switch mode {
+					case "floor", "dry":
+						spec := "floor|" + f.path
+						if mode == "dry" {
+							db := filepath.Join(b.TempDir(), "rss.db")
+							copyFile(b, base, db)
+							spec = "dry|" + db + "|" + f.path
+						}
+						cmd = exec.Command(os.Args[0], "-test.run=^$")
+						cmd.Env = append(os.Environ(), "QIANCUN_INGEST_CHILD="+spec)
+					case "cli":
 						db := filepath.Join(b.TempDir(), "rss.db")
 						copyFile(b, base, db)
-						spec = mode + "|" + db + "|" + f.path
+						cmd = exec.Command("/usr/bin/time", "-f", "VmHWM: %M kB", bin, "ingest", "--db", db, "--period", "2024-05", f.path)
 					}
-					cmd := exec.Command(os.Args[0], "-test.run=^$")
-					cmd.Env = append(os.Environ(), "QIANCUN_INGEST_CHILD="+spec)
 					b.StartTimer()
 					out, err := cmd.CombinedOutput()
 					if err != nil {

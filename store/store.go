@@ -1,6 +1,7 @@
-// Package store owns the DuckDB database: its embedded, numbered migrations, the raw files,
-// submissions with their history, receipts, facts, members and the village registry, and the
-// append-only tables of publications and objections (publications.go). It is
+// Package store owns the DuckDB database: its embedded, numbered migrations, submissions
+// with their history, receipts, facts, members and the village registry, and the
+// append-only tables of publications and objections (publications.go); and, beside the
+// database, the raw files as received (rawfiles.go). It is
 // the only package that imports the DuckDB driver; it satisfies ingest.Sink (with the domain
 // package's Template, Fact and Submission; it never imports ingest), and gives the
 // query engine a database/sql handle to run its packs on.

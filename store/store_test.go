@@ -87,3 +87,17 @@ func TestLockedByAnotherProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenWithThreads: the threads option reaches DuckDB.
+func TestOpenWithThreads(t *testing.T) {
+	t.Parallel()
+	st, err := store.OpenWith(context.Background(), filepath.Join(t.TempDir(), "q.db"), store.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var n int
+	if err := st.DB().QueryRow("SELECT current_setting('threads')").Scan(&n); err != nil || n != 1 {
+		t.Errorf("threads = %d (%v), want 1", n, err)
+	}
+}

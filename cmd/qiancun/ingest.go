@@ -60,7 +60,7 @@ Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a 
 	if *maxFileMB <= 0 {
 		return fail(e, exitUsage, "--max-file-mb must be positive")
 	}
-	st, err := store.Open(ctx, *db)
+	st, err := store.OpenWith(ctx, *db, store.Options{Threads: 1}) // an ingest needs no more (store.Options)
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}

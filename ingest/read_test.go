@@ -497,7 +497,7 @@ func TestReaderLimits(t *testing.T) {
 		rows int // read before the error
 		msg  string
 	}{
-		{"xlsx rows", "a.xlsx", wide, Limits{MaxRows: 2}, 0, "行数（含空行）超过上限（2 行）"},
+		{"xlsx rows", "a.xlsx", wide, Limits{MaxRows: 2}, 2, "行数（含空行）超过上限（2 行）"}, // checked as the sheet streams
 		{"xlsx columns", "a.xlsx", wide, Limits{MaxColumns: 4}, 1, "第 2 行的列数超过上限（4 列）"},
 		{"xls rows", "a.xls", testdata(t, "fs_libreoffice.xls"), Limits{MaxRows: 9}, 0, "行数超过上限（9 行）"},
 		{"xls columns", "a.xls", testdata(t, "fs_libreoffice.xls"), Limits{MaxColumns: 8}, 0, "列数超过上限（8 列）"},
@@ -510,7 +510,7 @@ func TestReaderLimits(t *testing.T) {
 			t.Parallel()
 			b, err := Open(tt.file, tt.data, tt.lim)
 			var it Rows
-			if err == nil { // a package over a limit is refused at once
+			if err == nil { // a package over a limit is refused at once, a sheet as it streams
 				defer b.Close()
 				sheets := b.Sheets()
 				it, err = b.Rows(sheets[min(1, len(sheets)-1)].Name)

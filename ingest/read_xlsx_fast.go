@@ -63,8 +63,7 @@ const (
 // fastBook is an .xlsx read by the fast reader. It keeps the zip's directory, the shared
 // strings and the date styles; the sheets are read when iterated.
 type fastBook struct {
-	data   []byte // the file, for excelize should the fast reader step aside
-	zr     *zip.Reader
+	src    Source // the file, for excelize should the fast reader step aside
 	lim    Limits
 	log    *slog.Logger
 	sheets []SheetInfo
@@ -77,20 +76,32 @@ type fastBook struct {
 	slow    *xlsxBook
 }
 
-// openFastXLSX opens with the fast reader a package that openPackage returned (so that its
-// parts are within their limits, and its sheets within the rows and cells a sheet may
-// hold), or returns a *declined when excelize should read it instead.
-func openFastXLSX(data []byte, lim Limits, log *slog.Logger) (*fastBook, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+// openFastXLSX opens with the fast reader the .xlsx read from src, or returns a *declined
+// when excelize should read it instead. It checks the package (zip.go): its parts'
+// declared sizes, and every part kept but the worksheets inflated once, to nowhere. A
+// worksheet is checked as it is read (fastRows). lim must have its defaults filled in.
+func openFastXLSX(src Source, lim Limits, log *slog.Logger) (*fastBook, error) {
+	zr, err := zip.NewReader(src, src.Size())
 	if err != nil {
-		return nil, decline("zip: %v", err)
+		return nil, fileErr(msgCorrupt, err)
+	}
+	kept, _, err := packageParts(zr, lim)
+	if err != nil {
+		return nil, err
+	}
+	for _, zf := range kept {
+		if kindOf(zf.Name) != partSheet {
+			if err := verifyPart(zf, lim); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &fastBook{data: data, zr: zr, lim: lim, log: log, parts: map[string]*zip.File{}}
+	b := &fastBook{src: src, lim: lim, log: log, parts: map[string]*zip.File{}}
 	files := map[string]*zip.File{}
-	for _, zf := range zr.File {
+	for _, zf := range kept {
 		name := strings.ToLower(zf.Name)
 		if _, dup := files[name]; dup || strings.Contains(zf.Name, `\`) {
 			return nil, decline("part name %q twice or with a backslash", zf.Name)
@@ -629,7 +640,7 @@ func (b *fastBook) stepAside(sheet string, last int, why error) (Rows, error) {
 	b.log.LogAttrs(context.Background(), slog.LevelDebug, "fast xlsx reader steps aside",
 		slog.String("sheet", sheet), slog.Int("after_row", last), slog.String("reason", d.reason))
 	if b.slow == nil {
-		bk, err := openExcelize(b.data, b.lim)
+		bk, err := openSlowXLSX(b.src, b.lim)
 		if err != nil {
 			return nil, err
 		}
@@ -671,6 +682,7 @@ type fastRows struct {
 	rc    io.ReadCloser
 	w     *window
 	num   int // the row number of the last <row> read
+	elems int // the <row> elements read
 	col   int
 	last  int // the number of the last row given
 	cells []string
@@ -780,6 +792,11 @@ func (it *fastRows) row() (bool, error) {
 		if next < 0 {
 			return false, decline("sheet %q after row %d: row not well-formed", it.sheet, it.num)
 		}
+		// The limits of the package check (zip.go), as the sheet streams: the <row>
+		// elements, blank ones included, then the <c> elements of this one (parseRow).
+		if it.elems++; it.elems > it.b.lim.MaxRows {
+			return false, fileErr(fmt.Sprintf(msgTooManyRowsAll, it.b.lim.MaxRows), fmt.Errorf("sheet %q: more than %d <row> elements", it.sheet, it.b.lim.MaxRows))
+		}
 		if err := it.parseRow(a, content); err != nil {
 			return false, err
 		}
@@ -836,6 +853,7 @@ func (it *fastRows) parseRow(a, content []byte) error {
 	var spans [64]span
 	sp := spans[:0]
 	i := 0
+	ncell, maxCells := 0, max(it.b.lim.MaxColumns, maxCellsPerRow)
 	for {
 		i = skipSpace(content, i)
 		if i == len(content) {
@@ -843,6 +861,9 @@ func (it *fastRows) parseRow(a, content []byte) error {
 		}
 		if !hasTag(content[i:], "<c") {
 			return decline("sheet %q row %d: %q", it.sheet, num, clip(content[i:]))
+		}
+		if ncell++; ncell > maxCells {
+			return fileErr(fmt.Sprintf(msgTooManyCells, it.elems, maxCells), fmt.Errorf("sheet %q row %d: more than %d <c> elements", it.sheet, num, maxCells))
 		}
 		ca, cc, next := element(content[i:], "</c>")
 		if next < 0 {

@@ -324,6 +324,43 @@ func TestReaderRealFiles(t *testing.T) {
 	})
 }
 
+// TestOpenFrom: a file read in pieces from a part of a file on disk (an *io.SectionReader
+// that does not start at the file's start) reads as the same file in memory does, in every
+// format; the .xlsx path too when excelize takes over.
+func TestOpenFrom(t *testing.T) {
+	t.Parallel()
+	// An _x escape in a shared string makes the fast reader step aside for excelize.
+	escaped := sheetXLSX(t, `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>2</v></c></row>`, []string{`<si><t>a_x0041_</t></si>`}, "", nil)
+	files := map[string][]byte{"escaped.xlsx": escaped}
+	for _, name := range []string{"fs_libreoffice.xlsx", "fs_libreoffice.xls", "fs_gbk.csv", "fs_bom.csv"} {
+		files[name] = testdata(t, name)
+	}
+	for name, data := range files {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			want := mustRead(t, name, data)
+			const junk = "not part of the file"
+			path := filepath.Join(t.TempDir(), name)
+			check(t, os.WriteFile(path, append([]byte(junk), data...), 0o600))
+			f, err := os.Open(path)
+			check(t, err)
+			defer f.Close()
+			b, err := OpenFrom(name, io.NewSectionReader(f, int64(len(junk)), int64(len(data))), Limits{})
+			check(t, err)
+			defer b.Close()
+			var got []readSheet
+			for _, s := range b.Sheets() {
+				rows, err := readRows(b, s.Name)
+				check(t, err)
+				got = append(got, readSheet{s, rows})
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("sheets (-Open +OpenFrom):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestReaderCSV(t *testing.T) {
 	t.Parallel()
 	gbk := func(s string) []byte {

@@ -302,6 +302,7 @@ func TestFastReaderCells(t *testing.T) {
 		{name: "a text after the runs", rows: `<row r="1"><c r="A1" t="inlineStr"><is><r><t>a</t></r><t>b</t></is></c></row>`, decline: true},
 		{name: "unknown type", rows: `<row r="1"><c r="A1" t="x"><v>1</v></c></row>`, decline: true},
 		{name: "prefixed elements", rows: `<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>`, decline: true},
+		{name: "a row wider than Excel's", rows: `<row r="1">` + strings.Repeat(`<c/>`, maxCellsPerRow+1) + `</row>`, decline: true},
 		{name: "row beyond Excel", rows: `<row r="1048577"><c r="A1048577"><v>1</v></c></row>`, decline: true},
 	}
 	for _, tt := range tests {

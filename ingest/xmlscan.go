@@ -96,45 +96,73 @@ func tagEnd(b []byte) int {
 // '/>'), calling fn with each name and raw value. It reports false when they are not
 // well-formed.
 func attrs(b []byte, fn func(name, val []byte) bool) bool {
-	i := 0
-	for {
-		for i < len(b) && isSpace(b[i]) {
-			i++
-		}
-		if i == len(b) {
+	for i := 0; ; {
+		name, val, next, st := nextAttr(b, i)
+		switch {
+		case st == attrsEnd:
 			return true
-		}
-		j := i
-		for j < len(b) && b[j] != '=' && !isSpace(b[j]) {
-			j++
-		}
-		name := b[i:j]
-		for j < len(b) && isSpace(b[j]) {
-			j++
-		}
-		if len(name) == 0 || j == len(b) || b[j] != '=' {
+		case st == attrsBad || !fn(name, val):
 			return false
 		}
-		j++
-		for j < len(b) && isSpace(b[j]) {
-			j++
-		}
-		if j == len(b) || (b[j] != '"' && b[j] != '\'') {
-			return false
-		}
-		q := b[j]
-		k := bytes.IndexByte(b[j+1:], q)
-		if k < 0 {
-			return false
-		}
-		if !fn(name, b[j+1:j+1+k]) {
-			return false
-		}
-		i = j + 1 + k + 1
-		if i < len(b) && !isSpace(b[i]) {
-			return false
-		}
+		i = next
 	}
+}
+
+// What nextAttr found.
+const (
+	attrsOne = iota // an attribute
+	attrsEnd        // no more
+	attrsBad        // attributes that are not well-formed
+)
+
+// nextAttr reads the attribute that starts at b[i], after white space, of the attributes b
+// of a start tag (see attrs): its name, its raw value, and the index just past it.
+func nextAttr(b []byte, i int) (name, val []byte, next, st int) {
+	i = skipSpace(b, i)
+	if i == len(b) {
+		return nil, nil, i, attrsEnd
+	}
+	j := i
+	for j < len(b) && b[j] != '=' && !isSpace(b[j]) {
+		j++
+	}
+	name = b[i:j]
+	j = skipSpace(b, j)
+	if len(name) == 0 || j == len(b) || b[j] != '=' {
+		return nil, nil, 0, attrsBad
+	}
+	j = skipSpace(b, j+1)
+	if j == len(b) || (b[j] != '"' && b[j] != '\'') {
+		return nil, nil, 0, attrsBad
+	}
+	k := bytes.IndexByte(b[j+1:], b[j])
+	if k < 0 {
+		return nil, nil, 0, attrsBad
+	}
+	val = b[j+1 : j+1+k]
+	next = j + 1 + k + 1
+	if next < len(b) && !isSpace(b[next]) {
+		return nil, nil, 0, attrsBad
+	}
+	return name, val, next, attrsOne
+}
+
+// startTag reads the start tag at b[0] of an element whose name is n bytes long with its
+// '<' ("<row": 4): its attributes, the index of its '>', and whether it is an empty-element
+// tag (<v/>). The error is errMore when b ends inside the tag, errMarkup when it is not
+// well-formed.
+func startTag(b []byte, n int) (attr []byte, end int, empty bool, err error) {
+	e := tagEnd(b)
+	switch {
+	case e == -1:
+		return nil, 0, false, errMore
+	case e < 0:
+		return nil, 0, false, errMarkup
+	}
+	if b[e-1] == '/' {
+		return b[n : e-1], e, true, nil
+	}
+	return b[n:e], e, false, nil
 }
 
 // appendText decodes XML character data b onto dst. It reports false for anything whose
@@ -142,6 +170,49 @@ func attrs(b []byte, fn func(name, val []byte) bool) bool {
 // encoding/xml turns into a line feed), an entity other than the five predefined and
 // numeric character references, invalid UTF-8, a character XML forbids, or markup.
 func appendText(dst, b []byte) ([]byte, bool) {
+	// Most text is taken as it is: one pass over it classes its bytes.
+	var seen uint8
+	for _, c := range b {
+		seen |= textClass[c]
+	}
+	switch {
+	case seen&textSpecial != 0:
+		return appendTextSlow(dst, b)
+	case seen&textEF != 0 && (bytes.Contains(b, nonChar1) || bytes.Contains(b, nonChar2)):
+		return dst, false
+	case seen&(textHigh|textEF) != 0 && !utf8.Valid(b):
+		return dst, false
+	}
+	return append(dst, b...), true
+}
+
+// The classes of textClass.
+const (
+	textHigh    = 1 << iota // a byte of a multi-byte UTF-8 character: valid or not, checked
+	textEF                  // the lead byte of U+F000 to U+FFFF, U+FFFE and U+FFFF among them
+	textSpecial             // '&', '<', a carriage return or another control character
+)
+
+// textClass classes each byte for appendText.
+var textClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c == 0xEF:
+			t[c] = textEF
+		case c >= 0x80:
+			t[c] = textHigh
+		case c == '&' || c == '<' || c == '\r' || c < 0x20 && c != '\n' && c != '\t':
+			t[c] = textSpecial
+		}
+	}
+	return t
+}()
+
+// The characters U+FFFE and U+FFFF, which XML forbids, in UTF-8.
+var nonChar1, nonChar2 = []byte("\xEF\xBF\xBE"), []byte("\xEF\xBF\xBF")
+
+// appendTextSlow is appendText of text that holds an entity, or bytes it refuses.
+func appendTextSlow(dst, b []byte) ([]byte, bool) {
 	for len(b) > 0 {
 		// the run of bytes that need nothing
 		i := 0

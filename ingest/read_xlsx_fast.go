@@ -386,14 +386,14 @@ func (b *fastBook) readSST(zf *zip.File) error {
 		if !hasTag(av, "<si") {
 			return decline("shared strings: unexpected %s", clip(av))
 		}
-		_, content, next := element(av, "</si>")
+		a, content, next := element(av, "</si>")
 		if next == -1 {
 			if w.more() {
 				continue
 			}
 			return decline("shared strings: <si> too long or cut short")
 		}
-		if next < 0 {
+		if next < 0 || !plainAttrs(a) {
 			return decline("shared strings: <si> not well-formed")
 		}
 		var ok bool
@@ -477,8 +477,8 @@ func appendRich(dst, b []byte) ([]byte, bool) {
 			}
 		case hasTag(b[i:], "<r"):
 			runs++
-			_, run, next := element(b[i:], "</r>")
-			if next < 0 {
+			a, run, next := element(b[i:], "</r>")
+			if next < 0 || !plainAttrs(a) {
 				return dst, false
 			}
 			j, ts := 0, 0
@@ -489,8 +489,8 @@ func appendRich(dst, b []byte) ([]byte, bool) {
 				}
 				switch {
 				case hasTag(run[j:], "<rPr"):
-					_, _, n := element(run[j:], "</rPr>")
-					if n < 0 {
+					n, ok := skipElement(run[j:], "</rPr>")
+					if !ok {
 						return dst, false
 					}
 					j += n
@@ -508,14 +508,14 @@ func appendRich(dst, b []byte) ([]byte, bool) {
 			}
 			i += next
 		case hasTag(b[i:], "<rPh"):
-			_, _, next := element(b[i:], "</rPh>")
-			if next < 0 {
+			next, ok := skipElement(b[i:], "</rPh>")
+			if !ok {
 				return dst, false
 			}
 			i += next
 		case hasTag(b[i:], "<phoneticPr"):
-			_, _, next := element(b[i:], "</phoneticPr>")
-			if next < 0 {
+			next, ok := skipElement(b[i:], "</phoneticPr>")
+			if !ok {
 				return dst, false
 			}
 			i += next
@@ -523,6 +523,13 @@ func appendRich(dst, b []byte) ([]byte, bool) {
 			return dst, false
 		}
 	}
+}
+
+// skipElement passes over the element at b[0], whose end tag is closing, when it is
+// well-formed (see wellFormed), and returns the index just past it.
+func skipElement(b []byte, closing string) (int, bool) {
+	a, content, next := element(b, closing)
+	return next, next >= 0 && plainAttrs(a) && wellFormed(content)
 }
 
 // appendT appends the decoded text of the <t> element at b[i:] and returns the index past it.
@@ -1091,11 +1098,11 @@ content:
 			}
 			j += next
 		case hasTag(c, "<is"):
-			_, ie, isEmpty, err := startTag(c, len("<is"))
+			ia, ie, isEmpty, err := startTag(c, len("<is"))
 			if err == errMore {
 				return 0, err
 			}
-			if err != nil || hasIS {
+			if err != nil || hasIS || !plainAttrs(ia) {
 				return 0, decline("sheet %q row %d: inline string %q", it.sheet, it.cur, clip(c))
 			}
 			hasIS = true

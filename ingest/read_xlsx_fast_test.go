@@ -119,6 +119,7 @@ func diffRead(t testing.TB, data []byte, lim Limits, withTypes bool) diffResult 
 		if xf == nil {
 			continue
 		}
+	types:
 		for r, ks := range kinds {
 			for c, k := range ks {
 				if k == kindEmpty {
@@ -127,7 +128,11 @@ func diffRead(t testing.TB, data []byte, lim Limits, withTypes bool) diffResult 
 				ref, _ := excelize.CoordinatesToCellName(c+1, got[r].Num)
 				ct, err := xf.GetCellType(sh.Name, ref)
 				if err != nil {
-					t.Fatal(err)
+					// GetCellType parses the whole sheet at once, and may fail where the
+					// row iterator did not (XML broken past the rows the fast reader read
+					// before it stepped aside): nothing to compare.
+					t.Logf("excelize gives no cell types: %v", err)
+					break types
 				}
 				if want := excelizeKind(ct); !kindMatches(k, want) {
 					t.Fatalf("sheet %q %s: fast kind %d, excelize type %d", sh.Name, ref, k, ct)

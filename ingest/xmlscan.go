@@ -128,7 +128,7 @@ func nextAttr(b []byte, i int) (name, val []byte, next, st int) {
 	}
 	name = b[i:j]
 	j = skipSpace(b, j)
-	if len(name) == 0 || j == len(b) || b[j] != '=' {
+	if !xmlName(name) || j == len(b) || b[j] != '=' {
 		return nil, nil, 0, attrsBad
 	}
 	j = skipSpace(b, j+1)
@@ -141,10 +141,78 @@ func nextAttr(b []byte, i int) (name, val []byte, next, st int) {
 	}
 	val = b[j+1 : j+1+k]
 	next = j + 1 + k + 1
-	if next < len(b) && !isSpace(b[next]) {
-		return nil, nil, 0, attrsBad
+	if next < len(b) && !isSpace(b[next]) || bytes.IndexByte(val, '<') >= 0 || bytes.IndexByte(val, '&') >= 0 {
+		return nil, nil, 0, attrsBad // an entity in a value: no attribute this reader reads has one
 	}
 	return name, val, next, attrsOne
+}
+
+// xmlName reports whether b is a name encoding/xml takes, of ASCII letters, digits and
+// punctuation (a name with other characters is refused: none of a spreadsheet's has one).
+func xmlName(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == ':':
+		case i > 0 && (c >= '0' && c <= '9' || c == '.' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// wellFormed reports whether b, the content of an element whose text a reader leaves
+// out (run properties, phonetic runs), is what encoding/xml parses without error:
+// elements properly nested, with well-formed names and attributes, and text that
+// appendText decodes. It is stricter than XML: a comment, a CDATA section or a
+// processing instruction is refused too.
+func wellFormed(b []byte) bool {
+	var open [][]byte // the names of the elements open
+	for i := 0; i < len(b); {
+		k := bytes.IndexByte(b[i:], '<')
+		if k < 0 {
+			k = len(b) - i
+		}
+		if _, ok := appendText(nil, b[i:i+k]); !ok {
+			return false
+		}
+		if i += k; i == len(b) {
+			break
+		}
+		if i+1 < len(b) && b[i+1] == '/' {
+			e := bytes.IndexByte(b[i:], '>')
+			if e < 0 || len(open) == 0 || !bytes.Equal(b[i+2:i+e], open[len(open)-1]) {
+				return false
+			}
+			open = open[:len(open)-1]
+			i += e + 1
+			continue
+		}
+		e := tagEnd(b[i:])
+		if e < 0 {
+			return false
+		}
+		tag := b[i+1 : i+e]
+		empty := len(tag) > 0 && tag[len(tag)-1] == '/'
+		if empty {
+			tag = tag[:len(tag)-1]
+		}
+		n := 0
+		for n < len(tag) && !isSpace(tag[n]) {
+			n++
+		}
+		if !xmlName(tag[:n]) || !plainAttrs(tag[n:]) {
+			return false
+		}
+		if !empty {
+			open = append(open, tag[:n])
+		}
+		i += e + 1
+	}
+	return len(open) == 0
 }
 
 // startTag reads the start tag at b[0] of an element whose name is n bytes long with its

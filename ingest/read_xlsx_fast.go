@@ -872,31 +872,30 @@ func (it *fastRows) finish() error {
 // returns the index just past it; errMore when b ends inside it. It may be called again
 // on the same row, with more of it: it changes nothing else until the row is read whole.
 func (it *fastRows) parseRow(b []byte) (int, error) {
-	a, e, empty, err := startTag(b, len("<row"))
-	switch {
-	case err == errMore:
-		return 0, err
-	case err != nil:
-		return 0, decline("sheet %q after row %d: row not well-formed", it.sheet, it.num)
-	}
 	num := it.num + 1
-	for k := 0; ; {
-		name, val, next, st := nextAttr(a, k)
-		if st == attrsEnd {
+	i, empty := len("<row"), false
+	for {
+		name, val, next, st, e, err := tagAttr(b, i)
+		switch {
+		case err == errMore:
+			return 0, err
+		case err != nil:
+			return 0, decline("sheet %q after row %d: row attributes %q", it.sheet, it.num, clip(b))
+		}
+		if i, empty = next, e; st == attrsEnd {
 			break
 		}
-		bad := st == attrsBad
+		bad := false
 		if string(name) == "r" {
 			n, ok := atoiDigits(val)
-			bad = bad || !ok
+			bad = !ok
 			num = n
 		} else if c := bytes.IndexByte(name, ':'); c >= 0 && string(name[c+1:]) == "r" {
 			bad = true
 		}
 		if bad {
-			return 0, decline("sheet %q after row %d: row attributes %q", it.sheet, it.num, clip(a))
+			return 0, decline("sheet %q after row %d: row attributes %q", it.sheet, it.num, clip(b))
 		}
-		k = next
 	}
 	if num <= it.num {
 		// excelize would merge such a row into the one before it: a wrong value, so the
@@ -909,7 +908,6 @@ func (it *fastRows) parseRow(b []byte) (int, error) {
 	}
 	it.cur, it.col = num, 0
 	it.cells, it.kinds, it.spans, it.arena = it.cells[:0], it.kinds[:0], it.spans[:0], it.arena[:0]
-	i := e + 1
 	if !empty {
 		ncell, maxCells := 0, max(it.b.lim.MaxColumns, maxCellsPerRow)
 		for {
@@ -967,21 +965,20 @@ func atoiDigits(b []byte) (int, bool) {
 // errMore when b ends inside it. Its value goes to it.cells, its text to the arena. A
 // cell without a value is left out, as excelize leaves it out.
 func (it *fastRows) cell(b []byte, i int) (int, error) {
-	a, end, empty, err := startTag(b[i:], len("<c"))
-	switch {
-	case err == errMore:
-		return 0, err
-	case err != nil:
-		return 0, decline("sheet %q row %d: cell not well-formed", it.sheet, it.cur)
-	}
-	end += i // the '>' of the start tag
 	var ref, typ, style []byte
-	for k := 0; ; {
-		name, val, next, st := nextAttr(a, k)
-		if st == attrsEnd {
+	j, empty := i+len("<c"), false
+	for {
+		name, val, next, st, e, err := tagAttr(b, j)
+		switch {
+		case err == errMore:
+			return 0, err
+		case err != nil:
+			return 0, decline("sheet %q row %d: cell attributes %q", it.sheet, it.cur, clip(b[i:]))
+		}
+		if j, empty = next, e; st == attrsEnd {
 			break
 		}
-		bad := st == attrsBad
+		bad := false
 		switch string(name) {
 		case "r":
 			ref = val
@@ -998,9 +995,8 @@ func (it *fastRows) cell(b []byte, i int) (int, error) {
 			}
 		}
 		if bad {
-			return 0, decline("sheet %q row %d: cell attributes %q", it.sheet, it.cur, clip(a))
+			return 0, decline("sheet %q row %d: cell attributes %q", it.sheet, it.cur, clip(b[i:]))
 		}
-		k = next
 	}
 	col := it.col + 1
 	if ref != nil {
@@ -1047,7 +1043,6 @@ func (it *fastRows) cell(b []byte, i int) (int, error) {
 	// The content: <f> (skipped: the cached value is what counts), <v>, <is>.
 	var v, is []byte // is: the content of <is>, or the text of its one <t> (isPlain)
 	hasV, hasIS, isPlain := false, false, false
-	j := end + 1
 content:
 	for !empty {
 		j = skipSpace(b, j)

@@ -215,6 +215,63 @@ func wellFormed(b []byte) bool {
 	return len(open) == 0
 }
 
+// tagAttr reads a start tag that is not yet read whole, from b[i] on, after its name or
+// after an attribute: the next attribute (attrsOne, with its name, its raw value, and the
+// index just past it), or the end of the tag (attrsEnd, next just past its '>', empty
+// telling an empty-element tag). It is startTag and nextAttr in one pass. The error is
+// errMore when b ends inside the tag, errMarkup when it is not well-formed.
+func tagAttr(b []byte, i int) (name, val []byte, next, st int, empty bool, err error) {
+	i = skipSpace(b, i)
+	if i == len(b) {
+		return nil, nil, 0, 0, false, errMore
+	}
+	switch b[i] {
+	case '>':
+		return nil, nil, i + 1, attrsEnd, false, nil
+	case '/':
+		switch {
+		case i+1 == len(b):
+			return nil, nil, 0, 0, false, errMore
+		case b[i+1] != '>':
+			return nil, nil, 0, 0, false, errMarkup
+		}
+		return nil, nil, i + 2, attrsEnd, true, nil
+	}
+	j := i
+	for j < len(b) && b[j] != '=' && b[j] != '>' && b[j] != '/' && !isSpace(b[j]) {
+		j++
+	}
+	name = b[i:j]
+	j = skipSpace(b, j)
+	if j == len(b) {
+		return nil, nil, 0, 0, false, errMore
+	}
+	if !xmlName(name) || b[j] != '=' {
+		return nil, nil, 0, 0, false, errMarkup
+	}
+	j = skipSpace(b, j+1)
+	if j == len(b) {
+		return nil, nil, 0, 0, false, errMore
+	}
+	q := b[j]
+	if q != '"' && q != '\'' {
+		return nil, nil, 0, 0, false, errMarkup
+	}
+	k := j + 1
+	for ; k < len(b) && b[k] != q; k++ {
+		if b[k] == '<' || b[k] == '&' {
+			return nil, nil, 0, 0, false, errMarkup // see nextAttr
+		}
+	}
+	if k+1 >= len(b) {
+		return nil, nil, 0, 0, false, errMore
+	}
+	if c := b[k+1]; c != '>' && c != '/' && !isSpace(c) {
+		return nil, nil, 0, 0, false, errMarkup
+	}
+	return name, b[j+1 : k], k + 1, attrsOne, false, nil
+}
+
 // startTag reads the start tag at b[0] of an element whose name is n bytes long with its
 // '<' ("<row": 4): its attributes, the index of its '>', and whether it is an empty-element
 // tag (<v/>). The error is errMore when b ends inside the tag, errMarkup when it is not

@@ -1134,8 +1134,9 @@ content:
 		}
 		return j, nil
 	case kind == kindInline && isPlain:
-		it.arena, ok = appendText(it.arena, is)
-		if ok && bytes.Contains(it.arena[start:], escapeStart) {
+		var escape bool
+		it.arena, ok, escape = appendTextSeen(it.arena, is)
+		if ok && escape && bytes.Contains(it.arena[start:], escapeStart) {
 			ok = false
 		}
 	case kind == kindInline && hasIS:

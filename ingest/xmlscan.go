@@ -295,6 +295,13 @@ func startTag(b []byte, n int) (attr []byte, end int, empty bool, err error) {
 // encoding/xml turns into a line feed), an entity other than the five predefined and
 // numeric character references, invalid UTF-8, a character XML forbids, or markup.
 func appendText(dst, b []byte) ([]byte, bool) {
+	dst, ok, _ := appendTextSeen(dst, b)
+	return dst, ok
+}
+
+// appendTextSeen is appendText that also says whether the text may hold an _xHHHH_
+// escape (a '_'), which only excelize decodes.
+func appendTextSeen(dst, b []byte) (_ []byte, ok, escape bool) {
 	// Most text is taken as it is: one pass over it classes its bytes.
 	var seen uint8
 	for _, c := range b {
@@ -302,13 +309,14 @@ func appendText(dst, b []byte) ([]byte, bool) {
 	}
 	switch {
 	case seen&textSpecial != 0:
-		return appendTextSlow(dst, b)
+		dst, ok = appendTextSlow(dst, b)
+		return dst, ok, true
 	case seen&textEF != 0 && (bytes.Contains(b, nonChar1) || bytes.Contains(b, nonChar2)):
-		return dst, false
+		return dst, false, false
 	case seen&(textHigh|textEF) != 0 && !utf8.Valid(b):
-		return dst, false
+		return dst, false, false
 	}
-	return append(dst, b...), true
+	return append(dst, b...), true, seen&textUnderscore != 0
 }
 
 // The classes of textClass.
@@ -316,6 +324,7 @@ const (
 	textHigh    = 1 << iota // a byte of a multi-byte UTF-8 character: valid or not, checked
 	textEF                  // the lead byte of U+F000 to U+FFFF, U+FFFE and U+FFFF among them
 	textSpecial             // '&', '<', a carriage return or another control character
+	textUnderscore          // '_'
 )
 
 // textClass classes each byte for appendText.
@@ -328,6 +337,8 @@ var textClass = func() (t [256]uint8) {
 			t[c] = textHigh
 		case c == '&' || c == '<' || c == '\r' || c < 0x20 && c != '\n' && c != '\t':
 			t[c] = textSpecial
+		case c == '_':
+			t[c] = textUnderscore
 		}
 	}
 	return t

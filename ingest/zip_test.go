@@ -276,6 +276,46 @@ func TestWideRowStopsEarly(t *testing.T) {
 	}
 }
 
+// TestWideRowStopsEarlyStreaming: the fast reader, reading an endless row, stops at the
+// cell limit having read about as many bytes as the limit's cells take, far fewer than
+// the largest row it would hold.
+func TestWideRowStopsEarlyStreaming(t *testing.T) {
+	t.Parallel()
+	src := &countingReader{r: io.MultiReader(strings.NewReader(sheetHead+`<row r="1">`),
+		&endlessCells{cell: `<c t="inlineStr"><is><t>x</t></is></c>`})}
+	lim := DefaultLimits()
+	b := &fastBook{src: bytes.NewReader(nil), lim: lim, log: slog.New(slog.DiscardHandler)}
+	it := &fastRows{b: b, sheet: "Sheet1", rc: io.NopCloser(src), w: newWindow(src, sheetWindow, maxRowXML)}
+	check(t, skipTo(it.w, "<sheetData"))
+	it.w.pos += tagEnd(it.w.avail()) + 1
+	if it.Next() {
+		t.Fatal("a row of endless cells was read")
+	}
+	var fe *FileError
+	if err := it.Err(); !errors.As(err, &fe) || fe.Message != fmt.Sprintf(msgTooManyCells, 1, maxCellsPerRow) {
+		t.Fatalf("err = %v, want the cell limit", err)
+	}
+	if limit := int64(maxCellsPerRow) * 64; src.n > 2*limit {
+		t.Errorf("read %d bytes of an endless row, want at most about %d", src.n, limit)
+	}
+}
+
+// endlessCells repeats a cell without end.
+type endlessCells struct {
+	cell string
+	off  int // in cell, of the next byte
+}
+
+func (r *endlessCells) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		k := copy(p[n:], r.cell[r.off:])
+		n += k
+		r.off = (r.off + k) % len(r.cell)
+	}
+	return n, nil
+}
+
 type countingReader struct {
 	r io.Reader
 	n int64

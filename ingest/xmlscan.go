@@ -321,10 +321,10 @@ func appendTextSeen(dst, b []byte) (_ []byte, ok, escape bool) {
 
 // The classes of textClass.
 const (
-	textHigh    = 1 << iota // a byte of a multi-byte UTF-8 character: valid or not, checked
-	textEF                  // the lead byte of U+F000 to U+FFFF, U+FFFE and U+FFFF among them
-	textSpecial             // '&', '<', a carriage return or another control character
-	textUnderscore          // '_'
+	textHigh       = 1 << iota // a byte of a multi-byte UTF-8 character: valid or not, checked
+	textEF                     // the lead byte of U+F000 to U+FFFF, U+FFFE and U+FFFF among them
+	textSpecial                // '&', '<', a carriage return or another control character
+	textUnderscore             // '_'
 )
 
 // textClass classes each byte for appendText.

@@ -870,7 +870,8 @@ func (it *fastRows) finish() error {
 
 // parseRow reads the <row> element that starts at b[0] into it.cells, in one pass, and
 // returns the index just past it; errMore when b ends inside it. It may be called again
-// on the same row, with more of it: it changes nothing else until the row is read whole.
+// on the same row, with more of it: until the row is read whole it changes only the
+// scratch of the row being read (cur, col, cells, kinds, spans, arena).
 func (it *fastRows) parseRow(b []byte) (int, error) {
 	num := it.num + 1
 	i, empty := len("<row"), false

@@ -660,16 +660,15 @@ func (b *fastBook) Rows(sheet string) (Rows, error) {
 	it := &fastRows{b: b, sheet: sheet, rc: rc, w: newWindow(rc, sheetWindow, maxRowXML)}
 	if err := skipTo(it.w, "<sheetData"); err != nil {
 		rc.Close()
+		if it.w.err != nil { // the part does not inflate, or fails its checksum
+			return nil, fileErr(msgCorrupt, fmt.Errorf("sheet %q: %w", sheet, it.w.err))
+		}
 		return b.stepAside(sheet, 0, err)
 	}
 	av := it.w.avail()
 	e := tagEnd(av)
-	if av[e-1] == '/' {
-		it.w.pos += e + 1
-		it.ended = true
-	} else {
-		it.w.pos += e + 1
-	}
+	it.ended = av[e-1] == '/'
+	it.w.pos += e + 1
 	return it, nil
 }
 

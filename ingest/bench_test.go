@@ -90,6 +90,96 @@ func BenchmarkRead(b *testing.B) {
 	}
 }
 
+// BenchmarkReadShared is BenchmarkRead of the same file with its text in a shared-string
+// table, as Excel, WPS and LibreOffice write it (the generator writes inline strings).
+func BenchmarkReadShared(b *testing.B) {
+	_, data := benchFiles(b)
+	data = withSharedStrings(b, data)
+	b.SetBytes(int64(len(data)))
+	defer reportCPU(b)()
+	for b.Loop() {
+		if n := readAllRows(b, data); n < benchRows {
+			b.Fatalf("%d rows", n)
+		}
+	}
+}
+
+// withSharedStrings rewrites an .xlsx of one sheet so that each inline string of the
+// sheet is a shared string instead.
+func withSharedStrings(b *testing.B, data []byte) []byte {
+	b.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	put := func(name string, body []byte) {
+		w, err := zw.Create(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.Write(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const (
+		open  = ` t="inlineStr"><is><t>`
+		close = `</t></is></c>`
+	)
+	var sst bytes.Buffer
+	sst.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n" +
+		`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`)
+	index := map[string]int{}
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		switch zf.Name {
+		case "xl/worksheets/sheet1.xml":
+			var sheet bytes.Buffer
+			for {
+				i := bytes.Index(body, []byte(open))
+				if i < 0 {
+					break
+				}
+				j := bytes.Index(body[i:], []byte(close))
+				text := string(body[i+len(open) : i+j])
+				n, ok := index[text]
+				if !ok {
+					n = len(index)
+					index[text] = n
+					fmt.Fprintf(&sst, "<si><t>%s</t></si>", text) // still escaped as in the sheet
+				}
+				sheet.Write(body[:i])
+				fmt.Fprintf(&sheet, ` t="s"><v>%d</v></c>`, n)
+				body = body[i+j+len(close):]
+			}
+			sheet.Write(body)
+			body = sheet.Bytes()
+		case "xl/_rels/workbook.xml.rels":
+			body = bytes.Replace(body, []byte("</Relationships>"), []byte(`<Relationship Id="rIdShared" `+
+				`Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`), 1)
+		case "[Content_Types].xml":
+			body = bytes.Replace(body, []byte("</Types>"), []byte(`<Override PartName="/xl/sharedStrings.xml" `+
+				`ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`), 1)
+		}
+		put(zf.Name, body)
+	}
+	sst.WriteString("</sst>")
+	put("xl/sharedStrings.xml", sst.Bytes())
+	if err := zw.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return out.Bytes()
+}
+
 // BenchmarkReadExcelize iterates the rows of the 100,000-row file with excelize's row
 // iterator, as the reader did before the fast one.
 func BenchmarkReadExcelize(b *testing.B) {

@@ -44,7 +44,8 @@ const (
 	msgTooManyRows = "工作表“%s”的行数超过上限（%d 行）"
 	msgTooManyCols = "工作表“%s”第 %d 行的列数超过上限（%d 列）"
 	msgRowOrder    = "工作表“%s”的行顺序错乱（第 %d 行出现在第 %d 行之后），请用 Excel 打开后重新保存上传"
-	// The package checks of openPackage, before a sheet is named.
+	// The package checks (zip.go): of openPackage before excelize opens a package, where no
+	// sheet is named; of the fast reader as it streams a sheet.
 	msgPartTooBig     = "文件中的%s解压后过大（超过 %s），可能已损坏，请检查后重新上传"
 	msgTooManyRowsAll = "工作表的行数（含空行）超过上限（%d 行），请删除多余的空行后重新上传"
 	msgTooManyCells   = "工作表第 %d 个数据行的单元格超过上限（%d 个），文件可能已损坏"
@@ -71,13 +72,17 @@ var (
 // EncryptedPackage, a password-protected .xlsx), anything else that is text a CSV in UTF-8,
 // UTF-16 with a BOM, or GB18030.
 //
-// Every problem that lies in the file is a *FileError. A zero field of lim takes its
-// DefaultLimits value. The Book may keep data; data must not change while the Book is open.
+// Every problem that lies in the file is a *FileError; an .xlsx sheet over a limit, or
+// broken, may be found only while its rows are read, so Rows.Err can return one too. A zero
+// field of lim takes its DefaultLimits value. The Book may keep data; data must not change
+// while the Book is open.
 func Open(name string, data []byte, lim Limits) (b Book, err error) {
 	return open(name, bytes.NewReader(data), lim, nil)
 }
 
-// OpenFrom is Open of a file read in pieces from src as it is needed. src must not change
+// OpenFrom is Open of a file read in pieces from src as it is needed: an .xlsx is read
+// part by part, its sheets streamed from their zip entries, and held whole only when the
+// fast reader steps aside for excelize; an .xls or a CSV is read whole. src must not change
 // while the Book is open.
 func OpenFrom(name string, src Source, lim Limits) (b Book, err error) {
 	return open(name, src, lim, nil)
@@ -86,25 +91,30 @@ func OpenFrom(name string, src Source, lim Limits) (b Book, err error) {
 // open is OpenFrom with a logger for the readers' debug messages (nil: none).
 func open(name string, src Source, lim Limits, log *slog.Logger) (b Book, err error) {
 	defer recoverFile(&err, "reader")
-	if src.Size() > lim.orDefault().MaxFileBytes {
-		return nil, fileErr(fmt.Sprintf(msgFileTooBig, sizeText(lim.orDefault().MaxFileBytes)), fmt.Errorf("%d bytes", src.Size()))
-	}
-	data := make([]byte, src.Size())
-	if _, err := src.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("read the file: %w", err)
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	lim = lim.orDefault()
+	size := src.Size()
 	switch {
-	case len(data) == 0:
+	case size == 0:
 		return nil, fileErr(msgEmpty, nil)
-	case int64(len(data)) > lim.MaxFileBytes:
-		return nil, fileErr(fmt.Sprintf(msgFileTooBig, sizeText(lim.MaxFileBytes)), fmt.Errorf("%d bytes", len(data)))
-	case bytes.HasPrefix(data, zipMagic):
-		return openXLSX(data, lim, log)
-	case bytes.HasPrefix(data, oleMagic):
+	case size > lim.MaxFileBytes:
+		return nil, fileErr(fmt.Sprintf(msgFileTooBig, sizeText(lim.MaxFileBytes)), fmt.Errorf("%d bytes", size))
+	}
+	head := make([]byte, len(zipMagic))
+	if n, err := src.ReadAt(head, 0); n < len(head) && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read the file: %w", err)
+	}
+	if bytes.Equal(head, zipMagic) {
+		return openXLSX(src, lim, log)
+	}
+	// The other formats are small: read them whole.
+	data, err := readWhole(src)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.HasPrefix(data, oleMagic) {
 		if oleEncrypted(data) {
 			return nil, fileErr(msgEncrypted, errors.New("ole2 file holds an encrypted ooxml package"))
 		}
@@ -125,6 +135,19 @@ func open(name string, src Source, lim Limits, log *slog.Logger) (b Book, err er
 		return nil, fileErr(msgMarkup, errors.New("html or xml content"))
 	}
 	return openCSV(strings.TrimSuffix(base, path.Ext(base)), text, lim), nil
+}
+
+// readWhole reads all of src into memory.
+func readWhole(src Source) ([]byte, error) {
+	data := make([]byte, src.Size())
+	n, err := src.ReadAt(data, 0)
+	if n < len(data) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF // the file shrank while it was read
+		}
+		return nil, fmt.Errorf("read the file: %w", err)
+	}
+	return data, nil
 }
 
 // orDefault fills the zero fields of lim from DefaultLimits.

@@ -324,6 +324,43 @@ func TestReaderRealFiles(t *testing.T) {
 	})
 }
 
+// TestOpenFrom: a file read in pieces from a part of a file on disk (an *io.SectionReader
+// that does not start at the file's start) reads as the same file in memory does, in every
+// format; the .xlsx path too when excelize takes over.
+func TestOpenFrom(t *testing.T) {
+	t.Parallel()
+	// An _x escape in a shared string makes the fast reader step aside for excelize.
+	escaped := sheetXLSX(t, `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>2</v></c></row>`, []string{`<si><t>a_x0041_</t></si>`}, "", nil)
+	files := map[string][]byte{"escaped.xlsx": escaped}
+	for _, name := range []string{"fs_libreoffice.xlsx", "fs_libreoffice.xls", "fs_gbk.csv", "fs_bom.csv"} {
+		files[name] = testdata(t, name)
+	}
+	for name, data := range files {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			want := mustRead(t, name, data)
+			const junk = "not part of the file"
+			path := filepath.Join(t.TempDir(), name)
+			check(t, os.WriteFile(path, append([]byte(junk), data...), 0o600))
+			f, err := os.Open(path)
+			check(t, err)
+			defer f.Close()
+			b, err := OpenFrom(name, io.NewSectionReader(f, int64(len(junk)), int64(len(data))), Limits{})
+			check(t, err)
+			defer b.Close()
+			var got []readSheet
+			for _, s := range b.Sheets() {
+				rows, err := readRows(b, s.Name)
+				check(t, err)
+				got = append(got, readSheet{s, rows})
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("sheets (-Open +OpenFrom):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestReaderCSV(t *testing.T) {
 	t.Parallel()
 	gbk := func(s string) []byte {
@@ -497,7 +534,7 @@ func TestReaderLimits(t *testing.T) {
 		rows int // read before the error
 		msg  string
 	}{
-		{"xlsx rows", "a.xlsx", wide, Limits{MaxRows: 2}, 0, "行数（含空行）超过上限（2 行）"},
+		{"xlsx rows", "a.xlsx", wide, Limits{MaxRows: 2}, 2, "行数（含空行）超过上限（2 行）"}, // checked as the sheet streams
 		{"xlsx columns", "a.xlsx", wide, Limits{MaxColumns: 4}, 1, "第 2 行的列数超过上限（4 列）"},
 		{"xls rows", "a.xls", testdata(t, "fs_libreoffice.xls"), Limits{MaxRows: 9}, 0, "行数超过上限（9 行）"},
 		{"xls columns", "a.xls", testdata(t, "fs_libreoffice.xls"), Limits{MaxColumns: 8}, 0, "列数超过上限（8 列）"},
@@ -510,7 +547,7 @@ func TestReaderLimits(t *testing.T) {
 			t.Parallel()
 			b, err := Open(tt.file, tt.data, tt.lim)
 			var it Rows
-			if err == nil { // a package over a limit is refused at once
+			if err == nil { // a package over a limit is refused at once, a sheet as it streams
 				defer b.Close()
 				sheets := b.Sheets()
 				it, err = b.Rows(sheets[min(1, len(sheets)-1)].Name)

@@ -21,16 +21,11 @@ type xlsxBook struct {
 	lim    Limits
 }
 
-// openXLSX checks the package against lim (openPackage, zip.go) and opens the package it
-// returns with the fast reader (read_xlsx_fast.go), or with excelize when the fast reader
-// declines the file, which it says in a debug log. Both readers read only that package, so
-// the part limits, and the row and cell counts of the sheets, hold for both.
-func openXLSX(data []byte, lim Limits, log *slog.Logger) (Book, error) {
-	data, err := openPackage(data, lim)
-	if err != nil {
-		return nil, err
-	}
-	b, err := openFastXLSX(data, lim, log)
+// openXLSX opens an .xlsx read from src with the fast reader (read_xlsx_fast.go), which
+// reads its parts straight from src and checks them as it goes (zip.go), or with excelize
+// when the fast reader declines the file, which it says in a debug log.
+func openXLSX(src Source, lim Limits, log *slog.Logger) (Book, error) {
+	b, err := openFastXLSX(src, lim, log)
 	var d *declined
 	switch {
 	case err == nil:
@@ -39,7 +34,21 @@ func openXLSX(data []byte, lim Limits, log *slog.Logger) (Book, error) {
 		return nil, err
 	}
 	log.LogAttrs(context.Background(), slog.LevelDebug, "fast xlsx reader steps aside", slog.String("reason", d.reason))
-	return openExcelize(data, lim)
+	return openSlowXLSX(src, lim)
+}
+
+// openSlowXLSX opens an .xlsx with excelize: the file is read whole, checked whole
+// (openPackage), and the package openPackage returns opened.
+func openSlowXLSX(src Source, lim Limits) (Book, error) {
+	data, err := readWhole(src)
+	if err != nil {
+		return nil, err
+	}
+	pkg, err := openPackage(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	return openExcelize(pkg, lim)
 }
 
 // openExcelize opens with excelize a package that openPackage returned.

@@ -63,8 +63,7 @@ const (
 // fastBook is an .xlsx read by the fast reader. It keeps the zip's directory, the shared
 // strings and the date styles; the sheets are read when iterated.
 type fastBook struct {
-	data   []byte // the file, for excelize should the fast reader step aside
-	zr     *zip.Reader
+	src    Source // the file, for excelize should the fast reader step aside
 	lim    Limits
 	log    *slog.Logger
 	sheets []SheetInfo
@@ -77,20 +76,32 @@ type fastBook struct {
 	slow    *xlsxBook
 }
 
-// openFastXLSX opens with the fast reader a package that openPackage returned (so that its
-// parts are within their limits, and its sheets within the rows and cells a sheet may
-// hold), or returns a *declined when excelize should read it instead.
-func openFastXLSX(data []byte, lim Limits, log *slog.Logger) (*fastBook, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+// openFastXLSX opens with the fast reader the .xlsx read from src, or returns a *declined
+// when excelize should read it instead. It checks the package (zip.go): its parts'
+// declared sizes, and every part kept but the worksheets inflated once, to nowhere. A
+// worksheet is checked as it is read (fastRows). lim must have its defaults filled in.
+func openFastXLSX(src Source, lim Limits, log *slog.Logger) (*fastBook, error) {
+	zr, err := zip.NewReader(src, src.Size())
 	if err != nil {
-		return nil, decline("zip: %v", err)
+		return nil, fileErr(msgCorrupt, err)
+	}
+	kept, _, err := packageParts(zr, lim)
+	if err != nil {
+		return nil, err
+	}
+	for _, zf := range kept {
+		if kindOf(zf.Name) != partSheet {
+			if err := verifyPart(zf, lim); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &fastBook{data: data, zr: zr, lim: lim, log: log, parts: map[string]*zip.File{}}
+	b := &fastBook{src: src, lim: lim, log: log, parts: map[string]*zip.File{}}
 	files := map[string]*zip.File{}
-	for _, zf := range zr.File {
+	for _, zf := range kept {
 		name := strings.ToLower(zf.Name)
 		if _, dup := files[name]; dup || strings.Contains(zf.Name, `\`) {
 			return nil, decline("part name %q twice or with a backslash", zf.Name)
@@ -375,14 +386,14 @@ func (b *fastBook) readSST(zf *zip.File) error {
 		if !hasTag(av, "<si") {
 			return decline("shared strings: unexpected %s", clip(av))
 		}
-		_, content, next := element(av, "</si>")
+		a, content, next := element(av, "</si>")
 		if next == -1 {
 			if w.more() {
 				continue
 			}
 			return decline("shared strings: <si> too long or cut short")
 		}
-		if next < 0 {
+		if next < 0 || !plainAttrs(a) {
 			return decline("shared strings: <si> not well-formed")
 		}
 		var ok bool
@@ -466,8 +477,8 @@ func appendRich(dst, b []byte) ([]byte, bool) {
 			}
 		case hasTag(b[i:], "<r"):
 			runs++
-			_, run, next := element(b[i:], "</r>")
-			if next < 0 {
+			a, run, next := element(b[i:], "</r>")
+			if next < 0 || !plainAttrs(a) {
 				return dst, false
 			}
 			j, ts := 0, 0
@@ -478,8 +489,8 @@ func appendRich(dst, b []byte) ([]byte, bool) {
 				}
 				switch {
 				case hasTag(run[j:], "<rPr"):
-					_, _, n := element(run[j:], "</rPr>")
-					if n < 0 {
+					n, ok := skipElement(run[j:], "</rPr>")
+					if !ok {
 						return dst, false
 					}
 					j += n
@@ -497,14 +508,14 @@ func appendRich(dst, b []byte) ([]byte, bool) {
 			}
 			i += next
 		case hasTag(b[i:], "<rPh"):
-			_, _, next := element(b[i:], "</rPh>")
-			if next < 0 {
+			next, ok := skipElement(b[i:], "</rPh>")
+			if !ok {
 				return dst, false
 			}
 			i += next
 		case hasTag(b[i:], "<phoneticPr"):
-			_, _, next := element(b[i:], "</phoneticPr>")
-			if next < 0 {
+			next, ok := skipElement(b[i:], "</phoneticPr>")
+			if !ok {
 				return dst, false
 			}
 			i += next
@@ -514,14 +525,56 @@ func appendRich(dst, b []byte) ([]byte, bool) {
 	}
 }
 
+// skipElement passes over the element at b[0], whose end tag is closing, when it is
+// well-formed (see wellFormed), and returns the index just past it.
+func skipElement(b []byte, closing string) (int, bool) {
+	a, content, next := element(b, closing)
+	return next, next >= 0 && plainAttrs(a) && wellFormed(content)
+}
+
 // appendT appends the decoded text of the <t> element at b[i:] and returns the index past it.
 func appendT(dst, b []byte, i int) ([]byte, int, bool) {
-	a, text, next := element(b[i:], "</t>")
-	if next < 0 || !plainAttrs(a) {
+	a, e, empty, err := startTag(b[i:], len("<t"))
+	if err != nil || !plainAttrs(a) {
+		return dst, 0, false
+	}
+	if empty {
+		return dst, i + e + 1, true
+	}
+	text, next, err := textUntil(b[i:], e+1, "</t>")
+	if err != nil {
 		return dst, 0, false
 	}
 	dst, ok := appendText(dst, text)
 	return dst, i + next, ok
+}
+
+// plainInline reads the content of an <is> element, from b[i] on, when it is one <t> and
+// nothing else, as most writers write an inline string: the text of the <t>, not yet
+// decoded, and the index just past </is>. It reports false for anything else, and when b
+// ends first: appendRich reads those.
+func plainInline(b []byte, i int) (text []byte, next int, ok bool) {
+	i = skipSpace(b, i)
+	if len(b)-i <= len("<t") || !hasTag(b[i:], "<t") {
+		return nil, 0, false
+	}
+	a, e, empty, err := startTag(b[i:], len("<t"))
+	if err != nil || !plainAttrs(a) {
+		return nil, 0, false
+	}
+	next = i + e + 1
+	if !empty {
+		t, n, err := textUntil(b[i:], e+1, "</t>")
+		if err != nil {
+			return nil, 0, false
+		}
+		text, next = t, i+n
+	}
+	next = skipSpace(b, next)
+	if len(b)-next < len(endIS) || !bytes.Equal(b[next:next+len(endIS)], endIS) {
+		return nil, 0, false
+	}
+	return text, next + len(endIS), true
 }
 
 // plainAttrs reports whether a tag's attributes are well-formed.
@@ -607,16 +660,15 @@ func (b *fastBook) Rows(sheet string) (Rows, error) {
 	it := &fastRows{b: b, sheet: sheet, rc: rc, w: newWindow(rc, sheetWindow, maxRowXML)}
 	if err := skipTo(it.w, "<sheetData"); err != nil {
 		rc.Close()
+		if it.w.err != nil { // the part does not inflate, or fails its checksum
+			return nil, fileErr(msgCorrupt, fmt.Errorf("sheet %q: %w", sheet, it.w.err))
+		}
 		return b.stepAside(sheet, 0, err)
 	}
 	av := it.w.avail()
 	e := tagEnd(av)
-	if av[e-1] == '/' {
-		it.w.pos += e + 1
-		it.ended = true
-	} else {
-		it.w.pos += e + 1
-	}
+	it.ended = av[e-1] == '/'
+	it.w.pos += e + 1
 	return it, nil
 }
 
@@ -629,7 +681,7 @@ func (b *fastBook) stepAside(sheet string, last int, why error) (Rows, error) {
 	b.log.LogAttrs(context.Background(), slog.LevelDebug, "fast xlsx reader steps aside",
 		slog.String("sheet", sheet), slog.Int("after_row", last), slog.String("reason", d.reason))
 	if b.slow == nil {
-		bk, err := openExcelize(b.data, b.lim)
+		bk, err := openSlowXLSX(b.src, b.lim)
 		if err != nil {
 			return nil, err
 		}
@@ -671,18 +723,23 @@ type fastRows struct {
 	rc    io.ReadCloser
 	w     *window
 	num   int // the row number of the last <row> read
-	col   int
+	cur   int // the row number of the <row> being read
+	elems int // the <row> elements read
+	col   int // the column of the last cell read in the row being read
 	last  int // the number of the last row given
 	cells []string
 	kinds []cellKind
-	arena []byte
-	// cellStart is where the current cell's text starts in arena
-	cellStart int
-	ended     bool // </sheetData> was read
-	done      bool
-	err       error
-	slow      Rows // excelize, once the fast reader stepped aside
+	spans []span // beside cells: where each cell's text lies in arena
+	arena []byte // the text of the row's cells, but for shared strings
+	ended bool   // </sheetData> was read
+	done  bool
+	err   error
+	slow  Rows // excelize, once the fast reader stepped aside
 }
+
+// span is where a cell's text lies in the row's arena: arena[start:end]. start < 0 when
+// the cell's string is in cells already (a shared string, or an empty cell).
+type span struct{ start, end int }
 
 func (it *fastRows) Next() bool {
 	if it.slow != nil {
@@ -737,6 +794,10 @@ func trimEmptyKinds(cells []string, kinds []cellKind) ([]string, []cellKind) {
 	return cells, kinds[:len(cells)]
 }
 
+// errMore says that the window ends inside the row being read: the row is read again
+// once the window holds more of the sheet.
+var errMore = errors.New("the row goes on past the window")
+
 // row reads the next <row> element into it.cells; false at the end of sheetData.
 func (it *fastRows) row() (bool, error) {
 	w := it.w
@@ -756,8 +817,8 @@ func (it *fastRows) row() (bool, error) {
 		}
 		av = av[i:]
 		switch {
-		case bytes.HasPrefix(av, []byte("</sheetData>")):
-			w.pos += i + len("</sheetData>")
+		case bytes.HasPrefix(av, endSheetData):
+			w.pos += i + len(endSheetData)
 			it.ended = true
 			continue
 		case hasTag(av, "<row"):
@@ -767,8 +828,13 @@ func (it *fastRows) row() (bool, error) {
 			}
 			return false, decline("sheet %q after row %d: %q", it.sheet, it.num, clip(av))
 		}
-		a, content, next := element(av, "</row>")
-		if next == -1 {
+		// The limits of the package check (zip.go), as the sheet streams: the <row>
+		// elements, blank ones included, here, and the <c> elements of each in parseRow.
+		if it.elems >= it.b.lim.MaxRows {
+			return false, fileErr(fmt.Sprintf(msgTooManyRowsAll, it.b.lim.MaxRows), fmt.Errorf("sheet %q: more than %d <row> elements", it.sheet, it.b.lim.MaxRows))
+		}
+		next, err := it.parseRow(av)
+		if err == errMore {
 			if w.more() {
 				continue
 			}
@@ -777,16 +843,16 @@ func (it *fastRows) row() (bool, error) {
 			}
 			return false, decline("sheet %q after row %d: row cut short or longer than %d bytes", it.sheet, it.num, maxRowXML)
 		}
-		if next < 0 {
-			return false, decline("sheet %q after row %d: row not well-formed", it.sheet, it.num)
-		}
-		if err := it.parseRow(a, content); err != nil {
+		if err != nil {
 			return false, err
 		}
+		it.elems++
 		w.pos += i + next
 		return true, nil
 	}
 }
+
+var endSheetData = []byte("</sheetData>")
 
 // finish reads the rest of the part, so that the zip checks its checksum.
 func (it *fastRows) finish() error {
@@ -801,83 +867,83 @@ func (it *fastRows) finish() error {
 	return nil
 }
 
-// parseRow reads one <row>: its attributes a and its content.
-func (it *fastRows) parseRow(a, content []byte) error {
+// parseRow reads the <row> element that starts at b[0] into it.cells, in one pass, and
+// returns the index just past it; errMore when b ends inside it. It may be called again
+// on the same row, with more of it: until the row is read whole it changes only the
+// scratch of the row being read (cur, col, cells, kinds, spans, arena).
+func (it *fastRows) parseRow(b []byte) (int, error) {
 	num := it.num + 1
-	bad := false
-	if !attrs(a, func(name, val []byte) bool {
+	i, empty := len("<row"), false
+	for {
+		name, val, next, st, e, err := tagAttr(b, i)
+		switch {
+		case err == errMore:
+			return 0, err
+		case err != nil:
+			return 0, decline("sheet %q after row %d: row attributes %q", it.sheet, it.num, clip(b))
+		}
+		if i, empty = next, e; st == attrsEnd {
+			break
+		}
+		bad := false
 		if string(name) == "r" {
 			n, ok := atoiDigits(val)
-			if !ok {
-				bad = true
-			}
+			bad = !ok
 			num = n
-		} else if i := bytes.IndexByte(name, ':'); i >= 0 && string(name[i+1:]) == "r" {
+		} else if c := bytes.IndexByte(name, ':'); c >= 0 && string(name[c+1:]) == "r" {
 			bad = true
 		}
-		return true
-	}) || bad {
-		return decline("sheet %q after row %d: row attributes %q", it.sheet, it.num, clip(a))
+		if bad {
+			return 0, decline("sheet %q after row %d: row attributes %q", it.sheet, it.num, clip(b))
+		}
 	}
 	if num <= it.num {
 		// excelize would merge such a row into the one before it: a wrong value, so the
 		// file is refused rather than handed over. Excel itself never writes rows out of
 		// order; saving the file again in Excel puts them right.
-		return fileErr(fmt.Sprintf(msgRowOrder, it.sheet, num, it.num), fmt.Errorf("row %d after row %d", num, it.num))
+		return 0, fileErr(fmt.Sprintf(msgRowOrder, it.sheet, num, it.num), fmt.Errorf("row %d after row %d", num, it.num))
 	}
 	if num > maxExcelRow {
-		return decline("sheet %q: row %d", it.sheet, num)
+		return 0, decline("sheet %q: row %d", it.sheet, num)
 	}
-	it.num, it.col = num, 0
-	it.cells, it.kinds, it.arena = it.cells[:0], it.kinds[:0], it.arena[:0]
-	// Each value's bytes go to the arena, as [start, end) offsets in the cells for now;
-	// the row's strings are cut from one string made at the end.
-	type span struct{ start, end int }
-	var spans [64]span
-	sp := spans[:0]
-	i := 0
-	for {
-		i = skipSpace(content, i)
-		if i == len(content) {
+	it.cur, it.col = num, 0
+	it.cells, it.kinds, it.spans, it.arena = it.cells[:0], it.kinds[:0], it.spans[:0], it.arena[:0]
+	if !empty {
+		ncell, maxCells := 0, max(it.b.lim.MaxColumns, maxCellsPerRow)
+		for {
+			i = skipSpace(b, i)
+			if len(b)-i < len("</row>") {
+				return 0, errMore
+			}
+			if hasTag(b[i:], "<c") {
+				if ncell++; ncell > maxCells {
+					return 0, fileErr(fmt.Sprintf(msgTooManyCells, it.elems+1, maxCells), fmt.Errorf("sheet %q row %d: more than %d <c> elements", it.sheet, num, maxCells))
+				}
+				next, err := it.cell(b, i)
+				if err != nil {
+					return 0, err
+				}
+				i = next
+				continue
+			}
+			if string(b[i:i+len("</row>")]) != "</row>" {
+				return 0, decline("sheet %q row %d: %q", it.sheet, num, clip(b[i:]))
+			}
+			i += len("</row>")
 			break
 		}
-		if !hasTag(content[i:], "<c") {
-			return decline("sheet %q row %d: %q", it.sheet, num, clip(content[i:]))
-		}
-		ca, cc, next := element(content[i:], "</c>")
-		if next < 0 {
-			return decline("sheet %q row %d: cell not well-formed", it.sheet, num)
-		}
-		i += next
-		col, kind, shared, err := it.cell(ca, cc, &it.arena)
-		if err != nil {
-			return err
-		}
-		if kind == kindEmpty {
-			continue
-		}
-		for len(it.cells) < col-1 {
-			it.cells = append(it.cells, "")
-			it.kinds = append(it.kinds, kindEmpty)
-			sp = append(sp, span{-1, -1})
-		}
-		it.cells = append(it.cells, shared)
-		it.kinds = append(it.kinds, kind)
-		if kind == kindShared {
-			sp = append(sp, span{-1, -1})
-		} else {
-			sp = append(sp, span{it.cellStart, len(it.arena)})
-		}
 	}
+	// Each value's bytes went to the arena; the row's strings are cut from one string.
 	if len(it.arena) > 0 {
 		all := string(it.arena)
-		for k, s := range sp {
+		for k, s := range it.spans {
 			if s.start >= 0 {
 				it.cells[k] = all[s.start:s.end]
 			}
 		}
 	}
-	return nil
+	it.num = num
+	return i, nil
 }
 
 // atoiDigits reads a positive decimal number of at most 9 digits, without sign or space.
@@ -895,13 +961,24 @@ func atoiDigits(b []byte) (int, bool) {
 	return n, true
 }
 
-// cell reads one <c>: its column, its kind, and its value, either a shared string
-// (returned) or text appended to the arena from it.cellStart. kindEmpty means the cell
-// has no value, as excelize leaves it out.
-func (it *fastRows) cell(a, content []byte, arena *[]byte) (col int, kind cellKind, shared string, err error) {
+// cell reads the <c> element that starts at b[i] and returns the index just past it;
+// errMore when b ends inside it. Its value goes to it.cells, its text to the arena. A
+// cell without a value is left out, as excelize leaves it out.
+func (it *fastRows) cell(b []byte, i int) (int, error) {
 	var ref, typ, style []byte
-	bad := false
-	if !attrs(a, func(name, val []byte) bool {
+	j, empty := i+len("<c"), false
+	for {
+		name, val, next, st, e, err := tagAttr(b, j)
+		switch {
+		case err == errMore:
+			return 0, err
+		case err != nil:
+			return 0, decline("sheet %q row %d: cell attributes %q", it.sheet, it.cur, clip(b[i:]))
+		}
+		if j, empty = next, e; st == attrsEnd {
+			break
+		}
+		bad := false
 		switch string(name) {
 		case "r":
 			ref = val
@@ -910,37 +987,38 @@ func (it *fastRows) cell(a, content []byte, arena *[]byte) (col int, kind cellKi
 		case "s":
 			style = val
 		default:
-			if i := bytes.IndexByte(name, ':'); i >= 0 {
-				switch string(name[i+1:]) {
+			if c := bytes.IndexByte(name, ':'); c >= 0 {
+				switch string(name[c+1:]) {
 				case "r", "t", "s":
 					bad = true
 				}
 			}
 		}
-		return true
-	}) || bad {
-		return 0, 0, "", decline("sheet %q row %d: cell attributes %q", it.sheet, it.num, clip(a))
+		if bad {
+			return 0, decline("sheet %q row %d: cell attributes %q", it.sheet, it.cur, clip(b[i:]))
+		}
 	}
-	col = it.col + 1
+	col := it.col + 1
 	if ref != nil {
 		c, r, ok := parseRef(ref)
-		if !ok || r != it.num {
-			return 0, 0, "", decline("sheet %q row %d: cell reference %q", it.sheet, it.num, ref)
+		if !ok || r != it.cur {
+			return 0, decline("sheet %q row %d: cell reference %q", it.sheet, it.cur, ref)
 		}
 		col = c
 	}
 	if col <= it.col || col > maxExcelCol {
-		return 0, 0, "", decline("sheet %q row %d: cell %d after %d", it.sheet, it.num, col, it.col)
+		return 0, decline("sheet %q row %d: cell %d after %d", it.sheet, it.cur, col, it.col)
 	}
 	it.col = col
 	styleID := 0
 	if style != nil {
 		n, ok := atoiDigits(style)
 		if !ok {
-			return 0, 0, "", decline("sheet %q row %d: style %q", it.sheet, it.num, style)
+			return 0, decline("sheet %q row %d: style %q", it.sheet, it.cur, style)
 		}
 		styleID = n
 	}
+	var kind cellKind
 	switch string(typ) {
 	case "", "n":
 		kind = kindNumber
@@ -960,71 +1038,170 @@ func (it *fastRows) cell(a, content []byte, arena *[]byte) (col int, kind cellKi
 	case "d":
 		kind = kindISODate
 	default:
-		return 0, 0, "", decline("sheet %q row %d: cell type %q", it.sheet, it.num, typ)
+		return 0, decline("sheet %q row %d: cell type %q", it.sheet, it.cur, typ)
 	}
 	// The content: <f> (skipped: the cached value is what counts), <v>, <is>.
-	var v, is []byte
-	hasV, hasIS := false, false
-	for i := 0; ; {
-		i = skipSpace(content, i)
-		if i == len(content) {
-			break
+	var v, is []byte // is: the content of <is>, or the text of its one <t> (isPlain)
+	hasV, hasIS, isPlain := false, false, false
+content:
+	for !empty {
+		j = skipSpace(b, j)
+		if len(b)-j < len("</is>") {
+			return 0, errMore
 		}
-		b := content[i:]
+		c := b[j:]
 		switch {
-		case hasTag(b, "<v"):
-			va, vc, next := element(b, "</v>")
-			if next < 0 || hasV || len(bytes.TrimSpace(va)) > 0 {
-				return 0, 0, "", decline("sheet %q row %d: value %q", it.sheet, it.num, clip(b))
+		case c[0] == '<' && c[1] == '/':
+			if string(c[:len("</c>")]) != "</c>" {
+				return 0, decline("sheet %q row %d: in cell %q", it.sheet, it.cur, clip(c))
 			}
-			v, hasV, i = vc, true, i+next
-		case hasTag(b, "<f"):
-			fa, _, next := element(b, "</f>")
-			if next < 0 || !plainAttrs(fa) {
-				return 0, 0, "", decline("sheet %q row %d: formula %q", it.sheet, it.num, clip(b))
+			j += len("</c>")
+			break content
+		case hasTag(c, "<v"):
+			va, ve, vEmpty, err := startTag(c, len("<v"))
+			if err == errMore {
+				return 0, err
 			}
-			i += next
-		case hasTag(b, "<is"):
-			_, ic, next := element(b, "</is>")
-			if next < 0 || hasIS {
-				return 0, 0, "", decline("sheet %q row %d: inline string %q", it.sheet, it.num, clip(b))
+			if err != nil || hasV || skipSpace(va, 0) != len(va) {
+				return 0, decline("sheet %q row %d: value %q", it.sheet, it.cur, clip(c))
 			}
-			is, hasIS, i = ic, true, i+next
+			hasV = true
+			if vEmpty {
+				v, j = nil, j+ve+1
+				continue
+			}
+			t, next, err := textUntil(c, ve+1, "</v>")
+			if err != nil {
+				return 0, it.inCell(err, c)
+			}
+			v, j = t, j+next
+		case hasTag(c, "<f"):
+			fa, fe, fEmpty, err := startTag(c, len("<f"))
+			if err == errMore {
+				return 0, err
+			}
+			if err != nil || !plainAttrs(fa) {
+				return 0, decline("sheet %q row %d: formula %q", it.sheet, it.cur, clip(c))
+			}
+			if fEmpty {
+				j += fe + 1
+				continue
+			}
+			_, next, err := textUntil(c, fe+1, "</f>")
+			if err != nil {
+				return 0, it.inCell(err, c)
+			}
+			j += next
+		case hasTag(c, "<is"):
+			ia, ie, isEmpty, err := startTag(c, len("<is"))
+			if err == errMore {
+				return 0, err
+			}
+			if err != nil || hasIS || !plainAttrs(ia) {
+				return 0, decline("sheet %q row %d: inline string %q", it.sheet, it.cur, clip(c))
+			}
+			hasIS = true
+			if isEmpty {
+				is, j = nil, j+ie+1
+				continue
+			}
+			if t, next, ok := plainInline(c, ie+1); ok {
+				is, isPlain, j = t, true, j+next
+				continue
+			}
+			k := bytes.Index(c[ie+1:], endIS)
+			if k < 0 {
+				return 0, errMore
+			}
+			is, j = c[ie+1:ie+1+k], j+ie+1+k+len(endIS)
 		default:
-			return 0, 0, "", decline("sheet %q row %d: in cell %q", it.sheet, it.num, clip(b))
+			return 0, decline("sheet %q row %d: in cell %q", it.sheet, it.cur, clip(c))
 		}
 	}
-	it.cellStart = len(*arena)
+	start := len(it.arena)
 	var ok bool
 	switch {
 	case kind == kindShared:
 		if len(v) == 0 {
-			return col, kindEmpty, "", nil
+			return j, nil
 		}
 		n, ok := atoiDigits(v)
 		if !ok || n >= len(it.b.sst) || it.b.sstSlow[n] {
-			return 0, 0, "", decline("sheet %q row %d: shared string %q", it.sheet, it.num, clip(v))
+			return 0, decline("sheet %q row %d: shared string %q", it.sheet, it.cur, clip(v))
 		}
-		if it.b.sst[n] == "" {
-			return col, kindEmpty, "", nil
+		if it.b.sst[n] != "" {
+			it.put(col, kind, it.b.sst[n], -1)
 		}
-		return col, kind, it.b.sst[n], nil
+		return j, nil
+	case kind == kindInline && isPlain:
+		var escape bool
+		it.arena, ok, escape = appendTextSeen(it.arena, is)
+		if ok && escape && bytes.Contains(it.arena[start:], escapeStart) {
+			ok = false
+		}
 	case kind == kindInline && hasIS:
-		*arena, ok = appendRich(*arena, is)
-		if ok && bytes.Contains((*arena)[it.cellStart:], []byte("_x")) {
+		it.arena, ok = appendRich(it.arena, is)
+		if ok && bytes.Contains(it.arena[start:], escapeStart) {
 			ok = false
 		}
 	default:
-		*arena, ok = appendText(*arena, v)
+		it.arena, ok = appendText(it.arena, v)
 	}
 	if !ok {
-		return 0, 0, "", decline("sheet %q row %d: text not understood", it.sheet, it.num)
+		return 0, decline("sheet %q row %d: text not understood", it.sheet, it.cur)
 	}
-	if len(*arena) == it.cellStart {
-		return col, kindEmpty, "", nil
+	if len(it.arena) > start {
+		it.put(col, kind, "", start)
 	}
-	return col, kind, "", nil
+	return j, nil
 }
+
+var (
+	endIS       = []byte("</is>")
+	escapeStart = []byte("_x") // of an _xHHHH_ escape, which only excelize decodes
+)
+
+// put sets the cell of column col (1-based) of the row being read: s, or when start >= 0
+// the arena from start on.
+func (it *fastRows) put(col int, kind cellKind, s string, start int) {
+	for len(it.cells) < col-1 {
+		it.cells = append(it.cells, "")
+		it.kinds = append(it.kinds, kindEmpty)
+		it.spans = append(it.spans, span{-1, -1})
+	}
+	it.cells = append(it.cells, s)
+	it.kinds = append(it.kinds, kind)
+	it.spans = append(it.spans, span{start, len(it.arena)})
+}
+
+// inCell is the error of textUntil in a cell.
+func (it *fastRows) inCell(err error, c []byte) error {
+	if err == errMore {
+		return err
+	}
+	return decline("sheet %q row %d: in cell %q", it.sheet, it.cur, clip(c))
+}
+
+// textUntil returns the character data of b from i up to the end tag closing ("</v>"),
+// which must be the first markup after it, and the index just past the end tag. The
+// error is errMore when b ends first, errMarkup when other markup comes first (which is
+// never text this reader decodes).
+func textUntil(b []byte, i int, closing string) (text []byte, next int, err error) {
+	k := bytes.IndexByte(b[i:], '<')
+	if k < 0 {
+		return nil, 0, errMore
+	}
+	k += i
+	if len(b)-k < len(closing) {
+		return nil, 0, errMore
+	}
+	if string(b[k:k+len(closing)]) != closing {
+		return nil, 0, errMarkup
+	}
+	return b[i:k], k + len(closing), nil
+}
+
+var errMarkup = errors.New("markup in text")
 
 func (it *fastRows) Num() int {
 	if it.slow != nil {

@@ -96,45 +96,198 @@ func tagEnd(b []byte) int {
 // '/>'), calling fn with each name and raw value. It reports false when they are not
 // well-formed.
 func attrs(b []byte, fn func(name, val []byte) bool) bool {
-	i := 0
-	for {
-		for i < len(b) && isSpace(b[i]) {
-			i++
-		}
-		if i == len(b) {
+	for i := 0; ; {
+		name, val, next, st := nextAttr(b, i)
+		switch {
+		case st == attrsEnd:
 			return true
-		}
-		j := i
-		for j < len(b) && b[j] != '=' && !isSpace(b[j]) {
-			j++
-		}
-		name := b[i:j]
-		for j < len(b) && isSpace(b[j]) {
-			j++
-		}
-		if len(name) == 0 || j == len(b) || b[j] != '=' {
+		case st == attrsBad || !fn(name, val):
 			return false
 		}
+		i = next
+	}
+}
+
+// What nextAttr found.
+const (
+	attrsOne = iota // an attribute
+	attrsEnd        // no more
+	attrsBad        // attributes that are not well-formed
+)
+
+// nextAttr reads the attribute that starts at b[i], after white space, of the attributes b
+// of a start tag (see attrs): its name, its raw value, and the index just past it.
+func nextAttr(b []byte, i int) (name, val []byte, next, st int) {
+	i = skipSpace(b, i)
+	if i == len(b) {
+		return nil, nil, i, attrsEnd
+	}
+	j := i
+	for j < len(b) && b[j] != '=' && !isSpace(b[j]) {
 		j++
-		for j < len(b) && isSpace(b[j]) {
-			j++
-		}
-		if j == len(b) || (b[j] != '"' && b[j] != '\'') {
-			return false
-		}
-		q := b[j]
-		k := bytes.IndexByte(b[j+1:], q)
-		if k < 0 {
-			return false
-		}
-		if !fn(name, b[j+1:j+1+k]) {
-			return false
-		}
-		i = j + 1 + k + 1
-		if i < len(b) && !isSpace(b[i]) {
+	}
+	name = b[i:j]
+	j = skipSpace(b, j)
+	if !xmlName(name) || j == len(b) || b[j] != '=' {
+		return nil, nil, 0, attrsBad
+	}
+	j = skipSpace(b, j+1)
+	if j == len(b) || (b[j] != '"' && b[j] != '\'') {
+		return nil, nil, 0, attrsBad
+	}
+	k := bytes.IndexByte(b[j+1:], b[j])
+	if k < 0 {
+		return nil, nil, 0, attrsBad
+	}
+	val = b[j+1 : j+1+k]
+	next = j + 1 + k + 1
+	if next < len(b) && !isSpace(b[next]) || bytes.IndexByte(val, '<') >= 0 || bytes.IndexByte(val, '&') >= 0 {
+		return nil, nil, 0, attrsBad // an entity in a value: no attribute this reader reads has one
+	}
+	return name, val, next, attrsOne
+}
+
+// xmlName reports whether b is a name encoding/xml takes, of ASCII letters, digits and
+// punctuation (a name with other characters is refused: none of a spreadsheet's has one).
+func xmlName(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == ':':
+		case i > 0 && (c >= '0' && c <= '9' || c == '.' || c == '-'):
+		default:
 			return false
 		}
 	}
+	return true
+}
+
+// wellFormed reports whether b, the content of an element whose text a reader leaves
+// out (run properties, phonetic runs), is what encoding/xml parses without error:
+// elements properly nested, with well-formed names and attributes, and text that
+// appendText decodes. It is stricter than XML: a comment, a CDATA section or a
+// processing instruction is refused too.
+func wellFormed(b []byte) bool {
+	var open [][]byte // the names of the elements open
+	for i := 0; i < len(b); {
+		k := bytes.IndexByte(b[i:], '<')
+		if k < 0 {
+			k = len(b) - i
+		}
+		if _, ok := appendText(nil, b[i:i+k]); !ok {
+			return false
+		}
+		if i += k; i == len(b) {
+			break
+		}
+		if i+1 < len(b) && b[i+1] == '/' {
+			e := bytes.IndexByte(b[i:], '>')
+			if e < 0 || len(open) == 0 || !bytes.Equal(b[i+2:i+e], open[len(open)-1]) {
+				return false
+			}
+			open = open[:len(open)-1]
+			i += e + 1
+			continue
+		}
+		e := tagEnd(b[i:])
+		if e < 0 {
+			return false
+		}
+		tag := b[i+1 : i+e]
+		empty := len(tag) > 0 && tag[len(tag)-1] == '/'
+		if empty {
+			tag = tag[:len(tag)-1]
+		}
+		n := 0
+		for n < len(tag) && !isSpace(tag[n]) {
+			n++
+		}
+		if !xmlName(tag[:n]) || !plainAttrs(tag[n:]) {
+			return false
+		}
+		if !empty {
+			open = append(open, tag[:n])
+		}
+		i += e + 1
+	}
+	return len(open) == 0
+}
+
+// tagAttr reads a start tag that is not yet read whole, from b[i] on, after its name or
+// after an attribute: the next attribute (attrsOne, with its name, its raw value, and the
+// index just past it), or the end of the tag (attrsEnd, next just past its '>', empty
+// telling an empty-element tag). It is startTag and nextAttr in one pass. The error is
+// errMore when b ends inside the tag, errMarkup when it is not well-formed.
+func tagAttr(b []byte, i int) (name, val []byte, next, st int, empty bool, err error) {
+	i = skipSpace(b, i)
+	if i == len(b) {
+		return nil, nil, 0, 0, false, errMore
+	}
+	switch b[i] {
+	case '>':
+		return nil, nil, i + 1, attrsEnd, false, nil
+	case '/':
+		switch {
+		case i+1 == len(b):
+			return nil, nil, 0, 0, false, errMore
+		case b[i+1] != '>':
+			return nil, nil, 0, 0, false, errMarkup
+		}
+		return nil, nil, i + 2, attrsEnd, true, nil
+	}
+	j := i
+	for j < len(b) && b[j] != '=' && b[j] != '>' && b[j] != '/' && !isSpace(b[j]) {
+		j++
+	}
+	name = b[i:j]
+	j = skipSpace(b, j)
+	if j == len(b) {
+		return nil, nil, 0, 0, false, errMore
+	}
+	if !xmlName(name) || b[j] != '=' {
+		return nil, nil, 0, 0, false, errMarkup
+	}
+	j = skipSpace(b, j+1)
+	if j == len(b) {
+		return nil, nil, 0, 0, false, errMore
+	}
+	q := b[j]
+	if q != '"' && q != '\'' {
+		return nil, nil, 0, 0, false, errMarkup
+	}
+	k := j + 1
+	for ; k < len(b) && b[k] != q; k++ {
+		if b[k] == '<' || b[k] == '&' {
+			return nil, nil, 0, 0, false, errMarkup // see nextAttr
+		}
+	}
+	if k+1 >= len(b) {
+		return nil, nil, 0, 0, false, errMore
+	}
+	if c := b[k+1]; c != '>' && c != '/' && !isSpace(c) {
+		return nil, nil, 0, 0, false, errMarkup
+	}
+	return name, b[j+1 : k], k + 1, attrsOne, false, nil
+}
+
+// startTag reads the start tag at b[0] of an element whose name is n bytes long with its
+// '<' ("<row": 4): its attributes, the index of its '>', and whether it is an empty-element
+// tag (<v/>). The error is errMore when b ends inside the tag, errMarkup when it is not
+// well-formed.
+func startTag(b []byte, n int) (attr []byte, end int, empty bool, err error) {
+	e := tagEnd(b)
+	switch {
+	case e == -1:
+		return nil, 0, false, errMore
+	case e < 0:
+		return nil, 0, false, errMarkup
+	}
+	if b[e-1] == '/' {
+		return b[n : e-1], e, true, nil
+	}
+	return b[n:e], e, false, nil
 }
 
 // appendText decodes XML character data b onto dst. It reports false for anything whose
@@ -142,6 +295,60 @@ func attrs(b []byte, fn func(name, val []byte) bool) bool {
 // encoding/xml turns into a line feed), an entity other than the five predefined and
 // numeric character references, invalid UTF-8, a character XML forbids, or markup.
 func appendText(dst, b []byte) ([]byte, bool) {
+	dst, ok, _ := appendTextSeen(dst, b)
+	return dst, ok
+}
+
+// appendTextSeen is appendText that also says whether the text may hold an _xHHHH_
+// escape (a '_'), which only excelize decodes.
+func appendTextSeen(dst, b []byte) (_ []byte, ok, escape bool) {
+	// Most text is taken as it is: one pass over it classes its bytes.
+	var seen uint8
+	for _, c := range b {
+		seen |= textClass[c]
+	}
+	switch {
+	case seen&textSpecial != 0:
+		dst, ok = appendTextSlow(dst, b)
+		return dst, ok, true
+	case seen&textEF != 0 && (bytes.Contains(b, nonChar1) || bytes.Contains(b, nonChar2)):
+		return dst, false, false
+	case seen&(textHigh|textEF) != 0 && !utf8.Valid(b):
+		return dst, false, false
+	}
+	return append(dst, b...), true, seen&textUnderscore != 0
+}
+
+// The classes of textClass.
+const (
+	textHigh       = 1 << iota // a byte of a multi-byte UTF-8 character: valid or not, checked
+	textEF                     // the lead byte of U+F000 to U+FFFF, U+FFFE and U+FFFF among them
+	textSpecial                // '&', '<', a carriage return or another control character
+	textUnderscore             // '_'
+)
+
+// textClass classes each byte for appendText.
+var textClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c == 0xEF:
+			t[c] = textEF
+		case c >= 0x80:
+			t[c] = textHigh
+		case c == '&' || c == '<' || c == '\r' || c < 0x20 && c != '\n' && c != '\t':
+			t[c] = textSpecial
+		case c == '_':
+			t[c] = textUnderscore
+		}
+	}
+	return t
+}()
+
+// The characters U+FFFE and U+FFFF, which XML forbids, in UTF-8.
+var nonChar1, nonChar2 = []byte("\xEF\xBF\xBE"), []byte("\xEF\xBF\xBF")
+
+// appendTextSlow is appendText of text that holds an entity, or bytes it refuses.
+func appendTextSlow(dst, b []byte) ([]byte, bool) {
 	for len(b) > 0 {
 		// the run of bytes that need nothing
 		i := 0

@@ -12,9 +12,8 @@ import (
 	"strings"
 )
 
-// The package of an .xlsx is checked here, before any reader unpacks it: every .xlsx reader
-// of this package (excelize's, and any streaming reader) opens the slimmed package that
-// openPackage returns, so the limits below hold for all of them.
+// The package of an .xlsx is checked here, before any reader unpacks a part of it, so that
+// the limits below hold for every .xlsx reader of this package.
 //
 // A zip bomb is small as a file and huge unpacked. What a reader would unpack is bounded
 // part by part, by each part's declared size (Go's zip reader refuses to inflate more than
@@ -28,14 +27,24 @@ import (
 //   - the workbook, the relationships, the content types and the other small XML parts a
 //     reader may look at: Limits.MaxPartBytes each;
 //   - everything else (images and other media, embedded objects, drawings, charts, pivot
-//     caches, printer settings, macros) is dropped from the package unread: never
+//     caches, printer settings, macros) is left out of the package unread: never
 //     inflated, whatever it declares.
 //
-// The parts kept are then inflated once, to nowhere, so that a part whose checksum fails
-// is a corrupt file rather than rows quietly lost (excelize drops the error of reading a
-// part). While a worksheet is inflated its rows and cells are counted: a sheet with more
-// than Limits.MaxRows rows, blank ones included, or a row with more than
-// maxCellsPerRow cells is refused at that point, before any reader parses it.
+// The parts kept must also inflate without error and match their checksums, so that a
+// broken part is a corrupt file rather than rows quietly lost (excelize drops the error of
+// reading a part), and a worksheet may hold at most Limits.MaxRows rows, blank ones
+// included, and maxCellsPerRow cells in a row. When and how that is checked depends on
+// the reader:
+//
+//   - the fast reader (read_xlsx_fast.go) reads the parts straight from the file. The
+//     small parts (workbook, relationships, styles, shared strings, …) are inflated once
+//     to nowhere before it opens them (openFastXLSX); a worksheet is checked as the fast
+//     reader streams it, row by row, and its checksum when it reaches the part's end. The
+//     sheets are not inflated twice, and a sheet that is never read costs nothing.
+//   - excelize, which the fast reader steps aside for, opens the package that
+//     openPackage returns: every part kept is inflated to nowhere first, and while a
+//     worksheet is inflated its rows and cells are counted (sheetScan): a sheet over a
+//     limit is refused at that point, before excelize parses it.
 
 // SweepTemp makes dir, the temporary directory of Limits.TempDir, and removes the files a
 // killed process left there: a reader's unpacked sheets (excelize-*) and the API's spooled
@@ -116,20 +125,13 @@ var partNames = map[partKind]string{
 	partSharedStrings: "共享字符串表", partStyles: "样式表", partSmall: "工作簿结构",
 }
 
-// openPackage checks an .xlsx package against lim (see above) and returns the package a
-// reader should open: data itself when nothing was dropped, else a copy without the
-// dropped parts (their compressed bytes are skipped, not inflated). Every problem is a
-// *FileError.
-func openPackage(data []byte, lim Limits) ([]byte, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, fileErr(msgCorrupt, err)
-	}
-	var (
-		total   uint64
-		keep    = make([]*zip.File, 0, len(zr.File))
-		dropped bool
-	)
+// packageParts checks the parts of an .xlsx package against lim by their declared sizes
+// (see above), and returns those a reader keeps: every part but the dropped ones and the
+// folders, in the order of the zip's directory. dropped reports whether any part was left
+// out. Every problem is a *FileError.
+func packageParts(zr *zip.Reader, lim Limits) (keep []*zip.File, dropped bool, err error) {
+	var total uint64
+	keep = make([]*zip.File, 0, len(zr.File))
 	for _, zf := range zr.File {
 		k := kindOf(zf.Name)
 		if k == partDrop || zf.FileInfo().IsDir() {
@@ -142,12 +144,29 @@ func openPackage(data []byte, lim Limits) ([]byte, error) {
 			if k != partSheet {
 				msg = fmt.Sprintf(msgPartTooBig, partNames[k], sizeText(lim.limit(k)))
 			}
-			return nil, fileErr(msg, fmt.Errorf("part %s declares %d bytes unpacked", zf.Name, size))
+			return nil, false, fileErr(msg, fmt.Errorf("part %s declares %d bytes unpacked", zf.Name, size))
 		}
 		if total += size; total > uint64(lim.MaxUnpackedBytes) {
-			return nil, fileErr(msgUnpacked, fmt.Errorf("parts declare %d bytes unpacked", total))
+			return nil, false, fileErr(msgUnpacked, fmt.Errorf("parts declare %d bytes unpacked", total))
 		}
 		keep = append(keep, zf)
+	}
+	return keep, dropped, nil
+}
+
+// openPackage checks an .xlsx package for excelize: its parts' declared sizes, then every
+// part kept inflated and its worksheets' rows and cells counted (see above). It returns the
+// package excelize should open: data itself when nothing was dropped, else a copy without
+// the dropped parts (their compressed bytes are skipped, not inflated). Every problem is a
+// *FileError.
+func openPackage(data []byte, lim Limits) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fileErr(msgCorrupt, err)
+	}
+	keep, dropped, err := packageParts(zr, lim)
+	if err != nil {
+		return nil, err
 	}
 	for _, zf := range keep {
 		if err := verifyPart(zf, lim); err != nil {

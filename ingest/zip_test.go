@@ -3,11 +3,14 @@ package ingest
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -110,6 +113,132 @@ func TestBlankRowsPastTheLimit(t *testing.T) {
 	}
 }
 
+// withSheetCRC returns data with the first sheet's XML replaced by body, deflated
+// honestly, under a checksum that does not match it.
+func withSheetCRC(t testing.TB, data []byte, body string) []byte {
+	t.Helper()
+	var comp bytes.Buffer
+	fw, err := flate.NewWriter(&comp, flate.BestSpeed)
+	check2(t, err)
+	_, err = io.WriteString(fw, body)
+	check2(t, err)
+	check2(t, fw.Close())
+	return withPart(t, data, "xl/worksheets/sheet1.xml", uint64(len(body)), comp.Bytes())
+}
+
+// TestSheetChecksWhileStreaming: the fast reader checks a worksheet as it reads it, rather
+// than inflating it once more beforehand: it gives the rows up to the point of failure,
+// then ends with the package check's *FileError, without stepping aside for excelize.
+func TestSheetChecksWhileStreaming(t *testing.T) {
+	t.Parallel()
+	base := xlsxFile(t, func(f *excelize.File) {})
+	rows := func(n int, row func(r int) string) string {
+		var sb strings.Builder
+		sb.WriteString(sheetHead)
+		for r := 1; r <= n; r++ {
+			sb.WriteString(row(r))
+		}
+		sb.WriteString(sheetTail)
+		return sb.String()
+	}
+	plain := func(r int) string { return fmt.Sprintf(`<row r="%d"><c r="A%d"><v>%d</v></c></row>`, r, r, r) }
+	tests := []struct {
+		name string
+		data []byte
+		lim  Limits
+		rows int // given before the error
+		msg  string
+	}{
+		{"rows over the limit", withSheetXML(t, base, rows(3000, plain)), Limits{MaxRows: 1000}, 1000, fmt.Sprintf(msgTooManyRowsAll, 1000)},
+		{"blank rows over the limit", withSheetXML(t, base, rows(3000, func(r int) string {
+			if r <= 10 {
+				return plain(r)
+			}
+			return fmt.Sprintf(`<row r="%d"/>`, r)
+		})), Limits{MaxRows: 1000}, 10, fmt.Sprintf(msgTooManyRowsAll, 1000)},
+		{"a row wider than Excel's", withSheetXML(t, base, rows(9, func(r int) string {
+			if r != 5 {
+				return plain(r)
+			}
+			return `<row r="5">` + strings.Repeat(`<c/>`, maxCellsPerRow+1) + `</row>`
+		})), Limits{}, 4, fmt.Sprintf(msgTooManyCells, 5, maxCellsPerRow)},
+		{"a checksum that does not match", withSheetCRC(t, base, rows(3000, plain)), Limits{}, 3000, msgCorrupt},
+		{"a sheet that does not inflate", withPart(t, base, "xl/worksheets/sheet1.xml", 1<<20, bytes.Repeat([]byte{0xFF}, 4096)), Limits{}, 0, msgCorrupt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var log bytes.Buffer
+			b, err := open("a.xlsx", bytes.NewReader(tt.data), tt.lim, slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})))
+			check(t, err)
+			defer b.Close()
+			n := 0
+			it, err := b.Rows(b.Sheets()[0].Name)
+			if err == nil {
+				defer it.Close()
+				for it.Next() {
+					n++
+				}
+				err = it.Err()
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) || fe.Message != tt.msg {
+				t.Errorf("err = %v, want a FileError saying %q", err, tt.msg)
+			}
+			if n != tt.rows {
+				t.Errorf("%d rows before the error, want %d", n, tt.rows)
+			}
+			if log.Len() > 0 {
+				t.Errorf("the fast reader stepped aside: %s", log.String())
+			}
+		})
+	}
+}
+
+// countingSource counts the bytes read from a file.
+type countingSource struct {
+	*bytes.Reader
+	n atomic.Int64
+}
+
+func (c *countingSource) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.Reader.ReadAt(p, off)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// TestSheetReadOnce: reading every row of an .xlsx through the fast reader reads the file
+// from its source about once: its sheets are not inflated beforehand to be checked, nor is
+// the file held whole.
+func TestSheetReadOnce(t *testing.T) {
+	t.Parallel()
+	data := xlsxFile(t, func(f *excelize.File) {
+		sw, err := f.NewStreamWriter("Sheet1")
+		check(t, err)
+		x := uint32(1)
+		for r := 1; r <= 20_000; r++ {
+			x = x*1664525 + 1013904223 // numbers that do not compress away
+			check(t, sw.SetRow(fmt.Sprintf("A%d", r), []any{r, fmt.Sprintf("%08x", x), int(x >> 8)}))
+		}
+		check(t, sw.Flush())
+	})
+	src := &countingSource{Reader: bytes.NewReader(data)}
+	b, err := OpenFrom("a.xlsx", src, Limits{})
+	check(t, err)
+	defer b.Close()
+	rows, err := readRows(b, "Sheet1")
+	check(t, err)
+	if len(rows) != 20_000 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	if _, ok := b.(*fastBook); !ok {
+		t.Fatalf("read by %T", b)
+	}
+	if read, size := src.n.Load(), int64(len(data)); read > size+size/10+64<<10 {
+		t.Errorf("read %d bytes of a file of %d", read, size)
+	}
+}
+
 // endlessRow is an unbounded sheet: one row of ever more cells.
 type endlessRow struct{ n int64 }
 
@@ -148,6 +277,46 @@ func TestWideRowStopsEarly(t *testing.T) {
 	if limit := int64(maxCellsPerRow+2) * 64; counted.n > limit+64<<10 {
 		t.Errorf("read %d bytes of an endless row, want at most about %d", counted.n, limit)
 	}
+}
+
+// TestWideRowStopsEarlyStreaming: the fast reader, reading an endless row, stops at the
+// cell limit having read about as many bytes as the limit's cells take, far fewer than
+// the largest row it would hold.
+func TestWideRowStopsEarlyStreaming(t *testing.T) {
+	t.Parallel()
+	src := &countingReader{r: io.MultiReader(strings.NewReader(sheetHead+`<row r="1">`),
+		&endlessCells{cell: `<c t="inlineStr"><is><t>x</t></is></c>`})}
+	lim := DefaultLimits()
+	b := &fastBook{src: bytes.NewReader(nil), lim: lim, log: slog.New(slog.DiscardHandler)}
+	it := &fastRows{b: b, sheet: "Sheet1", rc: io.NopCloser(src), w: newWindow(src, sheetWindow, maxRowXML)}
+	check(t, skipTo(it.w, "<sheetData"))
+	it.w.pos += tagEnd(it.w.avail()) + 1
+	if it.Next() {
+		t.Fatal("a row of endless cells was read")
+	}
+	var fe *FileError
+	if err := it.Err(); !errors.As(err, &fe) || fe.Message != fmt.Sprintf(msgTooManyCells, 1, maxCellsPerRow) {
+		t.Fatalf("err = %v, want the cell limit", err)
+	}
+	if limit := int64(maxCellsPerRow) * 64; src.n > 2*limit {
+		t.Errorf("read %d bytes of an endless row, want at most about %d", src.n, limit)
+	}
+}
+
+// endlessCells repeats a cell without end.
+type endlessCells struct {
+	cell string
+	off  int // in cell, of the next byte
+}
+
+func (r *endlessCells) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		k := copy(p[n:], r.cell[r.off:])
+		n += k
+		r.off = (r.off + k) % len(r.cell)
+	}
+	return n, nil
 }
 
 type countingReader struct {

@@ -2,6 +2,7 @@ package qiancun
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 )
@@ -118,8 +119,11 @@ type Fact struct {
 	// hundredths: fen for money, the count × 100 for integers, so one DECIMAL(18,2) column
 	// holds both exactly.
 	Values []int64
-	// Attrs holds the other columns by standard header, as text (dates as YYYY-MM-DD).
-	Attrs map[string]string
+	// Attrs holds the other columns by standard header, as text (dates as YYYY-MM-DD): a
+	// JSON object of strings, or nil for none. It is what encoding/json makes of a
+	// map[string]string (keys sorted), written without one: a map per row cost more than
+	// the rest of the row.
+	Attrs json.RawMessage
 }
 
 // Quarantined is a bad row set aside under --accept-valid, kept cell by cell.

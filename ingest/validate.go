@@ -17,8 +17,9 @@ type validator struct {
 	sheet   string
 	sub     *Submission
 	reg     Registry
-	numIdx  []int          // per template column: its index in Fact.Values, or -1
-	keys    map[string]int // member key -> first row
+	numIdx  []int // per template column: its index in Fact.Values, or -1
+	nvals   int   // the numeric columns
+	keys    keySet
 	months  map[qiancun.Month]string
 	unitsOK []bool // per column: a unit-conversion warning was given
 	accept  bool
@@ -33,6 +34,17 @@ type validator struct {
 	// periods tallies the months of the 报告期 column: the rows giving each month, in the
 	// order first seen.
 	periods []periodTally
+	// attrs are the current row's Fact.Attrs, by place in the JSON object (attrKeys).
+	attrs attrRow
+	// Each fact's slices are cut from slabs of a thousand rows or so, rather than made per
+	// row: a slab is never written again where it has been cut, and a slab goes when the
+	// last of its rows has been stored.
+	valSlab  []int64
+	villSlab []string
+	attrSlab []byte
+	codes    []string // the village codes of the cell being read
+	// districts are Jinan's, for the district columns.
+	districts []qiancun.District
 }
 
 // periodTally is one month found in the 报告期 column, and where.
@@ -51,13 +63,14 @@ const maxPeriodCells = 1000
 func newValidator(in *Ingester, l *layout, sheet string, sub *Submission, opt Options, w *writer) *validator {
 	v := &validator{
 		l: l, t: l.tmpl, sheet: sheet, sub: sub, w: w,
-		numIdx:  make([]int, len(l.tmpl.Columns)),
-		keys:    map[string]int{},
-		months:  map[qiancun.Month]string{},
-		unitsOK: make([]bool, len(l.tmpl.Columns)),
-		accept:  opt.AcceptValid,
-		keyCol:  -1,
-		groups:  totalsGroups(l.tmpl),
+		numIdx:    make([]int, len(l.tmpl.Columns)),
+		months:    map[qiancun.Month]string{},
+		unitsOK:   make([]bool, len(l.tmpl.Columns)),
+		accept:    opt.AcceptValid,
+		keyCol:    -1,
+		groups:    totalsGroups(l.tmpl),
+		attrs:     newAttrRow(l.tmpl),
+		districts: qiancun.Districts(),
 	}
 	if k := slices.IndexFunc(l.tmpl.Columns, func(c Column) bool { return c.Role == RoleKey }); k >= 0 {
 		v.keyCol = l.cols[k]
@@ -70,6 +83,7 @@ func newValidator(in *Ingester, l *layout, sheet string, sub *Submission, opt Op
 			n++
 		}
 	}
+	v.nvals = n
 	return v
 }
 
@@ -142,7 +156,8 @@ func (v *validator) row(num int, cells []string) {
 	}
 	v.sub.Receipt.Rows++
 	before := v.errors
-	f := Fact{Row: num, Values: make([]int64, len(v.numIdx)-countNeg(v.numIdx))}
+	f := Fact{Row: num, Values: v.values()}
+	v.attrs.reset()
 	for i := range v.t.Columns {
 		j := v.l.cols[i]
 		if j < 0 {
@@ -162,11 +177,9 @@ func (v *validator) row(num int, cells []string) {
 		}
 	}
 	if f.Key != "" {
-		if first, dup := v.keys[f.Key]; dup {
+		if first, dup := v.keys.add(f.Key, num); dup {
 			k := slices.IndexFunc(v.t.Columns, func(c Column) bool { return c.Role == RoleKey })
 			v.issue(&v.t.Columns[k], cellName(v.l.cols[k], num), f.Key, qiancun.DuplicateKey, qiancun.Error, fmt.Sprintf("与第%d行重复", first))
-		} else {
-			v.keys[f.Key] = num
 		}
 	}
 	if v.errors > before {
@@ -175,17 +188,36 @@ func (v *validator) row(num int, cells []string) {
 		}
 		return
 	}
+	f.Attrs = v.attrs.json(&v.attrSlab)
 	v.w.add(f)
 }
 
-func countNeg(xs []int) int {
-	n := 0
-	for _, x := range xs {
-		if x < 0 {
-			n++
-		}
+// slabRows is how many rows' values a slab holds.
+const slabRows = 1024
+
+// values returns a row's Fact.Values, zero, cut from the slab.
+func (v *validator) values() []int64 {
+	n := v.nvals
+	if cap(v.valSlab)-len(v.valSlab) < n {
+		v.valSlab = make([]int64, 0, n*slabRows)
 	}
-	return n
+	k := len(v.valSlab)
+	v.valSlab = v.valSlab[:k+n]
+	return v.valSlab[k : k+n : k+n]
+}
+
+// villages returns a copy of codes cut from the slab, or nil for none.
+func (v *validator) villages(codes []string) []string {
+	n := len(codes)
+	if n == 0 {
+		return nil
+	}
+	if cap(v.villSlab)-len(v.villSlab) < n {
+		v.villSlab = make([]string, 0, max(n, slabRows))
+	}
+	k := len(v.villSlab)
+	v.villSlab = append(v.villSlab, codes...)
+	return v.villSlab[k : k+n : k+n]
 }
 
 // cellRef is a cell's place, named (A1) only when an issue needs it.
@@ -196,7 +228,7 @@ func (r cellRef) String() string { return cellName(r.col, r.row) }
 // cell validates the cell of template column i and stores its value in f.
 func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 	c := &v.t.Columns[i]
-	if strings.ContainsRune(raw, utf8.RuneError) {
+	if hasRuneError(raw) {
 		v.issue(c, at.String(), raw, qiancun.BadEncoding, qiancun.Error, "")
 		return
 	}
@@ -257,33 +289,37 @@ func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 			v.issueMsg(c, at.String(), raw, qiancun.BadID, qiancun.Error, numberStoredMessage(c))
 			return
 		}
-		id := strings.ToUpper(foldWidth(s))
+		id := upper(foldWidth(s))
 		if !qiancun.ValidID(id) {
 			v.issue(c, at.String(), raw, qiancun.BadID, qiancun.Error, "")
 			return
 		}
-		v.role(f, c, id)
+		v.role(f, i, id)
 	case USCCType:
 		if v.numeric(at.col) {
 			v.issueMsg(c, at.String(), raw, qiancun.BadUSCC, qiancun.Error, numberStoredMessage(c))
 			return
 		}
-		code := strings.ToUpper(foldWidth(s))
+		code := upper(foldWidth(s))
 		if !qiancun.ValidUSCC(code) {
 			v.issue(c, at.String(), raw, qiancun.BadUSCC, qiancun.Error, "")
 			return
 		}
-		v.role(f, c, code)
+		v.role(f, i, code)
 	case Code:
 		code := normCode(s)
 		if !allDigits(code, 12) || qiancun.DistrictName(code[:6]) == "" {
 			v.issue(c, at.String(), raw, qiancun.BadCode, qiancun.Error, "应为12位统计用区划代码，前6位为济南市区县代码")
 			return
 		}
-		v.role(f, c, code)
+		v.role(f, i, code)
 	case Village:
-		var codes []string
-		for _, p := range splitList(s) {
+		codes := v.codes[:0]
+		for rest := s; ; {
+			var p string
+			if p, rest = cutItem(rest); p == "" {
+				break
+			}
 			code := normCode(p)
 			switch {
 			case !allDigits(code, 12):
@@ -297,12 +333,15 @@ func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 				codes = append(codes, code)
 			}
 		}
+		v.codes = codes
 		if len(codes) > 1 && !c.Multi {
 			v.issue(c, at.String(), raw, qiancun.BadCode, qiancun.Error, "只能填写一个村代码")
 			return
 		}
-		f.Villages = codes
-		v.attr(f, c, strings.Join(codes, "、"))
+		f.Villages = v.villages(codes)
+		if c.Role != RoleVillages && c.Role != RoleTown {
+			v.attr(f, i, strings.Join(codes, "、"))
+		}
 	case Town:
 		code := normCode(s)
 		if !allDigits(code, 9) {
@@ -314,11 +353,11 @@ func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 			return
 		}
 		f.Town = code
-		v.attr(f, c, code)
+		v.attr(f, i, code)
 	case DistType:
 		name := foldWidth(s)
 		found := false
-		for _, d := range qiancun.Districts() {
+		for _, d := range v.districts {
 			if d.Name == name || d.Code == name {
 				name, found = d.Name, true
 			}
@@ -327,29 +366,45 @@ func (v *validator) cell(f *Fact, i int, at cellRef, raw string) {
 			v.issue(c, at.String(), raw, qiancun.BadChoice, qiancun.Error, "不是济南市的区县")
 			return
 		}
-		v.attr(f, c, name)
+		v.attr(f, i, name)
 	case Choice:
-		vals := []string{s}
-		if c.Multi {
-			vals = splitList(s)
+		if !c.Multi {
+			if !slices.Contains(c.Choices, s) {
+				v.issue(c, at.String(), raw, qiancun.BadChoice, qiancun.Error, "可选："+strings.Join(c.Choices, "、"))
+				return
+			}
+			v.attr(f, i, s)
+			return
 		}
+		vals := splitList(s)
 		for _, x := range vals {
 			if !slices.Contains(c.Choices, x) {
 				v.issue(c, at.String(), raw, qiancun.BadChoice, qiancun.Error, "可选："+strings.Join(c.Choices, "、"))
 				return
 			}
 		}
-		v.attr(f, c, strings.Join(vals, "、"))
+		v.attr(f, i, strings.Join(vals, "、"))
 	case Date:
 		d, ok := parseDate(s)
 		if !ok {
 			v.issue(c, at.String(), raw, qiancun.BadDate, qiancun.Error, "")
 			return
 		}
-		v.attr(f, c, d.Format("2006-01-02"))
+		v.attr(f, i, d.Format("2006-01-02"))
 	default:
-		v.role(f, c, s)
+		v.role(f, i, s)
 	}
+}
+
+// upper is strings.ToUpper(s), without its work for the identifiers that are upper case
+// already.
+func upper(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'a' <= c && c <= 'z' {
+			return strings.ToUpper(s)
+		}
+	}
+	return s
 }
 
 // noRegistry explains an unknown village when no registry has been submitted at all.
@@ -360,34 +415,32 @@ func (v *validator) noRegistry() string {
 	return ""
 }
 
-// role stores a text value where its column's role puts it.
-func (v *validator) role(f *Fact, c *Column, s string) {
-	switch c.Role {
+// role stores the text value of template column i where its role puts it.
+func (v *validator) role(f *Fact, i int, s string) {
+	switch v.t.Columns[i].Role {
 	case RoleKey:
 		f.Key = s
 	case RoleName:
 		f.Name = s
 	default:
-		v.attr(f, c, s)
+		v.attr(f, i, s)
 	}
 }
 
-func (v *validator) attr(f *Fact, c *Column, s string) {
-	if c.Role == RoleVillages || c.Role == RoleTown {
+// attr stores the value of template column i: in Fact.Name or Fact.Key for those roles,
+// else among the row's attrs, which become Fact.Attrs once the row is found valid.
+func (v *validator) attr(f *Fact, i int, s string) {
+	switch v.t.Columns[i].Role {
+	case RoleVillages, RoleTown:
 		return // kept in Fact.Villages and Fact.Town
-	}
-	if c.Role == RoleName {
+	case RoleName:
 		f.Name = s
 		return
-	}
-	if c.Role == RoleKey {
+	case RoleKey:
 		f.Key = s
 		return
 	}
-	if f.Attrs == nil {
-		f.Attrs = make(map[string]string, 2)
-	}
-	f.Attrs[c.Header] = s
+	v.attrs.set(i, s)
 }
 
 func (v *validator) inRange(c *Column, x float64) bool {
@@ -515,7 +568,7 @@ func (v *validator) totalsLabel(s string) bool {
 func (v *validator) totalsRow(cells []string) (int, bool) {
 	label := -1
 	for j, c := range cells {
-		if v.totalsLabel(c) {
+		if len(c) >= len("计") && v.totalsLabel(c) {
 			label = j
 			break
 		}

@@ -40,9 +40,25 @@ func foldWidth(s string) string {
 // cleanCell trims spaces of every kind, and invisible characters (qiancun.Invisible: a BOM, a
 // zero-width space), around a cell's text.
 func cleanCell(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u3000' || r == '\u00a0' || qiancun.Invisible(r)
-	})
+	// Most cells have nothing to trim: look at the first and the last character before
+	// anything else.
+	if s == "" {
+		return s
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	if !trimmed(first) && !trimmed(last) {
+		return s
+	}
+	return strings.TrimFunc(s, trimmed)
+}
+
+// trimmed reports whether cleanCell trims r.
+func trimmed(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r'
+	}
+	return r == '\u3000' || r == '\u00a0' || qiancun.Invisible(r)
 }
 
 // isNil reports whether a cell says "nothing": empty, or one of the dashes and words that
@@ -177,6 +193,18 @@ func roundRat(r *big.Rat) (int64, bool) {
 // normNumber removes what offices put around a number: spaces, full-width digits, thousands
 // separators. It returns the cleaned text and the unit found at its end, if any.
 func normNumber(s string) (string, string) {
+	// A number as a spreadsheet stores it (ASCII, no separator) has nothing to remove:
+	// every unit, currency sign and full-width character is beyond ASCII.
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || c == ',' || c == ' ' || c == '_' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s, ""
+	}
 	s = foldWidth(s)
 	if strings.ContainsAny(s, ", _") {
 		s = strings.NewReplacer(",", "", " ", "", "_", "").Replace(s)
@@ -228,6 +256,9 @@ const maxFen = 1_000_000_000_000_000
 
 // parseInteger reads a whole number. A value such as "12.0" is whole; "12.5" is not.
 func parseInteger(raw string) (int64, numberError) {
+	if n, ok := plainInteger(raw); ok {
+		return n, numOK
+	}
 	s, unit := normNumber(raw)
 	switch unit {
 	case "", "个", "户", "天", "人次", "人", "场次", "场", "次", "件", "项", "家":
@@ -245,6 +276,30 @@ func parseInteger(raw string) (int64, numberError) {
 		return 0, numNotInteger
 	}
 	return v / 100, numOK
+}
+
+// plainInteger reads the common integer cell, an optional minus and at most 18 digits, as
+// strconv.ParseInt would, without its error value; false means: take the long way.
+func plainInteger(s string) (int64, bool) {
+	i := 0
+	if len(s) > 0 && s[0] == '-' {
+		i = 1
+	}
+	if len(s) == i || len(s)-i > 18 {
+		return 0, false
+	}
+	var n int64
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if s[0] == '-' {
+		n = -n
+	}
+	return n, true
 }
 
 // excelEpoch is day 0 of Excel's 1900 date system, as it counts after its 1900 leap bug.
@@ -285,16 +340,60 @@ func parseDate(raw string) (time.Time, bool) {
 	return t, true
 }
 
-// splitList splits a multi-value cell on the contract's separators: 、 , ， ; ； and spaces.
-func splitList(s string) []string {
-	f := strings.FieldsFunc(s, func(r rune) bool {
-		switch r {
-		case '、', ',', '，', ';', '；', ' ', '\u3000', '\n', '\t', '/':
+// hasRuneError reports whether s holds invalid UTF-8 or U+FFFD, the character a decoder
+// puts for bytes it could not read: strings.ContainsRune(s, utf8.RuneError), quicker.
+func hasRuneError(s string) bool {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError {
 			return true
 		}
-		return false
-	})
-	return f
+		i += size
+	}
+	return false
+}
+
+// cutItem returns the first item of a multi-value cell and the rest after it, splitting as
+// splitList does; item is "" when there is none left.
+func cutItem(s string) (item, rest string) {
+	start := -1
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		switch {
+		case !listSeparator(r):
+			if start < 0 {
+				start = i
+			}
+		case start >= 0:
+			return s[start:i], s[i:]
+		}
+		i += size
+	}
+	if start < 0 {
+		return "", ""
+	}
+	return s[start:], ""
+}
+
+// listSeparator reports whether r separates the values of a multi-value cell.
+func listSeparator(r rune) bool {
+	switch r {
+	case '、', ',', '，', ';', '；', ' ', '\u3000', '\n', '\t', '/':
+		return true
+	}
+	return false
+}
+
+// splitList splits a multi-value cell on the contract's separators: 、 , ， ; ； and spaces.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, listSeparator)
 }
 
 // normCode reads a numeric code cell: digits only, full-width folded. A code that a

@@ -1,8 +1,13 @@
 package ingest
 
 import (
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/qiancun/qiancun"
 )
@@ -164,4 +169,115 @@ func FuzzParseInteger(f *testing.F) {
 		_ = normHeader(s)
 		_, _ = findMonth(s)
 	})
+}
+
+// The cell helpers as they were before their fast paths, to hold the fast paths to.
+func cleanCellRef(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u3000' || r == '\u00a0' || qiancun.Invisible(r)
+	})
+}
+
+func normNumberRef(s string) (string, string) {
+	s = foldWidth(s)
+	if strings.ContainsAny(s, ", _") {
+		s = strings.NewReplacer(",", "", " ", "", "_", "").Replace(s)
+	}
+	if strings.ContainsRune(s, '，') {
+		s = strings.ReplaceAll(s, "，", "")
+	}
+	unit := ""
+	for _, u := range []string{"万元", "元", "万", "个", "户", "天", "人次", "人", "场次", "场", "次", "件", "项", "家"} {
+		if strings.HasSuffix(s, u) {
+			unit, s = u, strings.TrimSpace(strings.TrimSuffix(s, u))
+			break
+		}
+	}
+	if strings.HasPrefix(s, "¥") || strings.HasPrefix(s, "￥") {
+		s = strings.TrimLeft(s, "¥￥")
+	}
+	return s, unit
+}
+
+func parseIntegerRef(raw string) (int64, numberError) {
+	s, unit := normNumberRef(raw)
+	switch unit {
+	case "", "个", "户", "天", "人次", "人", "场次", "场", "次", "件", "项", "家":
+	default:
+		return 0, numBad
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, numOK
+	}
+	v, ok := parseDecimal(s, 2)
+	if !ok {
+		return 0, numBad
+	}
+	if v%100 != 0 {
+		return 0, numNotInteger
+	}
+	return v / 100, numOK
+}
+
+// checkCellHelpers holds each fast path to the helper it stands for, on s.
+func checkCellHelpers(t *testing.T, s string) {
+	if got, want := cleanCell(s), cleanCellRef(s); got != want {
+		t.Errorf("cleanCell(%q) = %q; want %q", s, got, want)
+	}
+	got, unit := normNumber(s)
+	if want, wantUnit := normNumberRef(s); got != want || unit != wantUnit {
+		t.Errorf("normNumber(%q) = %q, %q; want %q, %q", s, got, unit, want, wantUnit)
+	}
+	n, e := parseInteger(s)
+	if wn, we := parseIntegerRef(s); n != wn || e != we {
+		t.Errorf("parseInteger(%q) = %d, %v; want %d, %v", s, n, e, wn, we)
+	}
+	var items []string
+	for rest := s; ; {
+		var p string
+		if p, rest = cutItem(rest); p == "" {
+			break
+		}
+		items = append(items, p)
+	}
+	if want := splitList(s); !slices.Equal(items, want) {
+		t.Errorf("cutItem over %q = %q; want %q", s, items, want)
+	}
+	if got, want := hasRuneError(s), strings.ContainsRune(s, utf8.RuneError); got != want {
+		t.Errorf("hasRuneError(%q) = %v; want %v", s, got, want)
+	}
+	if got, want := upper(s), strings.ToUpper(s); got != want {
+		t.Errorf("upper(%q) = %q; want %q", s, got, want)
+	}
+}
+
+// TestCellHelpers holds the fast paths of the cell helpers to the plain helpers, on odd
+// strings and on numbers of every shape.
+func TestCellHelpers(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(9, 10))
+	inputs := oddStrings(r, 50_000)
+	for range 20_000 {
+		n := strconv.FormatInt(r.Int64()-1<<62, 10)
+		inputs = append(inputs, n[:1+r.IntN(len(n))],
+			strconv.FormatFloat(r.NormFloat64()*1e6, 'f', r.IntN(4), 64))
+	}
+	inputs = append(inputs, "9223372036854775807", "-9223372036854775808", "999999999999999999", "-999999999999999999",
+		"1000000000000000000", "9999999999999999999", "-9999999999999999999", "-", "+5", "00012", "-0", "１２")
+	for _, s := range inputs {
+		checkCellHelpers(t, s)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// FuzzCellHelpers is TestCellHelpers on any string:
+//
+//	go test ./ingest -run '^$' -fuzz FuzzCellHelpers -fuzztime 1m
+func FuzzCellHelpers(f *testing.F) {
+	for _, s := range oddStrings(rand.New(rand.NewPCG(11, 12)), 50) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { checkCellHelpers(t, s) })
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"go/parser"
 	"go/token"
 	"path/filepath"
@@ -67,7 +68,8 @@ var commissionerTemplate = &qiancun.Template{Slug: "帮扶专员", Kind: qiancun
 }}
 
 func village(code, district, town, name string) qiancun.Fact {
-	return qiancun.Fact{Key: code, Name: name, Attrs: map[string]string{"区县": district, "镇街": town}}
+	attrs, _ := json.Marshal(map[string]string{"区县": district, "镇街": town})
+	return qiancun.Fact{Key: code, Name: name, Attrs: attrs}
 }
 
 // TestKindsNotNames checks that the registry, the ledger and a force's members are known by

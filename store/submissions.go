@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -489,10 +490,11 @@ func (x *tx) indicators() any {
 }
 
 // writeFacts appends facts to fact_rows; with values, each row's Values as its vals list
-// (hundredths: the appender takes an int64 as a DECIMAL's unscaled value).
+// (hundredths: the appender takes an int64 as a DECIMAL's unscaled value). Attrs is JSON
+// already: the appender checks it and stores it as it is.
 func writeFacts(conn *sql.Conn, id int64, facts []qiancun.Fact, values bool) error {
 	i := 0
-	noAttrs := map[string]string{}
+	noAttrs := json.RawMessage("{}")
 	return appendRows(conn, "fact_rows", func(row []driver.Value) bool {
 		if i >= len(facts) {
 			return false

@@ -34,7 +34,7 @@ type validator struct {
 	// periods tallies the months of the 报告期 column: the rows giving each month, in the
 	// order first seen.
 	periods []periodTally
-	// attrs are the current row's Fact.Attrs, by place in the JSON object (attrKeys).
+	// attrs gathers the current row's Fact.Attrs.
 	attrs attrRow
 	// Each fact's slices are cut from slabs of a thousand rows or so, rather than made per
 	// row: a slab is never written again where it has been cut, and a slab goes when the

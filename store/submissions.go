@@ -494,21 +494,22 @@ func (x *tx) indicators() any {
 // already: the appender checks it and stores it as it is.
 func writeFacts(conn *sql.Conn, id int64, facts []qiancun.Fact, values bool) error {
 	i := 0
-	noAttrs := json.RawMessage("{}")
+	// Boxed once, not per row.
+	var sub, noAttrs driver.Value = id, json.RawMessage("{}")
 	return appendRows(conn, "fact_rows", func(row []driver.Value) bool {
 		if i >= len(facts) {
 			return false
 		}
 		f := &facts[i]
-		attrs := f.Attrs
-		if attrs == nil {
-			attrs = noAttrs
+		attrs := noAttrs
+		if f.Attrs != nil {
+			attrs = f.Attrs
 		}
 		villages := f.Villages
 		if villages == nil {
 			villages = []string{}
 		}
-		row[0], row[1], row[2], row[3], row[4], row[5], row[6] = id, int32(f.Row), f.Key, f.Name, villages, f.Town, attrs
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6] = sub, int32(f.Row), f.Key, f.Name, villages, f.Town, attrs
 		row[7] = nil
 		if values {
 			row[7] = f.Values

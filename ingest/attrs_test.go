@@ -21,7 +21,7 @@ func oddStrings(r *rand.Rand, n int) []string {
 	}
 	pieces := []string{"0", "9", "-", "+", ".", ",", "_", " ", "\t", "\n", "\r", "x", "X", "E", "e", "万", "元", "人",
 		"、", "，", "；", "/", "\u3000", "\u00a0", "\ufeff", "\u200b", "\u2028", "１", "．", "\xff", "\xe6\x9c", "\ufffd",
-		"<", "&", `"`, `\`, "\x01", "计", "合"}
+		"<", "&", `"`, `\`, "\x01", "计", "合", "小", "历城区", ":", "：", "\xe4", "\xe8\xae"}
 	for range n {
 		var sb strings.Builder
 		for range r.IntN(8) {

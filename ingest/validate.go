@@ -561,6 +561,25 @@ func (v *validator) totalsLabel(s string) bool {
 	return false
 }
 
+// mayBeTotals is false for most cells that totalsLabel refuses, looking at their end: a
+// label, spaces and colons aside, ends in 计, so a cell whose last character is a digit, a
+// letter or another ideograph is none.
+func mayBeTotals(s string) bool {
+	n := len(s)
+	if n < len("计") {
+		return false
+	}
+	switch b := s[n-1]; {
+	case b < utf8.RuneSelf:
+		// What totalsLabel removes at the end: spaces, controls, colons.
+		return b <= ' ' || b == ':'
+	case 0xE4 <= s[n-3] && s[n-3] <= 0xE9 && s[n-2]&0xC0 == 0x80 && b&0xC0 == 0x80:
+		// A CJK ideograph, which nothing folds or trims.
+		return s[n-3:] == "计"
+	}
+	return true
+}
+
 // totalsRow reports whether a row is a totals row, and the column of its label: a cell of
 // the row, in any column, is a totals label, and the row has no member key (the key cell
 // is empty, or is the label itself). A member whose name or unit merely contains 合计 is
@@ -568,7 +587,7 @@ func (v *validator) totalsLabel(s string) bool {
 func (v *validator) totalsRow(cells []string) (int, bool) {
 	label := -1
 	for j, c := range cells {
-		if len(c) >= len("计") && v.totalsLabel(c) {
+		if mayBeTotals(c) && v.totalsLabel(c) {
 			label = j
 			break
 		}

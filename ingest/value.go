@@ -42,15 +42,37 @@ func foldWidth(s string) string {
 func cleanCell(s string) string {
 	// Most cells have nothing to trim: look at the first and the last character before
 	// anything else.
-	if s == "" {
-		return s
-	}
-	first, _ := utf8.DecodeRuneInString(s)
-	last, _ := utf8.DecodeLastRuneInString(s)
-	if !trimmed(first) && !trimmed(last) {
+	if s == "" || keptFirst(s) && keptLast(s) {
 		return s
 	}
 	return strings.TrimFunc(s, trimmed)
+}
+
+// keptFirst reports whether cleanCell keeps the first character of s, which is not empty,
+// looking at its first byte alone when it is printable ASCII or leads a CJK ideograph
+// (U+4000-U+9FFF: lead bytes E4-E9, which no trimmed character has).
+func keptFirst(s string) bool {
+	switch b := s[0]; {
+	case b < utf8.RuneSelf:
+		return !trimmed(rune(b))
+	case 0xE4 <= b && b <= 0xE9:
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return !trimmed(r)
+}
+
+// keptLast is keptFirst for the last character.
+func keptLast(s string) bool {
+	n := len(s)
+	if b := s[n-1]; b < utf8.RuneSelf {
+		return !trimmed(rune(b))
+	}
+	if n >= 3 && 0xE4 <= s[n-3] && s[n-3] <= 0xE9 && s[n-2]&0xC0 == 0x80 && s[n-1]&0xC0 == 0x80 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return !trimmed(r)
 }
 
 // trimmed reports whether cleanCell trims r.
@@ -344,8 +366,15 @@ func parseDate(raw string) (time.Time, bool) {
 // puts for bytes it could not read: strings.ContainsRune(s, utf8.RuneError), quicker.
 func hasRuneError(s string) bool {
 	for i := 0; i < len(s); {
-		if s[i] < utf8.RuneSelf {
+		c := s[i]
+		if c < utf8.RuneSelf {
 			i++
+			continue
+		}
+		// A CJK ideograph (lead byte E4-E9 and two continuation bytes) is valid, and
+		// not U+FFFD.
+		if 0xE4 <= c && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -401,7 +430,7 @@ func splitList(s string) []string {
 // digits.
 func normCode(s string) string {
 	s = foldWidth(cleanCell(s))
-	if strings.ContainsAny(s, "Ee.") {
+	if strings.IndexByte(s, 'E') >= 0 || strings.IndexByte(s, 'e') >= 0 || strings.IndexByte(s, '.') >= 0 {
 		if r, ok := new(big.Rat).SetString(s); ok && r.IsInt() {
 			return r.Num().String()
 		}

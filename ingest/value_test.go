@@ -249,7 +249,19 @@ func checkCellHelpers(t *testing.T, s string) {
 	if got, want := upper(s), strings.ToUpper(s); got != want {
 		t.Errorf("upper(%q) = %q; want %q", s, got, want)
 	}
+	if !mayBeTotals(s) && totalsValidator.totalsLabel(s) {
+		t.Errorf("mayBeTotals(%q) = false for a totals label", s)
+	}
 }
+
+// totalsValidator knows the first-secretary template's totals labels.
+var totalsValidator = func() *validator {
+	ts, err := LoadTemplates("")
+	if err != nil {
+		panic(err)
+	}
+	return &validator{groups: totalsGroups(ts.All()[0])}
+}()
 
 // TestCellHelpers holds the fast paths of the cell helpers to the plain helpers, on odd
 // strings and on numbers of every shape.
@@ -262,7 +274,8 @@ func TestCellHelpers(t *testing.T) {
 		inputs = append(inputs, n[:1+r.IntN(len(n))],
 			strconv.FormatFloat(r.NormFloat64()*1e6, 'f', r.IntN(4), 64))
 	}
-	inputs = append(inputs, "9223372036854775807", "-9223372036854775808", "999999999999999999", "-999999999999999999",
+	inputs = append(inputs, "合计", "历城区小计：", "总计\u3000", " 小 计 ", "合计\ufeff", "市级小计:", "累计：\u00a0", "合计\t",
+		"9223372036854775807", "-9223372036854775808", "999999999999999999", "-999999999999999999",
 		"1000000000000000000", "9999999999999999999", "-9999999999999999999", "-", "+5", "00012", "-0", "１２")
 	for _, s := range inputs {
 		checkCellHelpers(t, s)

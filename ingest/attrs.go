@@ -127,6 +127,11 @@ func appendJSONString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
+		// A CJK ideograph (lead byte E4-E9, two continuation bytes) goes as it is.
+		if c := s[i]; 0xE4 <= c && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:

@@ -49,8 +49,8 @@ func cleanCell(s string) string {
 }
 
 // keptFirst reports whether cleanCell keeps the first character of s, which is not empty,
-// looking at its first byte alone when it is printable ASCII or leads a CJK ideograph
-// (U+4000-U+9FFF: lead bytes E4-E9, which no trimmed character has).
+// looking at its first byte alone when it is ASCII or leads a CJK ideograph (U+4000-U+9FFF:
+// lead bytes E4-E9, which no trimmed character has).
 func keptFirst(s string) bool {
 	switch b := s[0]; {
 	case b < utf8.RuneSelf:

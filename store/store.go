@@ -91,6 +91,11 @@ type Options struct {
 	// checkpointing them, and each thread checkpointing a row group holds a copy of it
 	// (about 10 MB each for a first-secretary file; BenchmarkIngestRSS).
 	Threads int
+	// MemoryLimit bounds the memory DuckDB manages, in bytes (its buffers: table data, the
+	// rows a transaction holds); past it, DuckDB writes them to <db>.tmp. 0 leaves DuckDB's
+	// default, 80% of the machine's memory. Too small a limit fails a checkpoint (DuckDB
+	// needs a row group's columns at once), so keep it at tens of MB at least.
+	MemoryLimit int64
 }
 
 // Open opens (creating if need be) the database at path, or an in-memory one when path is
@@ -104,6 +109,9 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 	dsn := path + "?autoinstall_known_extensions=false&autoload_known_extensions=false"
 	if opt.Threads > 0 {
 		dsn += "&threads=" + strconv.Itoa(opt.Threads)
+	}
+	if opt.MemoryLimit > 0 {
+		dsn += "&memory_limit=" + strconv.FormatInt(opt.MemoryLimit>>10, 10) + "KiB"
 	}
 	c, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {

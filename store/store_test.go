@@ -88,10 +88,10 @@ func TestLockedByAnotherProcess(t *testing.T) {
 	}
 }
 
-// TestOpenWithThreads: the threads option reaches DuckDB.
+// TestOpenWithThreads: the options reach DuckDB.
 func TestOpenWithThreads(t *testing.T) {
 	t.Parallel()
-	st, err := store.OpenWith(context.Background(), filepath.Join(t.TempDir(), "q.db"), store.Options{Threads: 1})
+	st, err := store.OpenWith(context.Background(), filepath.Join(t.TempDir(), "q.db"), store.Options{Threads: 1, MemoryLimit: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,5 +99,9 @@ func TestOpenWithThreads(t *testing.T) {
 	var n int
 	if err := st.DB().QueryRow("SELECT current_setting('threads')").Scan(&n); err != nil || n != 1 {
 		t.Errorf("threads = %d (%v), want 1", n, err)
+	}
+	var mem string
+	if err := st.DB().QueryRow("SELECT current_setting('memory_limit')").Scan(&mem); err != nil || mem != "64.0 MiB" {
+		t.Errorf("memory_limit = %q (%v), want 64.0 MiB", mem, err)
 	}
 }

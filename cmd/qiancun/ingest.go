@@ -23,7 +23,7 @@ import (
 )
 
 func runIngest(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "ingest", "--db PATH [--template SLUG] [--period YYYY-MM] [--accept-valid] [--json] [--receipt-dir DIR] [--max-file-mb N] FILE...",
+	fs := newFlags(e, "ingest", "--db PATH [--template SLUG] [--period YYYY-MM] [--accept-valid] [--json] [--receipt-dir DIR] [--max-file-mb N] [--duckdb-memory-mb N] FILE...",
 		`Reads departmental files (.xlsx, .xls, .csv in UTF-8 or GBK) into the database and prints a
 receipt per file, in the order given, naming every bad cell. A village registry among the
 files is read first, so that the other files can be checked against it.
@@ -37,6 +37,7 @@ Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a 
 	templatesDir := fs.String("templates", "", "directory of *.toml templates that override or add to the built-in ones")
 	receiptDir := fs.String("receipt-dir", "", "write each file with problems back into this directory, the bad cells marked (<file>_回执.xlsx)")
 	maxFileMB := fs.Int64("max-file-mb", 200, "largest file read, in MiB; a larger one is rejected unread and not stored")
+	memoryMB := fs.Int64("duckdb-memory-mb", 64, "memory DuckDB may keep for its buffers, in MiB, beyond which it writes them to DB.tmp; 0: DuckDB's default (80% of RAM)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return usageCode(err)
@@ -60,7 +61,12 @@ Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a 
 	if *maxFileMB <= 0 {
 		return fail(e, exitUsage, "--max-file-mb must be positive")
 	}
-	st, err := store.OpenWith(ctx, *db, store.Options{Threads: 1}) // an ingest needs no more (store.Options)
+	if *memoryMB < 0 || *memoryMB > 0 && *memoryMB < 32 {
+		return fail(e, exitUsage, "--duckdb-memory-mb must be 0 (DuckDB's default) or at least 32: less fails DuckDB's checkpoints")
+	}
+	// One DuckDB thread and a small buffer pool: an ingest needs no more, and a provincial
+	// file then ingests in a flat ~150-200 MB (store.Options; README, Benchmarks).
+	st, err := store.OpenWith(ctx, *db, store.Options{Threads: 1, MemoryLimit: *memoryMB << 20})
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}

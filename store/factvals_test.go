@@ -125,3 +125,36 @@ func TestMigrationFactVals(t *testing.T) {
 		t.Errorf("after a new submission: %d values, want 8", got)
 	}
 }
+
+// TestMigrationAttrsText: attrs kept as JSON before 053 read the same as text after it, and
+// ->> reads into them alike.
+func TestMigrationAttrsText(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "q.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	submit(t, st, registryTemplate, "", "v", []qiancun.Fact{village("370112001001", "历城区", "某\"镇\\", "某村")})
+	for _, q := range []string{
+		"ALTER TABLE fact_rows ALTER attrs TYPE JSON",
+		"DELETE FROM schema_migrations WHERE version = 53",
+	} {
+		if _, err := st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	st.Close()
+	if st, err = store.Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var typ, text, town string
+	if err := st.DB().QueryRow("SELECT typeof(attrs), attrs, attrs ->> '镇街' FROM fact_rows").Scan(&typ, &text, &town); err != nil {
+		t.Fatal(err)
+	}
+	if typ != "VARCHAR" || text != `{"区县":"历城区","镇街":"某\"镇\\"}` || town != `某"镇\` {
+		t.Errorf("after 053: %s %s, 镇街 %q", typ, text, town)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -495,7 +494,7 @@ func (x *tx) indicators() any {
 func writeFacts(conn *sql.Conn, id int64, facts []qiancun.Fact, values bool) error {
 	i := 0
 	// Boxed once, not per row.
-	var sub, noAttrs driver.Value = id, json.RawMessage("{}")
+	var sub, noAttrs driver.Value = id, []byte("{}")
 	return appendRows(conn, "fact_rows", func(row []driver.Value) bool {
 		if i >= len(facts) {
 			return false
@@ -503,7 +502,7 @@ func writeFacts(conn *sql.Conn, id int64, facts []qiancun.Fact, values bool) err
 		f := &facts[i]
 		attrs := noAttrs
 		if f.Attrs != nil {
-			attrs = f.Attrs
+			attrs = []byte(f.Attrs) // the JSON text, as VARCHAR (migration 053), not re-encoded
 		}
 		villages := f.Villages
 		if villages == nil {

@@ -9,16 +9,33 @@ import (
 // duplicate_key. A file of 200,000 members keeps 200,000 keys until its last row, so the
 // common keys are held packed, exactly, in a uint64 each (packKey): a 身份证号 and a
 // 12-digit 村代码 take 12 bytes a slot instead of a string and a map entry, and no longer
-// hold the row they were read from. Keys that do not pack (a 统一社会信用代码, a 项目编号)
-// are kept as strings of their own.
+// hold the row they were read from. Keys that do not pack but are short (a 统一社会信用代码,
+// most 项目编号) are kept in a fixed array of 24 bytes each (about 40 bytes a key, and
+// nothing for the collector to scan); longer ones as strings of their own.
 type keySet struct {
 	// An open-addressing table with linear probing: keys[i] is a packed key plus one (so
 	// that 0 is an empty slot, and a probe reads keys alone), rows[i] its first row.
-	keys []uint64
-	rows []uint32
-	n    int  // slots in use
-	bits uint // len(keys) == 1<<bits
-	more map[string]int
+	keys  []uint64
+	rows  []uint32
+	n     int  // slots in use
+	bits  uint // len(keys) == 1<<bits
+	short map[shortKey]uint32
+	more  map[string]int
+}
+
+// shortKey holds a key of at most 23 bytes, and its length in the last byte, so that two
+// keys are equal only when their strings are.
+type shortKey [24]byte
+
+// toShort makes the shortKey of s, if s is short enough.
+func toShort(s string) (shortKey, bool) {
+	var k shortKey
+	if len(s) > len(k)-1 {
+		return k, false
+	}
+	copy(k[:], s)
+	k[len(k)-1] = byte(len(s))
+	return k, true
 }
 
 // maxLoad bounds the share of the table in use, in sixteenths: linear probing stays short
@@ -34,13 +51,27 @@ func (k *keySet) add(key string, row int) (first int, dup bool) {
 			return int(k.rows[i]), true
 		}
 	}
+	sk, short := toShort(key)
+	if short && len(k.short) > 0 {
+		if r, ok := k.short[sk]; ok {
+			return int(r), true
+		}
+	}
 	if len(k.more) > 0 {
 		if r, ok := k.more[key]; ok {
 			return r, true
 		}
 	}
-	if packed && row > 0 && uint64(row) <= math.MaxUint32 {
+	fits := row > 0 && uint64(row) <= math.MaxUint32
+	if packed && fits {
 		k.insert(p, uint32(row))
+		return 0, false
+	}
+	if !packed && short && fits {
+		if k.short == nil {
+			k.short = map[shortKey]uint32{}
+		}
+		k.short[sk] = uint32(row)
 		return 0, false
 	}
 	if k.more == nil {

@@ -16,10 +16,11 @@ func keyShapes(r *rand.Rand, n int) []string {
 	out := []string{"", "0", "00", "000000000000000000", "00000000000000000X", "0000000000000000000",
 		"370112001001", "0370112001001", "370112001001 ", "37011219800101001X", "37011219800101001x",
 		"370112198001010010", "99999999999999999X", "999999999999999999", "99999999999999999", "1",
-		"91370100MA3C123459", "XM-1", "１２", "12.0"}
+		"91370100MA3C123459", "XM-1", "１２", "12.0", "ab", "ab\x00", "ab\x00\x00",
+		"12345678901234567890123", "123456789012345678901234", "XM-370112-2024-000001-某某村"}
 	const alphabet = "0000000001X"
 	for range n {
-		b := make([]byte, r.IntN(20))
+		b := make([]byte, r.IntN(30))
 		for i := range b {
 			b[i] = alphabet[r.IntN(len(alphabet))]
 		}
@@ -81,8 +82,8 @@ func TestKeySet(t *testing.T) {
 			ref[k] = row
 		}
 	}
-	if len(ks.more) == 0 || ks.n == 0 {
-		t.Errorf("%d packed and %d other keys: want both kinds", ks.n, len(ks.more))
+	if len(ks.more) == 0 || len(ks.short) == 0 || ks.n == 0 {
+		t.Errorf("%d packed, %d short and %d other keys: want all three kinds", ks.n, len(ks.short), len(ks.more))
 	}
 	if math.MaxInt > math.MaxUint32 {
 		// A row beyond 2^32 does not pack; its key is still found, either way round.

@@ -45,8 +45,11 @@ func cleanCell(s string) string {
 	if s == "" || keptFirst(s) && keptLast(s) {
 		return s
 	}
-	return strings.TrimFunc(s, trimmed)
+	return cleanCellText(s)
 }
+
+// cleanCellText is cleanCell's general path, for any text.
+func cleanCellText(s string) string { return strings.TrimFunc(s, trimmed) }
 
 // keptFirst reports whether cleanCell keeps the first character of s, which is not empty,
 // looking at its first byte alone when it is ASCII or leads a CJK ideograph (U+4000-U+9FFF:
@@ -227,6 +230,12 @@ func normNumber(s string) (string, string) {
 	if plain {
 		return s, ""
 	}
+	return normNumberText(s)
+}
+
+// normNumberText is normNumber's general path, for any text (normNumber takes it unless the
+// text is plain ASCII without separators).
+func normNumberText(s string) (string, string) {
 	s = foldWidth(s)
 	if strings.ContainsAny(s, ", _") {
 		s = strings.NewReplacer(",", "", " ", "", "_", "").Replace(s)
@@ -281,7 +290,13 @@ func parseInteger(raw string) (int64, numberError) {
 	if n, ok := plainInteger(raw); ok {
 		return n, numOK
 	}
-	s, unit := normNumber(raw)
+	return parseIntegerText(raw)
+}
+
+// parseIntegerText is parseInteger's general path, for any text (parseInteger takes it
+// unless plainInteger reads the text).
+func parseIntegerText(raw string) (int64, numberError) {
+	s, unit := normNumberText(raw)
 	switch unit {
 	case "", "个", "户", "天", "人次", "人", "场次", "场", "次", "件", "项", "家":
 	default:

@@ -171,65 +171,18 @@ func FuzzParseInteger(f *testing.F) {
 	})
 }
 
-// The cell helpers as they were before their fast paths, to hold the fast paths to.
-func cleanCellRef(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u3000' || r == '\u00a0' || qiancun.Invisible(r)
-	})
-}
-
-func normNumberRef(s string) (string, string) {
-	s = foldWidth(s)
-	if strings.ContainsAny(s, ", _") {
-		s = strings.NewReplacer(",", "", " ", "", "_", "").Replace(s)
-	}
-	if strings.ContainsRune(s, '，') {
-		s = strings.ReplaceAll(s, "，", "")
-	}
-	unit := ""
-	for _, u := range []string{"万元", "元", "万", "个", "户", "天", "人次", "人", "场次", "场", "次", "件", "项", "家"} {
-		if strings.HasSuffix(s, u) {
-			unit, s = u, strings.TrimSpace(strings.TrimSuffix(s, u))
-			break
-		}
-	}
-	if strings.HasPrefix(s, "¥") || strings.HasPrefix(s, "￥") {
-		s = strings.TrimLeft(s, "¥￥")
-	}
-	return s, unit
-}
-
-func parseIntegerRef(raw string) (int64, numberError) {
-	s, unit := normNumberRef(raw)
-	switch unit {
-	case "", "个", "户", "天", "人次", "人", "场次", "场", "次", "件", "项", "家":
-	default:
-		return 0, numBad
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return n, numOK
-	}
-	v, ok := parseDecimal(s, 2)
-	if !ok {
-		return 0, numBad
-	}
-	if v%100 != 0 {
-		return 0, numNotInteger
-	}
-	return v / 100, numOK
-}
-
-// checkCellHelpers holds each fast path to the helper it stands for, on s.
+// checkCellHelpers holds each fast path to the general path it stands for, on s (the
+// general paths themselves are held to hand-worked answers above).
 func checkCellHelpers(t *testing.T, s string) {
-	if got, want := cleanCell(s), cleanCellRef(s); got != want {
+	if got, want := cleanCell(s), cleanCellText(s); got != want {
 		t.Errorf("cleanCell(%q) = %q; want %q", s, got, want)
 	}
 	got, unit := normNumber(s)
-	if want, wantUnit := normNumberRef(s); got != want || unit != wantUnit {
+	if want, wantUnit := normNumberText(s); got != want || unit != wantUnit {
 		t.Errorf("normNumber(%q) = %q, %q; want %q, %q", s, got, unit, want, wantUnit)
 	}
 	n, e := parseInteger(s)
-	if wn, we := parseIntegerRef(s); n != wn || e != we {
+	if wn, we := parseIntegerText(s); n != wn || e != we {
 		t.Errorf("parseInteger(%q) = %d, %v; want %d, %v", s, n, e, wn, we)
 	}
 	var items []string
@@ -293,4 +246,27 @@ func FuzzCellHelpers(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkCellHelpers(t, s) })
+}
+
+// TestCleanCellAndNormNumber: hand-worked answers for the general paths that the fast paths
+// are held to (checkCellHelpers).
+func TestCleanCellAndNormNumber(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"": "", "张三": "张三", " 张三 ": "张三", "\u3000李四\u00a0": "李四", "\u200b王五\t\r\n": "王五",
+		"王 五": "王 五", "\ufeff370112": "370112",
+	} {
+		if got := cleanCell(in); got != want {
+			t.Errorf("cleanCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, c := range []struct{ in, num, unit string }{
+		{"12", "12", ""}, {"1,234.5", "1234.5", ""}, {"1，234", "1234", ""}, {"1 234_5", "12345", ""},
+		{"１２３", "123", ""}, {"12.5万元", "12.5", "万元"}, {"3 人次", "3", "人次"}, {"￥12", "12", ""}, {"¥ 7", "7", ""},
+		{"12元 ", "12", "元"}, {"12 元", "12", "元"}, // spaces go before the unit is looked for
+	} {
+		if num, unit := normNumber(c.in); num != c.num || unit != c.unit {
+			t.Errorf("normNumber(%q) = %q, %q; want %q, %q", c.in, num, unit, c.num, c.unit)
+		}
+	}
 }

@@ -130,25 +130,12 @@ func TestMigrationFactVals(t *testing.T) {
 // ->> reads into them alike.
 func TestMigrationAttrsText(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "q.db")
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, path := openFile(t)
 	submit(t, st, registryTemplate, "", "v", []qiancun.Fact{village("370112001001", "历城区", "某\"镇\\", "某村")})
-	for _, q := range []string{
+	execAll(t, st, nil,
 		"ALTER TABLE fact_rows ALTER attrs TYPE JSON",
-		"DELETE FROM schema_migrations WHERE version = 53",
-	} {
-		if _, err := st.DB().ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	st.Close()
-	if st, err = store.Open(ctx, path); err != nil {
-		t.Fatal(err)
-	}
+		"DELETE FROM schema_migrations WHERE version = 53")
+	st = reopen(t, st, path)
 	defer st.Close()
 	var typ, text, town string
 	if err := st.DB().QueryRow("SELECT typeof(attrs), attrs, attrs ->> '镇街' FROM fact_rows").Scan(&typ, &text, &town); err != nil {

@@ -51,11 +51,7 @@ func keep(t *testing.T, st *store.Store, file []byte) string {
 func TestRawFiles(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "q.db")
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, path := openFile(t)
 	defer st.Close()
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, size := range []int{0, 1, 1 << 20, 5<<20 + 7} {
@@ -111,16 +107,10 @@ func TestRawFiles(t *testing.T) {
 func TestRawFilesSwept(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "q.db")
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, path := openFile(t)
 	kept := keep(t, st, []byte("kept"))
 	committed := shaOf([]byte("committed"))
-	if _, err := st.DB().Exec("INSERT INTO raw_files VALUES (?, 9, 'c.xlsx', now())", committed); err != nil {
-		t.Fatal(err)
-	}
+	execAll(t, st, []any{committed}, "INSERT INTO raw_files VALUES (?, 9, 'c.xlsx', now())")
 	st.Close()
 	dir := path + ".files"
 	for name, content := range map[string]string{
@@ -133,7 +123,8 @@ func TestRawFilesSwept(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if st, err = store.Open(ctx, path); err != nil {
+	st, err := store.Open(ctx, path)
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
@@ -162,35 +153,19 @@ func TestRawFilesSwept(t *testing.T) {
 func TestMigrationRawFileParts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "q.db")
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, path := openFile(t)
 	file := bytes.Repeat([]byte("PK\x03\x04 第一书记"), 300_000) // 4.5 MB
 	sha := keep(t, st, file)
 	// The state before 051: the content in raw_files, no parts, no file beside.
-	for _, q := range []string{
+	execAll(t, st, []any{file, sha},
 		"ALTER TABLE raw_files ADD COLUMN content BLOB",
 		"UPDATE raw_files SET content = ? WHERE sha256 = ?",
 		"DROP TABLE raw_file_parts",
-		"DELETE FROM schema_migrations WHERE version = 51",
-	} {
-		var args []any
-		if strings.Contains(q, "?") {
-			args = []any{file, sha}
-		}
-		if _, err := st.DB().ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	st.Close()
+		"DELETE FROM schema_migrations WHERE version = 51")
 	if err := os.Remove(filepath.Join(path+".files", sha)); err != nil {
 		t.Fatal(err)
 	}
-	if st, err = store.Open(ctx, path); err != nil {
-		t.Fatal(err)
-	}
+	st = reopen(t, st, path)
 	defer st.Close()
 	got, err := st.RawFile(ctx, sha)
 	if err != nil || !bytes.Equal(got, file) {

@@ -159,22 +159,9 @@ func (s *Store) RawFile(ctx context.Context, sha string) ([]byte, error) {
 // migration 051, which moved them there) into the raw file directory, each checked against
 // its SHA-256, then deletes their parts.
 func (s *Store) moveRawParts(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT sha256 FROM raw_file_parts")
+	shas, err := queryStrings(ctx, s.db, "SELECT DISTINCT sha256 FROM raw_file_parts")
 	if err != nil {
 		return fmt.Errorf("raw file parts: %w", err)
-	}
-	var shas []string
-	for rows.Next() {
-		var sha string
-		if err := rows.Scan(&sha); err != nil {
-			rows.Close()
-			return err
-		}
-		shas = append(shas, sha)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	for _, sha := range shas {
 		var b []byte
@@ -208,6 +195,24 @@ func (s *Store) moveRawParts(ctx context.Context) error {
 	return nil
 }
 
+// queryStrings runs a query of one text column and returns its values.
+func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // bytesUpload is an Upload of bytes in memory.
 type bytesUpload []byte
 
@@ -227,22 +232,9 @@ func (b bytesUpload) ReadAt(p []byte, off int64) (int, error) {
 // exportRaw puts the kept files that raw_files lists, as conn's transaction sees it, into
 // the export dir as raw-<sha256>: hard links where the file system allows, else copies.
 func (s *Store) exportRaw(ctx context.Context, conn *sql.Conn, dir string) error {
-	rows, err := conn.QueryContext(ctx, "SELECT sha256 FROM raw_files ORDER BY sha256")
+	shas, err := queryStrings(ctx, conn, "SELECT sha256 FROM raw_files ORDER BY sha256")
 	if err != nil {
 		return fmt.Errorf("export raw files: %w", err)
-	}
-	var shas []string
-	for rows.Next() {
-		var sha string
-		if err := rows.Scan(&sha); err != nil {
-			rows.Close()
-			return err
-		}
-		shas = append(shas, sha)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	for _, sha := range shas {
 		dst := filepath.Join(dir, rawExportPrefix+sha)

@@ -124,21 +124,9 @@ func (s *Store) LoadExport(ctx context.Context, dir string) error {
 
 // snapshotTables lists the tables a snapshot carries.
 func (s *Store) snapshotTables(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, apiQuery("snapshot_tables"))
+	out, err := queryStrings(ctx, s.db, apiQuery("snapshot_tables"))
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, errors.New("list tables: none")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -42,11 +41,7 @@ func count(t *testing.T, st *store.Store, q string) int {
 func TestStagedRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "q.db")
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, path := openFile(t)
 	const n = 40_000 // two pieces of 16,384 committed, the rest in the open one
 	visible := func(when string, want int) {
 		t.Helper()
@@ -93,18 +88,10 @@ func TestStagedRows(t *testing.T) {
 
 	// A process died while writing another: pieces of it committed, listed as staged (the
 	// kill test of ingest does this with a real process).
-	for _, q := range []string{
+	execAll(t, st, nil,
 		"INSERT INTO staged_submissions VALUES (99, now())",
-		"INSERT INTO fact_rows (submission_id, row_no, member_key, name, villages, town, attrs) SELECT 99, i, 'k' || i, '', [], '', '{}' FROM range(2, 1000) t(i)",
-	} {
-		if _, err := st.DB().Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st.Close()
-	if st, err = store.Open(ctx, path); err != nil {
-		t.Fatal(err)
-	}
+		"INSERT INTO fact_rows (submission_id, row_no, member_key, name, villages, town, attrs) SELECT 99, i, 'k' || i, '', [], '', '{}' FROM range(2, 1000) t(i)")
+	st = reopen(t, st, path)
 	defer st.Close()
 	visible("reopened", n)
 	if got := count(t, st, "SELECT count(*) FROM fact_rows"); got != n {

@@ -26,7 +26,8 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "ingest", "--db PATH [--template SLUG] [--period YYYY-MM] [--accept-valid] [--json] [--receipt-dir DIR] [--max-file-mb N] [--duckdb-memory-mb N] FILE...",
 		`Reads departmental files (.xlsx, .xls, .csv in UTF-8 or GBK) into the database and prints a
 receipt per file, in the order given, naming every bad cell. A village registry among the
-files is read first, so that the other files can be checked against it.
+files is read first, so that the other files can be checked against it. Each file is read
+in place, in pieces, never whole: a file changed while it is read is noticed and not kept.
 
 Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a usage error.`)
 	db := fs.String("db", "", "database file (in memory when omitted: validates only, keeps nothing)")

@@ -24,9 +24,11 @@ import (
 //
 // A submission writes its file first, under a name of its own (<sha256>.<submission id>),
 // hashing it as it is copied (so a file that changed since it was read is refused), and
-// renames it to <sha256> once the submission, with its raw_files row, has committed. Open
-// finishes or deletes what a process that died left: a staged file whose raw_files row
-// committed takes its name, any other is deleted, and so is a file no row names.
+// renames it to <sha256> in its final transaction, just before the commit that adds its
+// raw_files row (the same bytes under the same name, should another submission of the same
+// file do so too). Open finishes or deletes what a process that died left: a staged file
+// whose raw_files row committed takes its name, any other is deleted, and so is a file no
+// row names (a commit that failed after the rename).
 //
 // An in-memory store keeps its raw files in a temporary directory, removed by Close. A
 // replica's store reads those of the snapshot it loaded (raw-<sha256> files beside the
@@ -72,13 +74,21 @@ func (s *Store) sweepRaw(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("raw file directory: %w", err)
 	}
+	if len(entries) == 0 {
+		return nil
+	}
+	shas, err := queryStrings(ctx, s.db, "SELECT sha256 FROM raw_files")
+	if err != nil {
+		return fmt.Errorf("raw files: %w", err)
+	}
+	rows := make(map[string]bool, len(shas))
+	for _, sha := range shas {
+		rows[sha] = true
+	}
 	for _, e := range entries {
 		name := e.Name()
 		sha, _, staged := strings.Cut(name, ".")
-		kept, err := s.rawKept(ctx, s.db, sha)
-		if err != nil {
-			return err
-		}
+		kept := rows[sha]
 		p := filepath.Join(s.rawDir, name)
 		switch {
 		case staged && kept:

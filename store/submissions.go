@@ -316,7 +316,7 @@ func (x *tx) Commit(ctx context.Context, sub *qiancun.Submission) error {
 		return err
 	}
 	// The file is written beside the database first, under a name of this submission's
-	// (rawfiles.go), and takes its own name once the submission has committed.
+	// (rawfiles.go), and takes its own name as the submission commits (placeRaw).
 	kept, err := x.s.rawKept(ctx, conn, rc.SHA256)
 	if err != nil {
 		return err

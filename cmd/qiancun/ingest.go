@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -190,7 +191,7 @@ func ownTempDir(db string) (string, error) {
 }
 
 // localFile is a file on disk read in place, in pieces: the first Size bytes of f, as it
-// was when opened.
+// was when opened; or, for a pipe (f nil), its bytes read into memory.
 type localFile struct {
 	*io.SectionReader
 	f   *os.File
@@ -210,19 +211,27 @@ func openUpTo(path string, max int64) (*localFile, *qiancun.Receipt, error) {
 		f.Close()
 		return nil, nil, err
 	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	if st.Size() <= max {
+	if st.Mode().IsRegular() && st.Size() <= max {
 		return &localFile{SectionReader: io.NewSectionReader(f, 0, st.Size()), f: f, mod: st.ModTime()}, nil, nil
 	}
 	defer f.Close()
 	h := sha256.New()
+	var data []byte
+	if !st.Mode().IsRegular() {
+		// A pipe (qiancun ingest <(…)) cannot be read in place: read it, up to the limit.
+		if data, err = io.ReadAll(io.LimitReader(f, max+1)); err != nil {
+			return nil, nil, err
+		}
+		if int64(len(data)) <= max {
+			return &localFile{SectionReader: io.NewSectionReader(bytes.NewReader(data), 0, int64(len(data)))}, nil, nil
+		}
+		h.Write(data)
+	}
 	n, err := io.Copy(h, f)
 	if err != nil {
 		return nil, nil, err
 	}
+	n += int64(len(data))
 	return nil, ingest.TooLarge(path, n, hex.EncodeToString(h.Sum(nil)), ingest.Limits{MaxFileBytes: max}, time.Now()), nil
 }
 
@@ -230,6 +239,9 @@ func openUpTo(path string, max int64) (*localFile, *qiancun.Receipt, error) {
 // modification time differ), or another file took its name: its receipt then describes a
 // file that is no longer the one on disk.
 func (l *localFile) changed() bool {
+	if l.f == nil {
+		return false // read whole from a pipe
+	}
 	now, err := l.f.Stat()
 	if err != nil {
 		return true
@@ -248,7 +260,12 @@ func (l *localFile) readAll() ([]byte, error) {
 }
 
 // Close closes the file.
-func (l *localFile) Close() error { return l.f.Close() }
+func (l *localFile) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	return l.f.Close()
+}
 
 // isRegistryName guesses from a file name that it is the village registry. A guess is
 // enough: it only orders the files, and a registry read late is still read.

@@ -104,3 +104,34 @@ func TestStagedRows(t *testing.T) {
 		t.Errorf("the file kept: %q %v", b, err)
 	}
 }
+
+// TestShedBuffers: a store that sheds its buffers as pieces commit keeps its memory limit
+// afterwards, and every row.
+func TestShedBuffers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := t.TempDir() + "/q.db"
+	st, err := store.OpenWith(ctx, path, store.Options{Threads: 1, MemoryLimit: 48 << 20, ShedBuffers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tx, err := st.Begin(ctx, twoTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 40_000 // two pieces committed and shed
+	addMany(t, tx, n)
+	var limit string
+	if err := st.DB().QueryRow("SELECT current_setting('memory_limit')").Scan(&limit); err != nil || limit != "48.0 MiB" {
+		t.Errorf("memory_limit after shedding = %q (%v), want 48.0 MiB", limit, err)
+	}
+	rc := &qiancun.Receipt{File: "a.xlsx", SHA256: shaOf([]byte("a")), Template: twoTemplate.Slug, Period: "2024-05",
+		Status: qiancun.Accepted, Rows: n, Accepted: n, ReceivedAt: time.Unix(0, 0).UTC()}
+	if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: twoTemplate, File: bytes.NewReader([]byte("a"))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, st, "SELECT count(*) FROM current_rows"); got != n {
+		t.Errorf("%d rows, want %d", got, n)
+	}
+}

@@ -229,7 +229,7 @@ func (x *tx) flush(ctx context.Context) error {
 	if _, err := x.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("stage rows: %w", err)
 	}
-	return nil
+	return x.s.shedBuffers(ctx, x.conn)
 }
 
 // Rollback drops the submission and deletes its rows; after Commit it does nothing.

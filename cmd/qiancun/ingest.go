@@ -66,9 +66,10 @@ Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a 
 	if *memoryMB < 0 || *memoryMB > 0 && *memoryMB < 32 {
 		return fail(e, exitUsage, "--duckdb-memory-mb must be 0 (DuckDB's default) or at least 32: less fails DuckDB's checkpoints")
 	}
-	// One DuckDB thread and a small buffer pool: an ingest needs no more, and a provincial
-	// file then ingests in a flat ~150-200 MB (store.Options; README, Benchmarks).
-	st, err := store.OpenWith(ctx, *db, store.Options{Threads: 1, MemoryLimit: *memoryMB << 20})
+	// One DuckDB thread and a small buffer pool, shed as pieces commit: an ingest needs no
+	// more, and a provincial file then ingests in flat memory (store.Options; README,
+	// Benchmarks).
+	st, err := store.OpenWith(ctx, *db, store.Options{Threads: 1, MemoryLimit: *memoryMB << 20, ShedBuffers: true})
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}

@@ -85,6 +85,11 @@ func killChild(db, file string) int {
 	return 0
 }
 
+// killRows is the size of the file TestKillMidIngest ingests: more than one piece of the
+// store's (a DuckDB row group, 122,880 rows), so that a kill can land after a piece has
+// committed and before the submission has.
+const killRows = 250_000
+
 // TestKillMidIngest kills (SIGKILL) a process in the middle of writing a large submission
 // and checks that the database holds either all of it or none of it.
 func TestKillMidIngest(t *testing.T) {
@@ -105,7 +110,7 @@ func TestKillMidIngest(t *testing.T) {
 	for i, v := range vs {
 		codes[i] = v.Code
 	}
-	if err := synth.FirstSecretaryXLSX(&fs, qiancun.Month{Year: 2024, Month: 5}, codes, 40_000, 1); err != nil {
+	if err := synth.FirstSecretaryXLSX(&fs, qiancun.Month{Year: 2024, Month: 5}, codes, killRows, 1); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "第一书记工作情况表_2024-05.xlsx")
@@ -191,7 +196,7 @@ func TestKillMidIngest(t *testing.T) {
 			t.Errorf("delay %v: %d fact rows without a submission", delay, orphans)
 		case subs == 0 && (rows != 0 || values != 0):
 			t.Errorf("delay %v: partial submission: %d rows, %d values and no submission", delay, rows, values)
-		case subs == 1 && (rows != accepted || values != accepted*7 || accepted != 40_000):
+		case subs == 1 && (rows != accepted || values != accepted*7 || accepted != killRows):
 			t.Errorf("delay %v: submission with %d rows, %d values for %d accepted", delay, rows, values, accepted)
 		case subs > 1:
 			t.Errorf("delay %v: %d submissions", delay, subs)

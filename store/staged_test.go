@@ -42,7 +42,7 @@ func TestStagedRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st, path := openFile(t)
-	const n = 40_000 // two pieces of 16,384 committed, the rest in the open one
+	n := store.PieceRows + 20_000 // a piece committed, the rest in the open one
 	visible := func(when string, want int) {
 		t.Helper()
 		if got := count(t, st, "SELECT count(*) FROM current_rows"); got != want {
@@ -59,8 +59,8 @@ func TestStagedRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	addMany(t, tx, n)
-	if got := count(t, st, "SELECT count(*) FROM fact_rows"); got < 16_384 || got >= n {
-		t.Errorf("while written: %d rows committed, want the pieces (at least 16,384, fewer than %d)", got, n)
+	if got := count(t, st, "SELECT count(*) FROM fact_rows"); got < store.PieceRows || got >= n {
+		t.Errorf("while written: %d rows committed, want the pieces (at least %d, fewer than %d)", got, store.PieceRows, n)
 	}
 	visible("while written", 0)
 	if err := tx.Rollback(); err != nil {
@@ -120,7 +120,7 @@ func TestShedBuffers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 40_000 // two pieces committed and shed
+	n := store.PieceRows + 20_000 // a piece committed and shed
 	addMany(t, tx, n)
 	var limit string
 	if err := st.DB().QueryRow("SELECT current_setting('memory_limit')").Scan(&limit); err != nil || limit != "48.0 MiB" {

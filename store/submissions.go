@@ -166,9 +166,11 @@ type tx struct {
 	done       bool
 }
 
-// stagedRows is how many rows a piece commits at once: enough that commits are few (13 for
-// a 200,000-row file), few enough that a piece is a few MB.
-const stagedRows = 16384
+// stagedRows is how many rows a piece commits at once: one DuckDB row group, which DuckDB
+// writes straight to the database file, compressed, when a transaction appends it whole,
+// rather than through the write-ahead log and a checkpoint later. Measured against pieces of
+// 16,384 rows: the same peak memory, 15-20% less CPU for `qiancun ingest` (BenchmarkIngestRSS).
+const stagedRows = 122880
 
 // Begin starts a submission of template t (nil for a file whose template is unknown); it
 // satisfies ingest.Sink's Begin. It holds one connection until Commit or Rollback.

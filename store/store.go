@@ -108,6 +108,12 @@ type Options struct {
 	ShedBuffers bool
 }
 
+// IngestOptions are the options of a process that only ingests (`qiancun ingest`): one
+// thread, DuckDB's buffers bounded by memoryLimit bytes and shed as pieces commit.
+func IngestOptions(memoryLimit int64) Options {
+	return Options{Threads: 1, MemoryLimit: memoryLimit, ShedBuffers: true}
+}
+
 // Open opens (creating if need be) the database at path, or an in-memory one when path is
 // empty, and brings its schema up to date. No extension is ever installed or downloaded.
 func Open(ctx context.Context, path string) (*Store, error) {

@@ -69,7 +69,7 @@ Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a 
 	// One DuckDB thread and a small buffer pool, shed as pieces commit: an ingest needs no
 	// more, and a provincial file then ingests in flat memory (store.Options; README,
 	// Benchmarks).
-	st, err := store.OpenWith(ctx, *db, store.Options{Threads: 1, MemoryLimit: *memoryMB << 20, ShedBuffers: true})
+	st, err := store.OpenWith(ctx, *db, store.IngestOptions(*memoryMB<<20))
 	if err != nil {
 		return fail(e, exitRejected, "%v", err)
 	}

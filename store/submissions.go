@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -228,6 +229,11 @@ func (x *tx) flush(ctx context.Context) error {
 		return nil
 	}
 	x.open, x.pending = false, 0
+	if x.s.memoryLimit != "" {
+		// Shedding: the commit writes a row group, or checkpoints; give the Go heap's free
+		// pages back first, so that the two do not add up.
+		debug.FreeOSMemory()
+	}
 	if _, err := x.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("stage rows: %w", err)
 	}

@@ -102,7 +102,7 @@ type Options struct {
 	// ShedBuffers makes DuckDB drop the buffers it keeps after each piece of a submission's
 	// rows commits (see tx): the blocks it wrote and cached, which it frees only under the
 	// pressure of its memory limit, and which otherwise grow with the rows written (about
-	// 90 MB for 400,000 first-secretary rows, under a 64 MiB limit; BenchmarkIngestRSS). The
+	// 90 MB for 400,000 rows, under a 64 MiB limit, measured on the store alone). The
 	// limit is lowered for a moment and restored, which would starve queries running at
 	// the same time: for a process that only writes, such as `qiancun ingest`.
 	ShedBuffers bool

@@ -432,7 +432,7 @@ func BenchmarkIngestNational(b *testing.B) {
 	ctx := context.Background()
 	db := filepath.Join(b.TempDir(), "bench.db")
 	copyFile(b, base, db)
-	st, err := store.OpenWith(ctx, db, store.IngestOptions(64<<20)) // as `qiancun ingest` opens it
+	st, err := store.OpenWith(ctx, db, store.IngestOptions(store.IngestMemory)) // as `qiancun ingest` opens it
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -108,6 +108,12 @@ type Options struct {
 	ShedBuffers bool
 }
 
+// IngestMemory is the memory limit `qiancun ingest` gives DuckDB by default: enough for a
+// row group of long rows to be checkpointed (300,000 rows of 2.4 KB each ingest at 32 MiB;
+// 30 MiB once failed a checkpoint), small enough that the national first-secretary file
+// ingests under 150 MB (64 MiB: about 160 MB; README, Benchmarks).
+const IngestMemory = 40 << 20
+
 // IngestOptions are the options of a process that only ingests (`qiancun ingest`): one
 // thread, DuckDB's buffers bounded by memoryLimit bytes and shed as pieces commit.
 func IngestOptions(memoryLimit int64) Options {

@@ -39,7 +39,7 @@ Exit status: 0 when nothing was rejected, 1 when any file was rejected, 2 for a 
 	templatesDir := fs.String("templates", "", "directory of *.toml templates that override or add to the built-in ones")
 	receiptDir := fs.String("receipt-dir", "", "write each file with problems back into this directory, the bad cells marked (<file>_回执.xlsx)")
 	maxFileMB := fs.Int64("max-file-mb", 200, "largest file read, in MiB; a larger one is rejected unread and not stored")
-	memoryMB := fs.Int64("duckdb-memory-mb", 64, "memory DuckDB may keep for its buffers, in MiB, beyond which it writes them to DB.tmp; 0: DuckDB's default (80% of RAM)")
+	memoryMB := fs.Int64("duckdb-memory-mb", store.IngestMemory>>20, "memory DuckDB may keep for its buffers, in MiB, beyond which it writes them to DB.tmp; 0: DuckDB's default (80% of RAM)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
 		return usageCode(err)

@@ -18,11 +18,7 @@ func TestCLIMasksKeysUnlessUnmasked(t *testing.T) {
 		"帮扶村名册.csv":        cliRegistry,
 		"第一书记_2024-06.csv": pubFS("2024年6月", juneRows),
 	})
-	db := filepath.Join(dir, "q.db")
-	tue := time.Date(2024, 7, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	if code, _, errOut := runAt(t, tue, "ingest", "--db", db, filepath.Join(dir, "帮扶村名册.csv"), filepath.Join(dir, "第一书记_2024-06.csv")); code != exitOK {
-		t.Fatalf("ingest: %d %s", code, errOut)
-	}
+	db, tue := ingestJune(t, dir)
 	if code, _, errOut := runAt(t, tue, "publish", "--db", db, "--force", "first_secretary", "--period", "2024-06"); code != exitOK {
 		t.Fatalf("publish: %d %s", code, errOut)
 	}
@@ -65,11 +61,7 @@ func TestRankPublicationSaysWhich(t *testing.T) {
 		"帮扶村名册.csv":        cliRegistry,
 		"第一书记_2024-06.csv": pubFS("2024年6月", juneRows),
 	})
-	db := filepath.Join(dir, "q.db")
-	tue := time.Date(2024, 7, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	if code, _, errOut := runAt(t, tue, "ingest", "--db", db, filepath.Join(dir, "帮扶村名册.csv"), filepath.Join(dir, "第一书记_2024-06.csv")); code != exitOK {
-		t.Fatalf("ingest: %d %s", code, errOut)
-	}
+	db, tue := ingestJune(t, dir)
 	code, hash, errOut := runAt(t, tue, "publish", "--db", db, "--force", "first_secretary", "--period", "2024-06", "--json")
 	if code != exitOK {
 		t.Fatalf("publish: %d %s", code, errOut)
@@ -110,11 +102,7 @@ func TestPublishSaysMissingMonths(t *testing.T) {
 		"帮扶村名册.csv":        cliRegistry,
 		"第一书记_2024-06.csv": pubFS("2024年6月", juneRows),
 	})
-	db := filepath.Join(dir, "q.db")
-	tue := time.Date(2024, 7, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	if code, _, errOut := runAt(t, tue, "ingest", "--db", db, filepath.Join(dir, "帮扶村名册.csv"), filepath.Join(dir, "第一书记_2024-06.csv")); code != exitOK {
-		t.Fatalf("ingest: %d %s", code, errOut)
-	}
+	db, tue := ingestJune(t, dir)
 	for _, c := range []struct {
 		period string
 		note   string
@@ -143,11 +131,7 @@ func TestDiffTextSaysHowMany(t *testing.T) {
 		"第一书记_2024-06.csv":    pubFS("2024年6月", juneRows),
 		"第一书记_2024-06_更正.csv": pubFS("2024年6月", corrected),
 	})
-	db := filepath.Join(dir, "q.db")
-	tue := time.Date(2024, 7, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	if code, _, errOut := runAt(t, tue, "ingest", "--db", db, filepath.Join(dir, "帮扶村名册.csv"), filepath.Join(dir, "第一书记_2024-06.csv")); code != exitOK {
-		t.Fatalf("ingest: %d %s", code, errOut)
-	}
+	db, tue := ingestJune(t, dir)
 	if code, _, errOut := runAt(t, tue, "publish", "--db", db, "--force", "first_secretary", "--period", "2024-06"); code != exitOK {
 		t.Fatalf("publish: %d %s", code, errOut)
 	}
@@ -163,4 +147,16 @@ func TestDiffTextSaysHowMany(t *testing.T) {
 	if len(lines) < 3 || !strings.HasSuffix(lines[1], "entered, 0 left; submissions: 1 added, 1 removed") || !strings.HasPrefix(lines[2], "change ") {
 		t.Errorf("a diff printed\n%s", out)
 	}
+}
+
+// ingestJune ingests, on Tuesday 2 July 2024, the registry and the June first-secretary file
+// written in dir, into dir/q.db, and returns the database and that moment.
+func ingestJune(t *testing.T, dir string) (db string, tue time.Time) {
+	t.Helper()
+	db = filepath.Join(dir, "q.db")
+	tue = time.Date(2024, 7, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	if code, _, errOut := runAt(t, tue, "ingest", "--db", db, filepath.Join(dir, "帮扶村名册.csv"), filepath.Join(dir, "第一书记_2024-06.csv")); code != exitOK {
+		t.Fatalf("ingest: %d %s", code, errOut)
+	}
+	return db, tue
 }

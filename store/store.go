@@ -181,6 +181,13 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 // their process died (staged_submissions; see tx). The database's lock makes this process
 // its only writer, so none is being written now.
 func (s *Store) sweepStaged(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM staged_submissions").Scan(&n); err != nil {
+		return fmt.Errorf("unfinished submissions: %w", err)
+	}
+	if n == 0 {
+		return nil // the common case: no scan of fact_rows at every start
+	}
 	return s.inTx(ctx, func(conn *sql.Conn) error {
 		if _, err := conn.ExecContext(ctx, "DELETE FROM fact_rows WHERE submission_id IN (SELECT id FROM staged_submissions)"); err != nil {
 			return fmt.Errorf("delete the rows of unfinished submissions: %w", err)
@@ -190,11 +197,15 @@ func (s *Store) sweepStaged(ctx context.Context) error {
 	})
 }
 
+// sheds reports whether the store sheds its buffers (Options.ShedBuffers): a process that
+// only writes.
+func (s *Store) sheds() bool { return s.memoryLimit != "" }
+
 // shedBuffers makes DuckDB free the buffers it holds beyond what it needs (Options.ShedBuffers):
 // its memory limit lowered to 4 MiB, which evicts them, and restored. DuckDB may refuse the
 // low limit, having evicted what it could; only the restore must succeed.
 func (s *Store) shedBuffers(ctx context.Context, conn *sql.Conn) error {
-	if s.memoryLimit == "" {
+	if !s.sheds() {
 		return nil
 	}
 	_, _ = conn.ExecContext(ctx, "SET memory_limit = '4MiB'")
@@ -207,10 +218,12 @@ func (s *Store) shedBuffers(ctx context.Context, conn *sql.Conn) error {
 // Close closes the database cleanly, checkpointing its write-ahead log.
 func (s *Store) Close() error {
 	if s.path != "" {
-		// The checkpoint costs memory (DuckDB compresses what the write-ahead log holds):
-		// first give the Go heap's free pages back, so that the peaks of a long write and
-		// of its checkpoint do not add up.
-		debug.FreeOSMemory()
+		if s.sheds() {
+			// The checkpoint costs memory (DuckDB compresses what the write-ahead log
+			// holds): first give the Go heap's free pages back, so that the peaks of a
+			// long write and of its checkpoint do not add up.
+			debug.FreeOSMemory()
+		}
 		_, _ = s.db.Exec("CHECKPOINT")
 	}
 	err := s.db.Close()

@@ -229,7 +229,7 @@ func (x *tx) flush(ctx context.Context) error {
 		return nil
 	}
 	x.open, x.pending = false, 0
-	if x.s.memoryLimit != "" {
+	if x.s.sheds() {
 		// Shedding: the commit writes a row group, or checkpoints; give the Go heap's free
 		// pages back first, so that the two do not add up.
 		debug.FreeOSMemory()

@@ -106,6 +106,13 @@ type Options struct {
 	// limit is lowered for a moment and restored, which would starve queries running at
 	// the same time: for a process that only writes, such as `qiancun ingest`.
 	ShedBuffers bool
+	// NoVacuum keeps checkpoints from merging row groups (DuckDB's max_vacuum_tasks 0). A
+	// submission whose rows end in a partial row group (all but a multiple of 122,880
+	// rows) has DuckDB's checkpoint rewrite that row group together with the ones before
+	// it, whose rows it already wrote: 0.29 s of the 1.5 s of `qiancun ingest` for the
+	// national first-secretary file, against 0.09 s without (its close checkpoint). The
+	// partial row groups stay until a process that vacuums checkpoints the table.
+	NoVacuum bool
 }
 
 // IngestMemory is the memory limit `qiancun ingest` gives DuckDB by default: enough for a
@@ -117,7 +124,7 @@ const IngestMemory = 40 << 20
 // IngestOptions are the options of a process that only ingests (`qiancun ingest`): one
 // thread, DuckDB's buffers bounded by memoryLimit bytes and shed as pieces commit.
 func IngestOptions(memoryLimit int64) Options {
-	return Options{Threads: 1, MemoryLimit: memoryLimit, ShedBuffers: true}
+	return Options{Threads: 1, MemoryLimit: memoryLimit, ShedBuffers: true, NoVacuum: true}
 }
 
 // Open opens (creating if need be) the database at path, or an in-memory one when path is
@@ -134,6 +141,9 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	if opt.MemoryLimit > 0 {
 		dsn += "&memory_limit=" + strconv.FormatInt(opt.MemoryLimit>>10, 10) + "KiB"
+	}
+	if opt.NoVacuum {
+		dsn += "&max_vacuum_tasks=0"
 	}
 	c, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {

@@ -135,3 +135,40 @@ func TestShedBuffers(t *testing.T) {
 		t.Errorf("%d rows, want %d", got, n)
 	}
 }
+
+// TestNoVacuum: a store opened with NoVacuum leaves each submission's partial row group as
+// it is at a checkpoint, rather than rewriting it with its neighbours.
+func TestNoVacuum(t *testing.T) {
+	t.Parallel()
+	for _, noVacuum := range []bool{false, true} {
+		ctx := context.Background()
+		path := t.TempDir() + "/q.db"
+		st, err := store.OpenWith(ctx, path, store.Options{Threads: 1, NoVacuum: noVacuum})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := store.PieceRows + 1000 // a row group, and a partial one
+		for i, period := range []string{"2024-05", "2024-06"} {
+			tx, err := st.Begin(ctx, twoTemplate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			addMany(t, tx, n)
+			rc := &qiancun.Receipt{File: "a.xlsx", SHA256: shaOf([]byte{byte(i)}), Template: twoTemplate.Slug, Period: period,
+				Status: qiancun.Accepted, Rows: n, Accepted: n, ReceivedAt: time.Unix(0, 0).UTC()}
+			if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: twoTemplate, File: bytes.NewReader([]byte{byte(i)})}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st = reopen(t, st, path) // closed with a checkpoint
+		// Vacuumed, the two partial row groups and the full one between them become two.
+		want := map[bool]int{false: 3, true: 4}[noVacuum]
+		if got := count(t, st, "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('fact_rows')"); got != want {
+			t.Errorf("NoVacuum %v: %d row groups, want %d", noVacuum, got, want)
+		}
+		if got := count(t, st, "SELECT count(*) FROM current_rows"); got != 2*n {
+			t.Errorf("NoVacuum %v: %d rows, want %d", noVacuum, got, 2*n)
+		}
+		st.Close()
+	}
+}

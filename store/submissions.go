@@ -168,7 +168,12 @@ type tx struct {
 	stagedFile string
 	done       bool
 	app        *duckdb.Appender // the open piece's appender (factAppender), until flush
+	appRows    int              // rows in app not yet flushed to fact_rows
 }
+
+// flushRows is how many rows the appender gathers before it runs its INSERT: each run
+// has a cost of its own (a query planned and started).
+const flushRows = 16384
 
 // stagedRows is how many rows a piece commits at once: one DuckDB row group, which DuckDB
 // writes straight to the database file, compressed, when a transaction appends it whole,
@@ -231,7 +236,7 @@ func (x *tx) flush(ctx context.Context) error {
 	if !x.open {
 		return nil
 	}
-	if err := x.closeAppender(); err != nil {
+	if err := x.closeAppender(true); err != nil {
 		return err
 	}
 	x.open, x.pending = false, 0
@@ -255,7 +260,7 @@ func (x *tx) Rollback() error {
 	defer x.conn.Close()
 	// A fresh context: the caller's may be why we are rolling back.
 	ctx := context.Background()
-	err := x.closeAppender()
+	err := x.closeAppender(false)
 	if x.open {
 		x.open = false
 		if _, rerr := x.conn.ExecContext(ctx, "ROLLBACK"); err == nil {
@@ -542,7 +547,8 @@ func factAppender(dc driver.Conn, id int64, nvals int) (*duckdb.Appender, error)
 
 // writeFacts appends facts to the open piece, through its appender (made on first use):
 // each row's Values in hundredths (the appender takes an int64 as a DECIMAL's unscaled
-// value); Attrs, JSON already, as its text. The rows reach fact_rows before it returns.
+// value); Attrs, JSON already, as its text. They reach fact_rows flushRows at a time, and
+// all of them before the piece commits.
 func (x *tx) writeFacts(facts []qiancun.Fact) error {
 	nvals := len(x.inds)
 	return x.conn.Raw(func(dc any) error {
@@ -592,24 +598,30 @@ func (x *tx) writeFacts(facts []qiancun.Fact) error {
 				return fmt.Errorf("append fact_rows: %w", err)
 			}
 		}
-		if err := x.app.Flush(); err != nil {
-			return fmt.Errorf("append fact_rows: %w", err)
+		if x.appRows += len(facts); x.appRows >= flushRows {
+			x.appRows = 0
+			if err := x.app.Flush(); err != nil {
+				return fmt.Errorf("append fact_rows: %w", err)
+			}
 		}
 		return nil
 	})
 }
 
-// closeAppender closes the open piece's appender, if any, its rows all flushed already.
-func (x *tx) closeAppender() error {
+// closeAppender closes the open piece's appender, if any: keep flushes the rows it still
+// holds to fact_rows first, else they are dropped (a submission rolled back).
+func (x *tx) closeAppender(keep bool) error {
 	if x.app == nil {
 		return nil
 	}
 	return x.conn.Raw(func(any) error {
 		a := x.app
-		x.app = nil
-		if err := a.Clear(); err != nil { // rows of a failed writeFacts: not kept
-			_ = a.Close()
-			return fmt.Errorf("append fact_rows: %w", err)
+		x.app, x.appRows = nil, 0
+		if !keep {
+			if err := a.Clear(); err != nil {
+				_ = a.Close()
+				return fmt.Errorf("append fact_rows: %w", err)
+			}
 		}
 		if err := a.Close(); err != nil {
 			return fmt.Errorf("append fact_rows: %w", err)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -143,5 +144,50 @@ func TestMigrationAttrsText(t *testing.T) {
 	}
 	if typ != "VARCHAR" || text != `{"区县":"历城区","镇街":"某\"镇\\"}` || town != `某"镇\` {
 		t.Errorf("after 053: %s %s, 镇街 %q", typ, text, town)
+	}
+}
+
+// TestMigrationFSSTNames: 054 makes fact_rows again with member_key and name compressed by
+// FSST whatever DuckDB would choose (three names over 3,000 rows: a dictionary), and keeps
+// every row, in its order.
+func TestMigrationFSSTNames(t *testing.T) {
+	t.Parallel()
+	st, path := openFile(t)
+	facts := make([]qiancun.Fact, 3000)
+	for i := range facts {
+		facts[i] = qiancun.Fact{Row: i + 2, Key: fmt.Sprintf("k%05d", i), Name: []string{"甲", "乙", "丙"}[i%3],
+			Villages: []string{"370112001001"}, Values: []int64{int64(i), 100}}
+	}
+	submit(t, st, twoTemplate, "2024-05", "a", facts)
+	rows := func() string {
+		var s string
+		if err := st.DB().QueryRow(`SELECT string_agg(concat_ws('|', submission_id, row_no, member_key, name, villages, town, attrs, vals), ';' ORDER BY rowid)
+			FROM fact_rows`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := rows()
+	// As before 054: the columns without a compression of their own.
+	execAll(t, st, nil,
+		"CREATE TABLE old_rows AS SELECT * FROM fact_rows ORDER BY rowid",
+		"DROP TABLE fact_rows",
+		"ALTER TABLE old_rows RENAME TO fact_rows",
+		"DELETE FROM schema_migrations WHERE version = 54")
+	st = reopen(t, st, path)
+	defer st.Close()
+	if after := rows(); after != before {
+		t.Errorf("rows changed by 054:\n%.300s\nwant\n%.300s", after, before)
+	}
+	execAll(t, st, nil, "CHECKPOINT")
+	for _, col := range []string{"member_key", "name"} {
+		var got string
+		if err := st.DB().QueryRow(`SELECT string_agg(DISTINCT compression, ',') FROM pragma_storage_info('fact_rows')
+			WHERE column_name = ? AND segment_type = 'VARCHAR'`, col).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != "FSST" {
+			t.Errorf("%s compressed as %s, want FSST", col, got)
+		}
 	}
 }

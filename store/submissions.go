@@ -66,51 +66,61 @@ func (s *Store) Registry(ctx context.Context) (qiancun.Registry, error) {
 	if s.reg != nil {
 		return s.reg, nil
 	}
-	// A 12-digit code comes as its number, so that the registry of a province (half a
-	// million villages) is read without a string per village.
-	rows, err := s.db.QueryContext(ctx, `SELECT CASE WHEN regexp_full_match(code, '[0-9]{12}') THEN code::BIGINT END,
-		CASE WHEN NOT regexp_full_match(code, '[0-9]{12}') THEN code END FROM villages`)
+	// The codes of 12 bytes, nearly all of them, come as one string, cut here into codes:
+	// a province's registry (half a million villages) is then read without a row or a
+	// string per village (0.18 s of CPU by rows, as numbers).
+	r := &registry{other: map[string]struct{}{}}
+	var joined sql.NullString
+	if err := s.db.QueryRowContext(ctx, "SELECT string_agg(code, '') FROM villages WHERE strlen(code) = 12").Scan(&joined); err != nil {
+		return nil, fmt.Errorf("read village registry: %w", err)
+	}
+	for all := joined.String; len(all) >= 12; all = all[12:] {
+		code := all[:12]
+		if v, ok := digits(code); ok {
+			r.addVillage(v)
+		} else {
+			r.addCode(strings.Clone(code)) // kept in r.other: not a slice of all
+		}
+	}
+	others, err := queryStrings(ctx, s.db, "SELECT code FROM villages WHERE strlen(code) <> 12")
 	if err != nil {
 		return nil, fmt.Errorf("read village registry: %w", err)
 	}
-	defer rows.Close()
-	r := &registry{other: map[string]struct{}{}}
-	for rows.Next() {
-		var n sql.NullInt64
-		var code sql.NullString
-		if err := rows.Scan(&n, &code); err != nil {
-			return nil, err
-		}
-		if n.Valid {
-			r.villages = append(r.villages, uint64(n.Int64))
-			r.towns = append(r.towns, uint64(n.Int64)/1000) // its first 9 digits
-		} else {
-			r.addCode(code.String)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	for _, code := range others {
+		r.addCode(code)
 	}
 	s.reg = r.done()
 	return s.reg, nil
 }
 
-// addCode adds a village code to a registry being made: a 12-digit one to the sorted lists
-// (villages, and its first 9 digits to towns), any other to other.
-func (r *registry) addCode(code string) {
-	add := func(list *[]uint64, code string, n int) bool {
-		if v, ok := digits(code); ok && len(code) == n {
-			*list = append(*list, v)
-			return false
-		}
-		_, seen := r.other[code]
-		r.other[code] = struct{}{}
-		return !seen
+// addVillage adds the 12-digit village code v to a registry being made, and its town (its
+// first 9 digits), unless that town came just before: villages come in their registry's
+// order, mostly town by town.
+func (r *registry) addVillage(v uint64) {
+	r.villages = append(r.villages, v)
+	if t := v / 1000; len(r.towns) == 0 || r.towns[len(r.towns)-1] != t {
+		r.towns = append(r.towns, t)
 	}
-	if add(&r.villages, code, 12) {
+}
+
+// addCode adds a village code to a registry being made: a 12-digit one as addVillage does,
+// any other to other (and its first 9 bytes, as a town: to towns when they are digits).
+func (r *registry) addCode(code string) {
+	if v, ok := digits(code); ok && len(code) == 12 {
+		r.addVillage(v)
+		return
+	}
+	if _, seen := r.other[code]; !seen {
+		r.other[code] = struct{}{}
 		r.size++
 	}
-	add(&r.towns, code[:min(9, len(code))], 9)
+	if town := code[:min(9, len(code))]; len(town) == 9 {
+		if v, ok := digits(town); ok {
+			r.towns = append(r.towns, v)
+			return
+		}
+	}
+	r.other[code[:min(9, len(code))]] = struct{}{}
 }
 
 // done sorts the lists of a registry made with addCode, and counts its villages.

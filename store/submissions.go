@@ -43,7 +43,7 @@ func (r *registry) has(sorted []uint64, code string, n int) bool {
 }
 
 // digits reads a code of 1 to 19 decimal digits as a number.
-func digits(s string) (uint64, bool) {
+func digits[T ~string | ~[]byte](s T) (uint64, bool) {
 	if len(s) == 0 || len(s) > 19 {
 		return 0, false
 	}
@@ -66,28 +66,27 @@ func (s *Store) Registry(ctx context.Context) (qiancun.Registry, error) {
 	if s.reg != nil {
 		return s.reg, nil
 	}
-	// The codes of 12 bytes, nearly all of them, come as one string, cut here into codes:
-	// a province's registry (half a million villages) is then read without a row or a
-	// string per village (0.18 s of CPU by rows, as numbers).
+	// Each code is read as the driver's bytes, and a 12-digit one kept as its number: a
+	// province's registry (half a million villages) is read without a string per village.
 	r := &registry{other: map[string]struct{}{}}
-	var joined sql.NullString
-	if err := s.db.QueryRowContext(ctx, "SELECT string_agg(code, '') FROM villages WHERE strlen(code) = 12").Scan(&joined); err != nil {
-		return nil, fmt.Errorf("read village registry: %w", err)
-	}
-	for all := joined.String; len(all) >= 12; all = all[12:] {
-		code := all[:12]
-		if v, ok := digits(code); ok {
-			r.addVillage(v)
-		} else {
-			r.addCode(strings.Clone(code)) // kept in r.other: not a slice of all
-		}
-	}
-	others, err := queryStrings(ctx, s.db, "SELECT code FROM villages WHERE strlen(code) <> 12")
+	rows, err := s.db.QueryContext(ctx, "SELECT code FROM villages")
 	if err != nil {
 		return nil, fmt.Errorf("read village registry: %w", err)
 	}
-	for _, code := range others {
-		r.addCode(code)
+	defer rows.Close()
+	var code sql.RawBytes // valid until the next row
+	for rows.Next() {
+		if err := rows.Scan(&code); err != nil {
+			return nil, fmt.Errorf("read village registry: %w", err)
+		}
+		if v, ok := digits(code); ok && len(code) == 12 {
+			r.addVillage(v)
+		} else {
+			r.addCode(string(code))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read village registry: %w", err)
 	}
 	s.reg = r.done()
 	return s.reg, nil

@@ -248,6 +248,10 @@ func (x *tx) flush(ctx context.Context) error {
 	if err := x.closeAppender(true); err != nil {
 		return err
 	}
+	// A piece of a whole row group DuckDB writes to the database file as it commits; a
+	// smaller one, the last of a submission, goes to the write-ahead log and stays in
+	// memory until a checkpoint writes it.
+	written := x.pending >= stagedRows
 	x.open, x.pending = false, 0
 	if x.s.sheds() {
 		// Shedding: the commit writes a row group, or checkpoints; give the Go heap's free
@@ -256,6 +260,12 @@ func (x *tx) flush(ctx context.Context) error {
 	}
 	if _, err := x.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("stage rows: %w", err)
+	}
+	if !written {
+		// Shed now, DuckDB would spill the rows it holds for the checkpoint to its temporary
+		// file, compressed, only for the checkpoint to read them back (0.05 s of CPU for the
+		// national file's last 77,120 rows, for 7 MB less at the peak).
+		return nil
 	}
 	return x.s.shedBuffers(ctx, x.conn)
 }

@@ -100,7 +100,8 @@ type Options struct {
 	// needs a row group's columns at once), so keep it at tens of MB at least.
 	MemoryLimit int64
 	// ShedBuffers makes DuckDB drop the buffers it keeps after each piece of a submission's
-	// rows commits (see tx): the blocks it wrote and cached, which it frees only under the
+	// rows that it wrote to the file commits (see tx; not the last, partial piece, which it
+	// holds for the checkpoint): the blocks it wrote and cached, which it frees only under the
 	// pressure of its memory limit, and which otherwise grow with the rows written (about
 	// 90 MB for 400,000 rows, under a 64 MiB limit, measured on the store alone). The
 	// limit is lowered for a moment and restored, which would starve queries running at

@@ -191,3 +191,37 @@ func TestMigrationFSSTNames(t *testing.T) {
 		}
 	}
 }
+
+// TestFactRowsRoundTrip: a row's villages (none, one, three) and values come back from
+// fact_rows as they went in through the appender; a village code that would not split back
+// (empty, or holding the separator) is refused.
+func TestFactRowsRoundTrip(t *testing.T) {
+	t.Parallel()
+	st := openMem(t)
+	submit(t, st, twoTemplate, "2024-05", "a", []qiancun.Fact{
+		{Row: 2, Key: "a", Name: "甲", Values: []int64{100, 12345}},
+		{Row: 3, Key: "b", Name: "乙", Villages: []string{"370112001001"}, Town: "370112001", Values: []int64{0, -5}},
+		{Row: 4, Key: "c", Villages: []string{"370112001003", "370112001001", "370103002005"}, Attrs: []byte(`{"x":"y"}`), Values: []int64{200, 1}},
+	})
+	var got string
+	if err := st.DB().QueryRow(`SELECT string_agg(concat_ws('|', row_no, member_key, name, villages::VARCHAR, town, attrs, vals::VARCHAR), ';' ORDER BY row_no)
+		FROM fact_rows`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	want := `2|a|甲|[]||{}|[1.00, 123.45];` +
+		`3|b|乙|[370112001001]|370112001|{}|[0.00, -0.05];` +
+		`4|c||[370112001003, 370112001001, 370103002005]||{"x":"y"}|[2.00, 0.01]`
+	if got != want {
+		t.Errorf("fact_rows:\n%s\nwant\n%s", got, want)
+	}
+	for _, bad := range [][]string{{"370112001001", ""}, {"3701\x1f12001001"}} {
+		tx, err := st.Begin(context.Background(), twoTemplate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Add([]qiancun.Fact{{Row: 2, Key: "a", Villages: bad, Values: []int64{1, 1}}}); err == nil {
+			t.Errorf("villages %q accepted", bad)
+		}
+		tx.Rollback()
+	}
+}

@@ -594,8 +594,9 @@ func (x *tx) writeFacts(facts []qiancun.Fact) error {
 			}
 			var villages string
 			for k, v := range f.Villages {
-				if strings.IndexByte(v, villageSep) >= 0 {
-					return fmt.Errorf("append fact_rows: row %d: village code %q holds a control character", f.Row, v)
+				if v == "" || strings.IndexByte(v, villageSep) >= 0 {
+					// Joined, it would not split back into the same codes.
+					return fmt.Errorf("append fact_rows: row %d: village code %q is empty or holds a control character", f.Row, v)
 				}
 				switch {
 				case len(f.Villages) == 1:

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -78,16 +77,8 @@ func BenchmarkStoreFacts(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for k := 0; k < n; k += 2048 {
-			if err := tx.Add(fs[k:min(k+2048, n)]); err != nil {
-				b.Fatal(err)
-			}
-		}
-		rc := &qiancun.Receipt{File: "a.xlsx", SHA256: shaOf([]byte{byte(i)}), Template: sevenTemplate.Slug,
-			Period: fmt.Sprintf("2024-%02d", i%12+1), Status: qiancun.Accepted, Rows: n, Accepted: n, ReceivedAt: time.Unix(0, 0).UTC()}
-		if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: sevenTemplate, File: bytes.NewReader([]byte{byte(i)})}); err != nil {
-			b.Fatal(err)
-		}
+		addBatches(b, tx, fs)
+		rc := commitAccepted(b, tx, sevenTemplate, fmt.Sprintf("%04d-%02d", 2000+i/12, i%12+1), fmt.Sprint(i), n)
 		t1 := cpuNow()
 		// The floor: the rows just stored, copied by DuckDB into a table of the same columns.
 		b.StopTimer()

@@ -29,10 +29,17 @@ func submit(t *testing.T, st *store.Store, tm *qiancun.Template, period, sha str
 	if err := tx.Add(facts); err != nil {
 		t.Fatal(err)
 	}
+	return commitAccepted(t, tx, tm, period, sha, len(facts))
+}
+
+// commitAccepted commits tx, its n rows added, as an accepted submission of tm for period,
+// from a file of the bytes of sha (named sha.xlsx).
+func commitAccepted(tb testing.TB, tx qiancun.Tx, tm *qiancun.Template, period, sha string, n int) *qiancun.Receipt {
+	tb.Helper()
 	rc := &qiancun.Receipt{File: sha + ".xlsx", SHA256: shaOf([]byte(sha)), Template: tm.Slug, Period: period,
-		Status: qiancun.Accepted, Rows: len(facts), Accepted: len(facts), ReceivedAt: time.Unix(0, 0).UTC()}
-	if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: tm, File: bytes.NewReader([]byte(sha)), Uploader: "test"}); err != nil {
-		t.Fatal(err)
+		Status: qiancun.Accepted, Rows: n, Accepted: n, ReceivedAt: time.Unix(0, 0).UTC()}
+	if err := tx.Commit(context.Background(), &qiancun.Submission{Receipt: rc, Template: tm, File: bytes.NewReader([]byte(sha)), Uploader: "test"}); err != nil {
+		tb.Fatal(err)
 	}
 	return rc
 }

@@ -1,11 +1,9 @@
 package store_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/qiancun/qiancun"
 	"github.com/qiancun/qiancun/store"
@@ -14,13 +12,19 @@ import (
 // addMany adds n rows of twoTemplate to tx, in batches of 2,048 as ingest does.
 func addMany(t *testing.T, tx qiancun.Tx, n int) {
 	t.Helper()
-	for i := 0; i < n; {
-		var fs []qiancun.Fact
-		for ; i < n && len(fs) < 2048; i++ {
-			fs = append(fs, qiancun.Fact{Row: i + 2, Key: fmt.Sprintf("k%d", i), Values: []int64{1, 100}})
-		}
-		if err := tx.Add(fs); err != nil {
-			t.Fatal(err)
+	fs := make([]qiancun.Fact, n)
+	for i := range fs {
+		fs[i] = qiancun.Fact{Row: i + 2, Key: fmt.Sprintf("k%d", i), Values: []int64{1, 100}}
+	}
+	addBatches(t, tx, fs)
+}
+
+// addBatches adds facts to tx in batches of 2,048, as ingest does.
+func addBatches(tb testing.TB, tx qiancun.Tx, facts []qiancun.Fact) {
+	tb.Helper()
+	for k := 0; k < len(facts); k += 2048 {
+		if err := tx.Add(facts[k:min(k+2048, len(facts))]); err != nil {
+			tb.Fatal(err)
 		}
 	}
 }
@@ -76,11 +80,7 @@ func TestStagedRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	addMany(t, tx, n)
-	rc := &qiancun.Receipt{File: "a.xlsx", SHA256: shaOf([]byte("a")), Template: twoTemplate.Slug, Period: "2024-05",
-		Status: qiancun.Accepted, Rows: n, Accepted: n, ReceivedAt: time.Unix(0, 0).UTC()}
-	if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: twoTemplate, File: bytes.NewReader([]byte("a"))}); err != nil {
-		t.Fatal(err)
-	}
+	commitAccepted(t, tx, twoTemplate, "2024-05", "a", n)
 	visible("committed", n)
 	if got := count(t, st, "SELECT count(*) FROM staged_submissions"); got != 0 {
 		t.Errorf("committed: %d staged submissions left", got)
@@ -126,11 +126,7 @@ func TestShedBuffers(t *testing.T) {
 	if err := st.DB().QueryRow("SELECT current_setting('memory_limit')").Scan(&limit); err != nil || limit != "48.0 MiB" {
 		t.Errorf("memory_limit after shedding = %q (%v), want 48.0 MiB", limit, err)
 	}
-	rc := &qiancun.Receipt{File: "a.xlsx", SHA256: shaOf([]byte("a")), Template: twoTemplate.Slug, Period: "2024-05",
-		Status: qiancun.Accepted, Rows: n, Accepted: n, ReceivedAt: time.Unix(0, 0).UTC()}
-	if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: twoTemplate, File: bytes.NewReader([]byte("a"))}); err != nil {
-		t.Fatal(err)
-	}
+	commitAccepted(t, tx, twoTemplate, "2024-05", "a", n)
 	if got := count(t, st, "SELECT count(*) FROM current_rows"); got != n {
 		t.Errorf("%d rows, want %d", got, n)
 	}
@@ -148,17 +144,13 @@ func TestNoVacuum(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := store.PieceRows + 1000 // a row group, and a partial one
-		for i, period := range []string{"2024-05", "2024-06"} {
+		for _, period := range []string{"2024-05", "2024-06"} {
 			tx, err := st.Begin(ctx, twoTemplate)
 			if err != nil {
 				t.Fatal(err)
 			}
 			addMany(t, tx, n)
-			rc := &qiancun.Receipt{File: "a.xlsx", SHA256: shaOf([]byte{byte(i)}), Template: twoTemplate.Slug, Period: period,
-				Status: qiancun.Accepted, Rows: n, Accepted: n, ReceivedAt: time.Unix(0, 0).UTC()}
-			if err := tx.Commit(ctx, &qiancun.Submission{Receipt: rc, Template: twoTemplate, File: bytes.NewReader([]byte{byte(i)})}); err != nil {
-				t.Fatal(err)
-			}
+			commitAccepted(t, tx, twoTemplate, period, period, n)
 		}
 		st = reopen(t, st, path) // closed with a checkpoint
 		// Vacuumed, the two partial row groups and the full one between them become two.

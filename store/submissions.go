@@ -113,13 +113,12 @@ func (r *registry) addCode(code string) {
 		r.other[code] = struct{}{}
 		r.size++
 	}
-	if town := code[:min(9, len(code))]; len(town) == 9 {
-		if v, ok := digits(town); ok {
-			r.towns = append(r.towns, v)
-			return
-		}
+	town := code[:min(9, len(code))]
+	if v, ok := digits(town); ok && len(town) == 9 {
+		r.towns = append(r.towns, v)
+		return
 	}
-	r.other[code[:min(9, len(code))]] = struct{}{}
+	r.other[town] = struct{}{}
 }
 
 // done sorts the lists of a registry made with addCode, and counts its villages.
